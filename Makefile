@@ -1,0 +1,36 @@
+# Guichet: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit schemas bench clean install
+
+install: $(STAMP)
+
+# Re-install only when the declared dependencies or the lock change.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) ## start the six services on the embedded default (Ctrl-C stops them)
+	$(BIN)/guichet run
+
+test: $(STAMP) lint typecheck ## the whole suite, on SQLite/embedded AND PostgreSQL/Kafka
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy core/src contracts/src services/*/src
+
+schemas: $(STAMP) ## regenerate contracts/schemas from the event models
+	$(BIN)/guichet contracts export
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,151 @@
+"""Idempotent consumption: each event is applied once, whatever the log redelivers.
+
+For every message: decode it, then in ONE transaction record ``(consumer, event id)`` as
+processed and apply the handler's effect; only after that commit is the offset
+committed. A redelivered message finds its record and is skipped. A message that
+cannot be decoded, or whose handler still fails after retries, is published to the
+dead-letter topic with the error, its offset committed, and the consumer goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from guichet_contracts import CloudEventEnvelope, DomainEvent
+from opentelemetry import trace
+
+from guichet_core.bus.port import BusMessage, Publisher, ReceivedMessage, Subscription
+from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.store.sql import SqlEventStore, UnitOfWork
+from guichet_core.tracing import context_of
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[DomainEvent, CloudEventEnvelope, UnitOfWork], Awaitable[None]]
+
+
+def dead_letter_topic(group: str) -> str:
+    return f"guichet.dead-letter.{group}"
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+
+
+class EventConsumer:
+    """Runs one consumer group of one service over its subscription."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        subscription: Subscription,
+        store: SqlEventStore,
+        handlers: Mapping[str, Handler],
+        dead_letters: Publisher,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self.group = group
+        self.subscription = subscription
+        self._store = store
+        self._handlers = handlers
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay
+        self.stats = ConsumerStats()
+
+    async def run(self) -> None:
+        while True:
+            await self.poll()
+
+    async def poll(self, *, timeout: float = 0.5) -> int:
+        """Fetch and process one batch; return how many messages it held."""
+        batch = await self.subscription.fetch(max_messages=100, timeout=timeout)
+        for received in batch:
+            await self.process(received)
+        return len(batch)
+
+    async def process(self, received: ReceivedMessage) -> None:
+        message = received.message
+        with tracer.start_as_current_span(
+            f"{message.topic} process",
+            context=context_of(message),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": message.topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.kafka.offset": received.offset,
+            },
+        ):
+            error = await self._apply(message)
+            if error is not None:
+                await self._dead_letter(received, error)
+        await self.subscription.commit(received)
+
+    async def _apply(self, message: BusMessage) -> str | None:
+        """Apply the message once; return an error text if it must be dead-lettered."""
+        try:
+            envelope = to_envelope(message)
+            handler = self._handlers.get(envelope.type)
+            if handler is None:
+                self.stats.ignored += 1  # a type this service does not need
+                return None
+            event = to_domain(envelope)
+        except UndecodableMessage as error:
+            return str(error)
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._store.unit_of_work() as uow:
+                    first_time = await uow.mark_processed(
+                        consumer=self.group, event_id=str(envelope.id), topic=message.topic
+                    )
+                    if first_time:
+                        await handler(event, envelope, uow)
+                if first_time:
+                    self.stats.handled += 1
+                else:
+                    self.stats.duplicates += 1
+                return None
+            except Exception as error:  # noqa: BLE001 - any failure is retried, then dead-lettered
+                log.warning("%s: attempt %d on %s failed: %r", self.group, attempt, envelope.id, error)
+                if attempt == self._max_attempts:
+                    return f"{type(error).__name__}: {error}"
+                await asyncio.sleep(self._retry_delay * attempt)
+        return None
+
+    async def _dead_letter(self, received: ReceivedMessage, error: str) -> None:
+        message = received.message
+        headers = (
+            *message.headers,
+            ("dlq_error", error[:2000].encode()),
+            ("dlq_original_topic", message.topic.encode()),
+            ("dlq_original_partition", str(received.partition).encode()),
+            ("dlq_original_offset", str(received.offset).encode()),
+            ("dlq_consumer_group", self.group.encode()),
+        )
+        letter = BusMessage(
+            topic=dead_letter_topic(self.group), key=message.key, value=message.value, headers=headers
+        )
+        delay = self._retry_delay
+        while True:  # the offset is not committed until the letter is safely out
+            try:
+                await self._dead_letters.publish([letter])
+                break
+            except Exception as failure:  # noqa: BLE001
+                log.warning("%s: dead-letter publish failed, retrying: %r", self.group, failure)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        self.stats.dead_lettered += 1
+        log.error("%s: message at %s/%d dead-lettered: %s", self.group, message.topic,
+                  received.offset, error)
+

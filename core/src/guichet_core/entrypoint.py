@@ -1,0 +1,16 @@
+"""Start one service with uvicorn: ``guichet-<service>`` or ``python -m guichet_<service>``."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from guichet_core.service import ServiceSpec, create_app
+from guichet_core.settings import ServiceSettings
+
+
+def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(spec, settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,237 @@
+"""The skeleton every Guichet service is built on: wiring in the lifespan, health routes.
+
+A service declares a ``ServiceSpec`` (name, topic, migrations, routers, subscriptions);
+``create_app`` turns it into a FastAPI app whose lifespan creates the engine, migrates,
+starts the outbox relay and the consumers, and stops them cleanly. Nothing is created
+at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import SpanProcessor
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guichet_core.bus.embedded import EmbeddedLog
+from guichet_core.bus.port import Bus, Publisher
+from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
+from guichet_core.relay import OutboxRelay
+from guichet_core.settings import ServiceSettings
+from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
+from guichet_core.tracing import configure_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """A consumer group of the service: the topics it reads and a handler per event type."""
+
+    group: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # e.g. "regional-decision"
+    title: str
+    description: str
+    topic: str  # the one topic this service produces, e.g. "guichet.intake.v1"
+    migrations: Path | None = None  # the service's own Alembic versions directory
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[SubscriptionSpec] = ()
+
+    @property
+    def schema(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def source(self) -> str:
+        return f"/guichet/{self.name}"
+
+
+@dataclass
+class Runtime:
+    """What the lifespan built; routes reach it through ``deps``."""
+
+    spec: ServiceSpec
+    settings: ServiceSettings
+    engine: AsyncEngine
+    store: SqlEventStore
+    bus: Bus
+    publisher: Publisher
+    relay: OutboxRelay
+    consumers: list[EventConsumer] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def topic(self) -> str:
+        """The topic this service publishes to, in its namespace."""
+        return self.settings.named(self.spec.topic)
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A transaction; after it commits, the relay is woken to publish at once."""
+        async with self.store.unit_of_work() as uow:
+            yield uow
+        self.relay.wake()
+
+
+def database_config(spec: ServiceSpec, settings: ServiceSettings) -> DatabaseConfig:
+    if settings.backend == "postgres-kafka":
+        assert settings.database_url is not None  # checked by the settings validator
+        return DatabaseConfig(url=settings.database_url, schema=settings.named(spec.schema))
+    file = settings.data_dir / (settings.named(spec.schema) + ".sqlite3")
+    return DatabaseConfig(url=f"sqlite:///{file}")
+
+
+def make_bus(settings: ServiceSettings, *, client_id: str) -> Bus:
+    if settings.backend == "postgres-kafka":
+        from guichet_core.bus.kafka import KafkaBus  # aiokafka only where Kafka is used
+
+        assert settings.kafka_bootstrap is not None
+        return KafkaBus(settings.kafka_bootstrap, client_id=client_id)
+    return EmbeddedLog(settings.data_dir / "bus.sqlite3")
+
+
+async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
+    config = database_config(spec, settings)
+    engine = create_engine(config)
+    versions = [spec.migrations] if spec.migrations else []
+    await migrate(engine, config, version_locations=versions)
+    store = event_store_for(engine, source=spec.source)
+    bus = make_bus(settings, client_id=f"guichet-{spec.name}")
+    named = settings.named
+    topics = {named(spec.topic)}
+    for subscription in spec.subscriptions:
+        topics.update(named(topic) for topic in subscription.topics)
+        topics.add(dead_letter_topic(named(subscription.group)))
+    await bus.ensure_topics(sorted(topics))
+    publisher = bus.publisher()
+    await publisher.start()
+    relay = OutboxRelay(store, publisher)
+    runtime = Runtime(spec, settings, engine, store, bus, publisher, relay)
+    runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+    for subscription_spec in spec.subscriptions:
+        group = named(subscription_spec.group)
+        subscription = bus.subscription(
+            group=group, topics=[named(topic) for topic in subscription_spec.topics]
+        )
+        await subscription.start()
+        consumer = EventConsumer(
+            group=group,
+            subscription=subscription,
+            store=store,
+            handlers=subscription_spec.handlers,
+            dead_letters=publisher,
+        )
+        runtime.consumers.append(consumer)
+        runtime.tasks.append(asyncio.create_task(consumer.run(), name=group))
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    for task in runtime.tasks:
+        task.cancel()
+    await asyncio.gather(*runtime.tasks, return_exceptions=True)
+    with contextlib.suppress(Exception):  # best effort: what stays queued leaves at next start
+        await asyncio.wait_for(runtime.relay.drain(), timeout=5)
+    for consumer in runtime.consumers:
+        with contextlib.suppress(Exception):
+            await consumer.subscription.stop()
+    await runtime.publisher.stop()
+    close = getattr(runtime.bus, "close", None)
+    if close is not None:
+        await close()
+    await runtime.engine.dispose()
+
+
+def create_app(
+    spec: ServiceSpec, settings: ServiceSettings, *, span_processor: SpanProcessor | None = None
+) -> FastAPI:
+    configure_tracing(f"guichet-{spec.name}", settings.otel_exporter, extra=span_processor)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await start_runtime(spec, settings)
+        try:
+            yield
+        finally:
+            await stop_runtime(app.state.runtime)
+
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,livez,readyz")
+    return app
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/livez")
+    async def livez() -> dict[str, str]:
+        """The process answers (no dependency is checked)."""
+        return {"status": "alive"}
+
+    @router.get("/health")
+    async def health(request: Request, response: Response) -> dict[str, Any]:
+        """Database reachable, outbox backlog, relay and consumer state."""
+        runtime: Runtime = request.app.state.runtime
+        report = await _report(runtime)
+        if report["database"] != "ok":
+            response.status_code = 503
+        return report
+
+    @router.get("/readyz")
+    async def readyz(request: Request, response: Response) -> dict[str, Any]:
+        """Ready to serve: database reachable, relay publishing, every consumer running."""
+        runtime: Runtime = request.app.state.runtime
+        report = await _report(runtime)
+        ready = (
+            report["database"] == "ok"
+            and report["relay"]["last_error"] is None
+            and all(task_alive for task_alive in report["tasks"].values())
+        )
+        if not ready:
+            response.status_code = 503
+        return report
+
+    return router
+
+
+async def _report(runtime: Runtime) -> dict[str, Any]:
+    try:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("select 1"))
+        database = "ok"
+        backlog: int | None = await runtime.store.outbox_backlog()
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        database = f"unreachable: {type(error).__name__}"
+        backlog = None
+    return {
+        "service": runtime.spec.name,
+        "backend": runtime.settings.backend,
+        "database": database,
+        "topic": runtime.topic,
+        "relay": {
+            "published": runtime.relay.published,
+            "backlog": backlog,
+            "last_error": runtime.relay.last_error,
+        },
+        "consumers": {c.group: vars(c.stats) for c in runtime.consumers},
+        "tasks": {task.get_name(): not task.done() for task in runtime.tasks},
+    }

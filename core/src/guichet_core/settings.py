@@ -1,0 +1,67 @@
+"""Configuration from the environment, with safe defaults for one machine.
+
+Shared by every service (names without a service prefix):
+- ``GUICHET_BACKEND``: ``embedded`` (default: SQLite files + the embedded log under
+  ``GUICHET_DATA_DIR``) or ``postgres-kafka`` (needs ``DATABASE_URL`` and ``KAFKA_BOOTSTRAP``).
+- ``GUICHET_OTEL_EXPORTER``: ``none`` (default), ``console`` or ``otlp`` (then the
+  standard ``OTEL_EXPORTER_OTLP_*`` variables apply).
+- ``GUICHET_NAMESPACE``: optional prefix of schemas, topics and consumer groups.
+Per service, prefixed: ``GUICHET_<SERVICE>_PORT``, ``GUICHET_<SERVICE>_HOST``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_SERVICE_", populate_by_name=True)
+
+    backend: Literal["embedded", "postgres-kafka"] = Field(
+        default="embedded", validation_alias=AliasChoices("GUICHET_BACKEND")
+    )
+    data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("GUICHET_DATA_DIR"))
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "GUICHET_DATABASE_URL")
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "GUICHET_KAFKA_BOOTSTRAP")
+    )
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none", validation_alias=AliasChoices("GUICHET_OTEL_EXPORTER")
+    )
+    namespace: str = Field(
+        default="",
+        validation_alias=AliasChoices("GUICHET_NAMESPACE"),
+        description="Prefix for schemas, topics and consumer groups, so that several "
+        "platforms (e.g. parallel test runs) can share one PostgreSQL and one Kafka",
+        pattern=r"^([a-z][a-z0-9_]{0,30}_)?$",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def named(self, name: str) -> str:
+        """A topic, schema or group name inside this platform's namespace."""
+        return self.namespace + name
+
+    @model_validator(mode="after")
+    def _production_needs_servers(self) -> Self:
+        if self.backend == "postgres-kafka":
+            missing = [
+                name
+                for name, value in (
+                    ("DATABASE_URL", self.database_url),
+                    ("KAFKA_BOOTSTRAP", self.kafka_bootstrap),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    "GUICHET_BACKEND=postgres-kafka needs " + " and ".join(missing) + " to be set"
+                )
+        return self
+

@@ -1,0 +1,100 @@
+"""Engines for the two backends and Alembic migrations, one history per service.
+
+PostgreSQL: one database, one schema per service (``search_path`` is pinned on every
+connection). SQLite: one file per service, WAL journal, writers serialised with
+``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    url: str
+    schema: str | None = None  # PostgreSQL only
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.url).get_backend_name() == "sqlite"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` / ``sqlite:///`` forms and pick the async drivers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.get_backend_name() == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
+    url = normalise_url(config.url)
+    if config.is_sqlite:
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+        _configure_sqlite(engine)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if config.schema:
+        connect_args["server_settings"] = {"search_path": config.schema}
+    return create_async_engine(
+        url, connect_args=connect_args, pool_size=10, max_overflow=10, pool_pre_ping=True, **options
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a power cut
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(*, version_locations: list[Path], schema: str | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    locations = [MIGRATIONS_DIR / "versions", *version_locations]
+    config.set_main_option("version_locations", " ".join(str(p) for p in locations))
+    config.set_main_option("path_separator", "space")
+    config.attributes["schema"] = schema
+    return config
+
+
+async def migrate(
+    engine: AsyncEngine, config: DatabaseConfig, *, version_locations: list[Path]
+) -> None:
+    """Bring the service's schema to the newest revision of core and service migrations."""
+    async with engine.begin() as connection:
+        if not config.is_sqlite and config.schema:
+            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
+        alembic = alembic_config(version_locations=version_locations, schema=config.schema)
+
+        def upgrade(sync_connection: Connection) -> None:
+            alembic.attributes["connection"] = sync_connection
+            command.upgrade(alembic, "heads")
+
+        await connection.run_sync(upgrade)

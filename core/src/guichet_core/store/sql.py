@@ -1,0 +1,304 @@
+"""The event store on SQL: one implementation per backend behind one port.
+
+Streams are dossiers: one append-only stream per application, versioned from 1.
+Appending takes the version the caller read (``expected_version``); if the stream moved
+on meanwhile the append fails with ``ConcurrencyConflict`` and nothing is written.
+Appended events and their outbox rows are written in the same transaction, so an
+event is never stored without being queued for publication, nor published without
+being stored.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Row, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from guichet_core.bus.port import BusMessage
+from guichet_core.codec import to_message
+from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
+from guichet_core.store.tables import events, outbox, processed_messages
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _record(row: Row[Any]) -> RecordedEvent:
+    return RecordedEvent(
+        stream_id=row.stream_id,
+        version=row.version,
+        position=row.position,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        data=row.data,
+        occurred_at=_utc(row.occurred_at),
+        recorded_at=_utc(row.recorded_at),
+        metadata=row.metadata,
+    )
+
+
+class UnitOfWork:
+    """One transaction of one service: append events, queue them, record processed messages.
+
+    Obtained from ``EventStore.unit_of_work()``, which commits when the block ends
+    without error and rolls everything back otherwise. Handlers never commit.
+    """
+
+    def __init__(self, connection: AsyncConnection, store: SqlEventStore) -> None:
+        self.connection = connection
+        self._store = store
+
+    async def append(
+        self,
+        stream_id: str,
+        new_events: Sequence[NewEvent],
+        *,
+        expected_version: int,
+        publish_to: str | None = None,
+    ) -> list[RecordedEvent]:
+        """Append at ``expected_version`` (0 for a new stream); queue for ``publish_to``."""
+        if not new_events:
+            return []
+        await self._store._serialise_appends(self.connection)
+        actual = await self.stream_version(stream_id)
+        if actual != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "stream_id": stream_id,
+                "version": expected_version + offset,
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "schema_version": event.schema_version,
+                "data": event.data,
+                "metadata": event.metadata,
+                "occurred_at": event.occurred_at,
+                "recorded_at": now,
+            }
+            for offset, event in enumerate(new_events, start=1)
+        ]
+        try:
+            result = await self.connection.execute(
+                events.insert().returning(events.c.position, sort_by_parameter_order=True), rows
+            )
+        except IntegrityError as error:
+            if "event_id" in str(error.orig):
+                raise
+            raise ConcurrencyConflict(stream_id, expected_version, -1) from error
+        positions = [row.position for row in result]
+        recorded = [
+            RecordedEvent(position=position, **{**row, "metadata": dict(row["metadata"])})
+            for position, row in zip(positions, rows, strict=True)
+        ]
+        if publish_to:
+            messages = [
+                to_message(event, topic=publish_to, source=self._store.source, subject=stream_id)
+                for event in recorded
+            ]
+            await self.enqueue(messages, event_ids=[e.event_id for e in recorded])
+        return recorded
+
+    async def enqueue(self, messages: Sequence[BusMessage], *, event_ids: Sequence[Any]) -> None:
+        """Queue messages for the relay, in this transaction."""
+        now = datetime.now(UTC)
+        await self.connection.execute(
+            outbox.insert(),
+            [
+                {
+                    "event_id": event_id,
+                    "topic": message.topic,
+                    "message_key": message.key,
+                    "headers": [[k, v.decode("latin-1")] for k, v in message.headers],
+                    "value": message.value,
+                    "created_at": now,
+                }
+                for message, event_id in zip(messages, event_ids, strict=True)
+            ],
+        )
+
+    async def stream_version(self, stream_id: str) -> int:
+        query = select(func.coalesce(func.max(events.c.version), 0)).where(
+            events.c.stream_id == stream_id
+        )
+        return int((await self.connection.execute(query)).scalar_one())
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        query = select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)
+        return [_record(row) for row in await self.connection.execute(query)]
+
+    async def mark_processed(self, *, consumer: str, event_id: str, topic: str) -> bool:
+        """Record that ``consumer`` handled ``event_id``; False when it already had."""
+        return await self._store._insert_processed(
+            self.connection,
+            {"consumer": consumer, "event_id": event_id, "topic": topic,
+             "processed_at": datetime.now(UTC)},
+        )
+
+
+@dataclass
+class OutboxBatch:
+    """Unpublished outbox rows claimed by the relay, oldest first, in the claiming transaction."""
+
+    connection: AsyncConnection
+    ids: list[int]
+    messages: list[BusMessage]
+
+    async def mark_published(self) -> None:
+        if self.ids:
+            await self.connection.execute(
+                update(outbox).where(outbox.c.id.in_(self.ids)).values(published_at=datetime.now(UTC))
+            )
+
+
+class EventStore(Protocol):
+    """The event store port."""
+
+    source: str
+
+    def unit_of_work(self) -> Any: ...
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
+    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]: ...
+
+
+class SqlEventStore:
+    """What both SQL backends share; subclasses supply locking and upserts."""
+
+    def __init__(self, engine: AsyncEngine, *, source: str) -> None:
+        self.engine = engine
+        self.source = source
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        async with self.engine.begin() as connection:
+            yield UnitOfWork(connection, self)
+
+    async def append(
+        self, stream_id: str, new_events: Sequence[NewEvent], *, expected_version: int,
+        publish_to: str | None = None,
+    ) -> list[RecordedEvent]:
+        async with self.unit_of_work() as uow:
+            return await uow.append(
+                stream_id, new_events, expected_version=expected_version, publish_to=publish_to
+            )
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        async with self.engine.connect() as connection:
+            return await UnitOfWork(connection, self).read_stream(stream_id)
+
+    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Events in global order with a position greater than ``after``."""
+        query = select(events).where(events.c.position > after).order_by(events.c.position)
+        async with self.engine.connect() as connection:
+            return [_record(row) for row in await connection.execute(query.limit(limit))]
+
+    async def iter_all(self, *, after: int = 0, batch: int = 1000) -> AsyncIterator[RecordedEvent]:
+        """Every event from ``after`` on, read page by page so memory stays flat."""
+        while page := await self.read_all(after=after, limit=batch):
+            for event in page:
+                yield event
+            after = page[-1].position
+
+    async def outbox_backlog(self) -> int:
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        async with self.engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+    @asynccontextmanager
+    async def claim_outbox(self, limit: int) -> AsyncIterator[OutboxBatch]:
+        """Yield the oldest unpublished rows; what the batch marks published commits at the end."""
+        async with self.engine.begin() as connection:
+            if not await self._lead_relay(connection):
+                yield OutboxBatch(connection=connection, ids=[], messages=[])
+                return
+            query = (
+                select(outbox)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(limit)
+            )
+            rows = list(await connection.execute(query))
+            yield OutboxBatch(
+                connection=connection,
+                ids=[row.id for row in rows],
+                messages=[
+                    BusMessage(
+                        topic=row.topic,
+                        key=row.message_key,
+                        value=row.value,
+                        headers=tuple((k, v.encode("latin-1")) for k, v in row.headers),
+                    )
+                    for row in rows
+                ],
+            )
+
+    async def purge_published(self, *, before: datetime) -> int:
+        """Forget outbox rows published before ``before`` (the events stay in the store)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                outbox.delete().where(outbox.c.published_at < before)
+            )
+            return int(result.rowcount or 0)
+
+    async def _serialise_appends(self, connection: AsyncConnection) -> None:
+        """Make global positions commit in order (readers of ``read_all`` never skip one)."""
+
+    async def _lead_relay(self, connection: AsyncConnection) -> bool:
+        return True
+
+    async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+
+class SqliteEventStore(SqlEventStore):
+    """Embedded default. ``BEGIN IMMEDIATE`` already serialises writers."""
+
+    async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
+        statement = sqlite_insert(processed_messages).values(row).on_conflict_do_nothing()
+        return (await connection.execute(statement)).rowcount == 1
+
+
+class PostgresEventStore(SqlEventStore):
+    """Production backend. A transaction-scoped advisory lock per schema serialises
+    appends, so a reader following positions never passes a gap that a slower
+    transaction fills later; the lock is released at commit, so it is held briefly.
+    """
+
+    async def _lock_key(self, connection: AsyncConnection, purpose: str) -> int:
+        schema = (await connection.execute(text("select current_schema()"))).scalar_one()
+        return zlib.crc32(f"guichet:{purpose}:{schema}".encode()) - 2**31
+
+    async def _serialise_appends(self, connection: AsyncConnection) -> None:
+        key = await self._lock_key(connection, "append")
+        await connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
+
+    async def _lead_relay(self, connection: AsyncConnection) -> bool:
+        # Two replicas of a service must not publish the same rows out of order.
+        key = await self._lock_key(connection, "relay")
+        query = text("select pg_try_advisory_xact_lock(:key)")
+        return bool((await connection.execute(query, {"key": key})).scalar_one())
+
+    async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
+        statement = pg_insert(processed_messages).values(row).on_conflict_do_nothing()
+        return (await connection.execute(statement)).rowcount == 1
+
+
+def event_store_for(engine: AsyncEngine, *, source: str) -> SqlEventStore:
+    """The adapter that matches the engine's backend."""
+    if engine.dialect.name == "postgresql":
+        return PostgresEventStore(engine, source=source)
+    return SqliteEventStore(engine, source=source)

@@ -1,0 +1,141 @@
+"""The pytest harness: real PostgreSQL and a real Kafka-protocol broker, isolated per test.
+
+Loaded with ``-p guichet_core.testing.plugin`` (see pyproject). Fixtures:
+
+- ``postgres_url`` / ``kafka_bootstrap`` (session): the real servers (see ``database``
+  and ``broker``); a missing server fails the run, it never skips a test.
+- ``database_backend`` (``sqlite`` | ``postgres``) and ``event_store``: a migrated store
+  in a fresh SQLite file or a fresh PostgreSQL schema, dropped afterwards.
+- ``bus_backend`` (``embedded`` | ``kafka``) and ``bus``: an embedded log in a fresh file
+  or the Kafka broker; ``topic`` gives a topic name no other test uses.
+- ``platform`` (``embedded`` | ``postgres-kafka``): settings for whole services in a
+  fresh namespace (their own schemas, topics and consumer groups).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+
+from guichet_core.bus.embedded import EmbeddedLog
+from guichet_core.bus.port import Bus
+from guichet_core.settings import ServiceSettings
+from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.store.sql import SqlEventStore, event_store_for
+from guichet_core.testing.database import postgres_url_for_tests
+
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code, even inside a running loop."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_url_for_tests() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    from guichet_core.testing.broker import kafka_bootstrap_for_tests
+
+    with kafka_bootstrap_for_tests() as bootstrap:
+        yield bootstrap
+
+
+async def _drop_schemas(url: str, prefix: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        names = await connection.fetch(
+            "select nspname from pg_namespace where nspname like $1", prefix + "%"
+        )
+        for row in names:
+            await connection.execute(f'drop schema if exists "{row["nspname"]}" cascade')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def pg_namespace(postgres_url: str) -> Iterator[str]:
+    """A namespace prefix whose PostgreSQL schemas are all dropped after the test."""
+    namespace = unique("t") + "_"
+    yield namespace
+    run_sync(_drop_schemas(postgres_url, namespace))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_config(
+    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> DatabaseConfig:
+    if database_backend == "sqlite":
+        return DatabaseConfig(url=f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    url = request.getfixturevalue("postgres_url")
+    namespace = request.getfixturevalue("pg_namespace")
+    return DatabaseConfig(url=url, schema=namespace + "store")
+
+
+@pytest.fixture
+async def event_store(database_config: DatabaseConfig) -> AsyncIterator[SqlEventStore]:
+    engine = create_engine(database_config)
+    await migrate(engine, database_config, version_locations=[])
+    try:
+        yield event_store_for(engine, source="/guichet/test")
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "kafka"])
+def bus_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def bus(bus_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    if bus_backend == "embedded":
+        log = EmbeddedLog(tmp_path / "bus.sqlite3")
+        yield log
+        await log.close()
+        return
+    from guichet_core.bus.kafka import KafkaBus
+
+    yield KafkaBus(request.getfixturevalue("kafka_bootstrap"), client_id=unique("test-"))
+
+
+@pytest.fixture
+def topic() -> str:
+    return unique("test.topic.")
+
+
+@pytest.fixture(params=["embedded", "postgres-kafka"])
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceSettings:
+    """Settings every service of one test platform shares (build a service's own
+    settings with ``Settings(**platform.model_dump(by_alias=False))``)."""
+    if request.param == "embedded":
+        return ServiceSettings(backend="embedded", data_dir=tmp_path / "var")
+    return ServiceSettings(
+        backend="postgres-kafka",
+        data_dir=tmp_path / "var",
+        database_url=request.getfixturevalue("postgres_url"),
+        kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
+        namespace=request.getfixturevalue("pg_namespace"),
+    )

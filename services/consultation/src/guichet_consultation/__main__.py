@@ -1,0 +1,13 @@
+"""``guichet-consultation``: run the consultation service alone."""
+
+from guichet_core.entrypoint import serve
+from guichet_consultation.app import SPEC
+from guichet_consultation.settings import ConsultationSettings
+
+
+def main() -> None:
+    serve(SPEC, ConsultationSettings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""Consultation settings: ``GUICHET_CONSULTATION_*`` plus the shared ``GUICHET_*`` variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from guichet_core.settings import ServiceSettings
+
+
+class ConsultationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_CONSULTATION_")
+
+    port: int = 8005

@@ -1,0 +1,1 @@
+"""Residence decision: the Immigration Office's part of a single permit (Art. 12 §1)."""

@@ -1,0 +1,13 @@
+"""``guichet-residence-decision``: run the residence-decision service alone."""
+
+from guichet_core.entrypoint import serve
+from guichet_residence_decision.app import SPEC
+from guichet_residence_decision.settings import ResidenceDecisionSettings
+
+
+def main() -> None:
+    serve(SPEC, ResidenceDecisionSettings())
+
+
+if __name__ == "__main__":
+    main()

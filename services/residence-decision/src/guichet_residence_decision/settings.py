@@ -1,0 +1,13 @@
+"""ResidenceDecision settings: ``GUICHET_RESIDENCE_DECISION_*`` plus the shared ``GUICHET_*`` variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from guichet_core.settings import ServiceSettings
+
+
+class ResidenceDecisionSettings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_RESIDENCE_DECISION_")
+
+    port: int = 8003

@@ -1,0 +1,1 @@
+"""Retention: deletion schedule and data-subject rights (Art. 27-29)."""
