@@ -9,6 +9,7 @@ deduplicate by event id (at least once, applied once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -87,7 +88,8 @@ class OutboxRelay:
                 last_purge = datetime.now(UTC)
                 await self._store.purge_published(before=last_purge - self._keep_published)
             self._wakeup.clear()
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the wake-up, and the relay would never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wakeup.wait()

@@ -139,3 +139,34 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceSettings:
         kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
         namespace=request.getfixturevalue("pg_namespace"),
     )
+
+
+@pytest.fixture(params=["embedded", "postgres-kafka"])
+def stack_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def stack(
+    stack_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[SqlEventStore, Bus]]:
+    """An event store and a bus of the same deployment: SQLite + embedded log, or
+    PostgreSQL + Kafka."""
+    if stack_backend == "embedded":
+        config = DatabaseConfig(url=f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        bus: Bus = EmbeddedLog(tmp_path / "bus.sqlite3")
+    else:
+        from guichet_core.bus.kafka import KafkaBus
+
+        namespace = request.getfixturevalue("pg_namespace")
+        config = DatabaseConfig(url=request.getfixturevalue("postgres_url"), schema=namespace + "s")
+        bus = KafkaBus(request.getfixturevalue("kafka_bootstrap"), client_id=unique("test-"))
+    engine = create_engine(config)
+    await migrate(engine, config, version_locations=[])
+    try:
+        yield event_store_for(engine, source="/guichet/test"), bus
+    finally:
+        close = getattr(bus, "close", None)
+        if close is not None:
+            await close()
+        await engine.dispose()

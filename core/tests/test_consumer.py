@@ -1,0 +1,220 @@
+"""Idempotent consumption: applied once whatever is redelivered; poison to the dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
+from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
+from sqlalchemy import func, select
+
+from guichet_core.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
+from guichet_core.codec import new_event
+from guichet_core.consumer import EventConsumer, dead_letter_topic
+from guichet_core.relay import OutboxRelay
+from guichet_core.store.sql import SqlEventStore, UnitOfWork
+from guichet_core.store.tables import processed_messages
+
+Stack = tuple[SqlEventStore, Bus]
+
+
+def filed() -> ApplicationFiled:
+    return ApplicationFiled(
+        application_id=uuid.uuid4(),
+        kind=ApplicationKind.SINGLE_PERMIT,
+        category=ApplicantCategory.EU_BLUE_CARD,
+        competent_authority="BXL",
+        workplace_postcode="1000",
+        filed_by=FilerRole.EMPLOYER,
+        filed_at=datetime.now(UTC),
+    )
+
+
+class Effects:
+    """A handler whose effect is an event in the consumer's own store (so it is
+    written in the consumer's transaction), and that can be told to fail."""
+
+    def __init__(self, failing: set[uuid.UUID] | None = None) -> None:
+        self.failing = failing or set()
+        self.calls = 0
+
+    async def __call__(self, event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        self.calls += 1
+        await uow.append(f"seen-{event.application_id}", [new_event(event)], expected_version=0)
+        if event.application_id in self.failing:
+            raise RuntimeError("the handler cannot apply this event")
+
+
+async def publish(store: SqlEventStore, bus: Bus, topic: str, events: list[ApplicationFiled]) -> None:
+    for event in events:
+        await store.append(str(event.application_id), [new_event(event)], expected_version=0,
+                           publish_to=topic)
+    publisher = bus.publisher()
+    await publisher.start()
+    try:
+        await OutboxRelay(store, publisher).drain()
+    finally:
+        await publisher.stop()
+
+
+async def consume(consumer: EventConsumer, *, until: int, rounds: int = 40) -> None:
+    for _ in range(rounds):
+        await consumer.poll(timeout=0.5)
+        stats = consumer.stats
+        if stats.handled + stats.duplicates + stats.dead_lettered + stats.ignored >= until:
+            return
+
+
+def a_consumer(store: SqlEventStore, bus: Bus, subscription: Subscription, handler: Effects,
+               group: str) -> EventConsumer:
+    publisher = bus.publisher()
+    return EventConsumer(group=group, subscription=subscription, store=store,
+                         handlers={ApplicationFiled.event_type: handler}, dead_letters=publisher,
+                         retry_delay=0.01)
+
+
+async def effects_in(store: SqlEventStore) -> int:
+    return len([e async for e in store.iter_all() if e.stream_id.startswith("seen-")])
+
+
+async def test_each_event_is_applied_once_and_replay_applies_nothing_again(
+    stack: Stack, topic: str
+) -> None:
+    store, bus = stack
+    await bus.ensure_topics([topic])
+    await publish(store, bus, topic, [filed() for _ in range(3)])
+    group = f"g-{uuid.uuid4().hex}"
+    handler = Effects()
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=3)
+    assert consumer.stats.handled == 3
+    stored_before = await store.read_all()
+    await subscription.stop()
+
+    # The same consumer reading the whole log again from the start (offsets lost).
+    replay_subscription = bus.subscription(group=f"g-{uuid.uuid4().hex}", topics=[topic])
+    await replay_subscription.start()
+    replay = a_consumer(store, bus, replay_subscription, handler, group)
+    await consume(replay, until=3)
+    await replay_subscription.stop()
+    assert replay.stats.duplicates == 3 and replay.stats.handled == 0
+    assert handler.calls == 3
+    assert await effects_in(store) == 3
+    assert len(await store.read_all()) == len(stored_before)
+
+
+class CrashBeforeOffsetCommit:
+    """A subscription whose process 'crashes' after the database commit, before the
+    offset commit: the broker will deliver the message again."""
+
+    def __init__(self, inner: Subscription) -> None:
+        self.inner = inner
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def fetch(self, *, max_messages: int = 100, timeout: float = 0.5) -> list[ReceivedMessage]:
+        return await self.inner.fetch(max_messages=max_messages, timeout=timeout)
+
+    async def commit(self, received: ReceivedMessage) -> None:
+        raise ConnectionError("process killed before the offset commit")
+
+
+async def test_a_message_redelivered_after_a_crash_changes_nothing(stack: Stack, topic: str) -> None:
+    store, bus = stack
+    await bus.ensure_topics([topic])
+    await publish(store, bus, topic, [filed()])
+    group = f"g-{uuid.uuid4().hex}"
+    handler = Effects()
+    crashing = CrashBeforeOffsetCommit(bus.subscription(group=group, topics=[topic]))
+    await crashing.start()
+    consumer = a_consumer(store, bus, crashing, handler, group)
+    try:
+        batch = await crashing.fetch(timeout=5)
+        for _ in range(20):
+            if batch:
+                break
+            batch = await crashing.fetch(timeout=0.5)
+        assert len(batch) == 1
+        try:
+            await consumer.process(batch[0])
+        except ConnectionError:
+            pass
+    finally:
+        await crashing.stop()
+    assert handler.calls == 1
+
+    restarted = bus.subscription(group=group, topics=[topic])  # same group, nothing committed
+    await restarted.start()
+    after_restart = a_consumer(store, bus, restarted, handler, group)
+    await consume(after_restart, until=1)
+    await restarted.stop()
+    assert after_restart.stats.duplicates == 1
+    assert handler.calls == 1
+    assert await effects_in(store) == 1
+    async with store.engine.connect() as connection:
+        count = select(func.count()).select_from(processed_messages)
+        assert (await connection.execute(count)).scalar_one() == 1
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_processed(
+    stack: Stack, topic: str
+) -> None:
+    store, bus = stack
+    group = f"g-{uuid.uuid4().hex}"
+    await bus.ensure_topics([topic, dead_letter_topic(group)])
+    publisher = bus.publisher()
+    await publisher.start()
+    await publisher.publish([BusMessage(topic=topic, key=b"x", value=b"\xff not json",
+                                        headers=(("ce_type", b"nonsense"),))])
+    await publisher.stop()
+    good = filed()
+    await publish(store, bus, topic, [good])
+    handler = Effects()
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=2)
+    await subscription.stop()
+    assert consumer.stats.dead_lettered == 1
+    assert consumer.stats.handled == 1
+
+    letters = bus.subscription(group=f"ops-{uuid.uuid4().hex}", topics=[dead_letter_topic(group)])
+    await letters.start()
+    received: list[ReceivedMessage] = []
+    for _ in range(20):
+        received += await letters.fetch(timeout=0.5)
+        if received:
+            break
+    await letters.stop()
+    assert len(received) == 1
+    letter = received[0].message
+    assert letter.value == b"\xff not json"
+    assert b"not a valid Guichet CloudEvent" in (letter.header("dlq_error") or b"")
+    assert letter.header("dlq_original_topic") == topic.encode()
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_effect_rolled_back(
+    stack: Stack, topic: str
+) -> None:
+    store, bus = stack
+    group = f"g-{uuid.uuid4().hex}"
+    await bus.ensure_topics([topic, dead_letter_topic(group)])
+    bad, good = filed(), filed()
+    await publish(store, bus, topic, [bad, good])
+    handler = Effects(failing={bad.application_id})
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=2)
+    await subscription.stop()
+    assert consumer.stats.dead_lettered == 1 and consumer.stats.handled == 1
+    assert handler.calls == 3 + 1  # three attempts for the bad one, one for the good one
+    assert await store.read_stream(f"seen-{bad.application_id}") == []
+    assert len(await store.read_stream(f"seen-{good.application_id}")) == 1
