@@ -44,7 +44,9 @@ async def test_an_application_filed_for_eupen_lands_with_the_german_speaking_com
 ) -> None:
     shared = platform.model_dump()
     intake = create_app(INTAKE, IntakeSettings(**shared), span_processor=span_processor)
-    regional = create_app(REGIONAL, RegionalDecisionSettings(**shared), span_processor=span_processor)
+    regional = create_app(
+        REGIONAL, RegionalDecisionSettings(**shared), span_processor=span_processor
+    )
     async with running(intake) as filing, running(regional) as region:
         response = await filing.post("/applications", json=BLUE_CARD_IN_EUPEN)
         assert response.status_code == 201, response.text
@@ -63,8 +65,9 @@ async def test_an_application_filed_for_eupen_lands_with_the_german_speaking_com
     spans = span_exporter.get_finished_spans()
     post = next(s for s in spans if s.name == "POST /applications" and s.parent is None)
     trace_id = post.context.trace_id
-    processed = [s for s in spans if s.name.endswith("intake.v1 process")
-                 and s.context.trace_id == trace_id]
+    processed = [
+        s for s in spans if s.name.endswith("intake.v1 process") and s.context.trace_id == trace_id
+    ]
     assert processed, "the consumer's span is not in the request's trace"
 
 

@@ -40,16 +40,22 @@ def test_a_negative_decision_has_no_room_for_a_reason() -> None:
     assert fields == {"application_id", "step", "authority", "decided_at"}
     with pytest.raises(ValidationError):
         NegativeDecisionTaken.model_validate(
-            {"application_id": str(uuid.uuid4()), "step": "work", "authority": "VLG",
-             "decided_at": datetime.now(UTC).isoformat(), "reason": "insufficient salary"}
+            {
+                "application_id": str(uuid.uuid4()),
+                "step": "work",
+                "authority": "VLG",
+                "decided_at": datetime.now(UTC).isoformat(),
+                "reason": "insufficient salary",
+            }
         )
     schema = json.loads((SCHEMA_DIR / f"{NegativeDecisionTaken.event_type}.json").read_text())
     assert schema["additionalProperties"] is False
 
 
 def test_events_cannot_be_changed_once_made() -> None:
-    event = NegativeDecisionTaken(application_id=uuid.uuid4(), step="work", authority="WAL",
-                                  decided_at=datetime.now(UTC))
+    event = NegativeDecisionTaken(
+        application_id=uuid.uuid4(), step="work", authority="WAL", decided_at=datetime.now(UTC)
+    )
     with pytest.raises(ValidationError):
         event.step = "residence"  # type: ignore[misc]
 
@@ -68,9 +74,15 @@ def test_an_old_version_is_upcast_to_the_newest_contract_on_read() -> None:
     def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "language": "fr"}  # v1 payloads were all in French
 
-    registry.register_upcaster(from_type="be.guichet.thing.noted.v1", from_version=1,
-                               to_type="be.guichet.thing.noted.v2", to_version=2, fn=v1_to_v2)
-    loaded = registry.load("be.guichet.thing.noted.v1", 1,
-                           {"application_id": str(uuid.uuid4()), "label": "x"})
+    registry.register_upcaster(
+        from_type="be.guichet.thing.noted.v1",
+        from_version=1,
+        to_type="be.guichet.thing.noted.v2",
+        to_version=2,
+        fn=v1_to_v2,
+    )
+    loaded = registry.load(
+        "be.guichet.thing.noted.v1", 1, {"application_id": str(uuid.uuid4()), "label": "x"}
+    )
     assert isinstance(loaded, ThingNoted)
     assert loaded.language == "fr"

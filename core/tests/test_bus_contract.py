@@ -16,7 +16,9 @@ def message(topic: str, n: int, key: str = "dossier-1") -> BusMessage:
     )
 
 
-async def read(subscription: Subscription, count: int, *, rounds: int = 40) -> list[ReceivedMessage]:
+async def read(
+    subscription: Subscription, count: int, *, rounds: int = 40
+) -> list[ReceivedMessage]:
     received: list[ReceivedMessage] = []
     for _ in range(rounds):
         received += await subscription.fetch(max_messages=count - len(received), timeout=0.5)
@@ -25,7 +27,9 @@ async def read(subscription: Subscription, count: int, *, rounds: int = 40) -> l
     return received
 
 
-async def test_published_messages_arrive_in_order_with_key_and_headers(bus: Bus, topic: str) -> None:
+async def test_published_messages_arrive_in_order_with_key_and_headers(
+    bus: Bus, topic: str
+) -> None:
     await bus.ensure_topics([topic])
     publisher = bus.publisher()
     await publisher.start()

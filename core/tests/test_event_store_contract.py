@@ -38,7 +38,9 @@ async def test_a_new_stream_starts_at_version_one(event_store: SqlEventStore) ->
     assert recorded[0].position < recorded[1].position
 
 
-async def test_reading_a_stream_returns_exactly_what_was_appended(event_store: SqlEventStore) -> None:
+async def test_reading_a_stream_returns_exactly_what_was_appended(
+    event_store: SqlEventStore,
+) -> None:
     stream = a_stream()
     appended = [an_event(n=1), an_event(n=2)]
     await event_store.append(stream, appended, expected_version=0)
@@ -79,7 +81,7 @@ async def test_concurrent_appends_at_the_same_version_let_exactly_one_win(
 async def test_the_same_event_cannot_be_stored_twice(event_store: SqlEventStore) -> None:
     event = an_event()
     await event_store.append(a_stream(), [event], expected_version=0)
-    with pytest.raises(Exception, match="event_id|unique|UNIQUE"):
+    with pytest.raises(Exception, match=r"event_id|unique|UNIQUE"):
         await event_store.append(a_stream(), [event], expected_version=0)
 
 
@@ -104,7 +106,9 @@ async def test_appending_queues_the_events_for_publication_in_the_same_transacti
     event_store: SqlEventStore,
 ) -> None:
     stream = a_stream()
-    await event_store.append(stream, [an_event(), an_event()], expected_version=0, publish_to="t.v1")
+    await event_store.append(
+        stream, [an_event(), an_event()], expected_version=0, publish_to="t.v1"
+    )
     assert await event_store.outbox_backlog() == 2
     async with event_store.claim_outbox(10) as batch:
         assert [m.topic for m in batch.messages] == ["t.v1", "t.v1"]

@@ -76,7 +76,8 @@ class ApplicationFiled(DomainEvent):
     kind: ApplicationKind
     category: ApplicantCategory
     competent_authority: CompetentAuthority = Field(
-        description="Region of the place of work (the German-speaking Community for its municipalities)"
+        description="Region of the place of work "
+        "(the German-speaking Community for its nine municipalities)"
     )
     workplace_postcode: str = Field(pattern=r"^[1-9][0-9]{3}$")
     employer_enterprise_number: str | None = Field(

@@ -11,11 +11,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="Guichet: Belgium's single window for foreign workers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Guichet: Belgium's single window for foreign workers.", no_args_is_help=True
+)
 contracts_app = typer.Typer(help="Event contracts.", no_args_is_help=True)
 events_app = typer.Typer(help="Event streams.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
@@ -40,21 +43,23 @@ def _port_of(name: str, default: int) -> int:
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + "/health", timeout=1) as response:  # noqa: S310
+        with urllib.request.urlopen(url + "/health", timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
 
 
 @app.command()
-def run(startup_timeout: float = typer.Option(60.0, help="Seconds to wait for every /health")) -> None:
+def run(
+    startup_timeout: float = typer.Option(60.0, help="Seconds to wait for every /health"),
+) -> None:
     """Start all six services (embedded default unless GUICHET_BACKEND says otherwise)."""
     backend = os.environ.get("GUICHET_BACKEND", "embedded")
     console.print(f"[bold]Guichet[/bold] on the [cyan]{backend}[/cyan] backend")
     children: list[tuple[str, str, subprocess.Popen[bytes]]] = []
     for name, package, default in SERVICES:
         url = f"http://127.0.0.1:{_port_of(name, default)}"
-        process = subprocess.Popen([sys.executable, "-m", package])  # noqa: S603
+        process = subprocess.Popen([sys.executable, "-m", package])
         children.append((name, url, process))
 
     def stop(*_: object) -> None:
@@ -74,19 +79,23 @@ def run(startup_timeout: float = typer.Option(60.0, help="Seconds to wait for ev
         while pending and time.monotonic() < deadline:
             for name, url, process in children:
                 if process.poll() is not None:
-                    raise typer.Exit(f"{name} stopped during start-up (exit {process.returncode})")
+                    console.print(f"[red]{name} stopped during start-up ({process.returncode})[/red]")
+                    raise typer.Exit(1)
                 if name in pending and _healthy(url):
                     pending.discard(name)
                     console.print(f"  [green]up[/green] {name:<20} {url}  ({url}/docs)")
             time.sleep(0.2)
         if pending:
-            raise typer.Exit(f"not healthy after {startup_timeout}s: {', '.join(sorted(pending))}")
+            console.print(f"[red]not healthy after {startup_timeout}s: {sorted(pending)}[/red]")
+            raise typer.Exit(1)
         console.print("All services are up. Ctrl-C stops them.")
         while all(process.poll() is None for _, _, process in children):
             time.sleep(0.5)
         for name, _, process in children:
             if process.poll() is not None:
-                console.print(f"[red]{name} exited with {process.returncode}[/red]; stopping the rest")
+                console.print(
+                    f"[red]{name} exited with {process.returncode}[/red]; stopping the rest"
+                )
     except KeyboardInterrupt:
         console.print("Stopping…")
     finally:
@@ -94,7 +103,9 @@ def run(startup_timeout: float = typer.Option(60.0, help="Seconds to wait for ev
 
 
 @contracts_app.command("export")
-def export_contracts(directory: Path | None = typer.Option(None, help="Target directory")) -> None:
+def export_contracts(
+    directory: Annotated[Path | None, typer.Option(help="Target directory")] = None,
+) -> None:
     """Write the JSON Schema of every event contract (contracts/schemas by default)."""
     from guichet_contracts.schemas import SCHEMA_DIR, export
 
@@ -104,11 +115,10 @@ def export_contracts(directory: Path | None = typer.Option(None, help="Target di
 
 @events_app.command("tail")
 def tail(
-    topic: list[str] = typer.Argument(..., help="Topics to read, e.g. guichet.intake.v1"),
-    from_beginning: bool = typer.Option(True, help="Replay from the first message"),
-    follow: bool = typer.Option(False, help="Keep waiting for new messages"),
+    topic: Annotated[list[str], typer.Argument(help="Topics to read, e.g. guichet.intake.v1")],
+    follow: Annotated[bool, typer.Option(help="Keep waiting for new messages")] = False,
 ) -> None:
-    """Print the CloudEvents on topics, one JSON object per line (payloads included)."""
+    """Replay the CloudEvents on topics from the beginning, one JSON object per line."""
     from guichet_core.codec import UndecodableMessage, to_envelope
     from guichet_core.service import make_bus
     from guichet_core.settings import ServiceSettings

@@ -14,9 +14,9 @@ from uuid import UUID
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.v1.event import CloudEvent
-from guichet_contracts import REGISTRY, CloudEventEnvelope, DomainEvent, EventRegistry
 from pydantic import ValidationError
 
+from guichet_contracts import REGISTRY, CloudEventEnvelope, DomainEvent, EventRegistry
 from guichet_core.bus.port import BusMessage
 from guichet_core.store.records import NewEvent, RecordedEvent
 from guichet_core.tracing import current_traceparent
@@ -41,7 +41,9 @@ def new_event(
     )
 
 
-def to_message(event: RecordedEvent | NewEvent, *, topic: str, source: str, subject: str) -> BusMessage:
+def to_message(
+    event: RecordedEvent | NewEvent, *, topic: str, source: str, subject: str
+) -> BusMessage:
     """The CloudEvent (binary content mode) for a stored event; key = the application id."""
     attributes: dict[str, Any] = {
         "id": str(event.event_id),
@@ -63,7 +65,9 @@ def to_message(event: RecordedEvent | NewEvent, *, topic: str, source: str, subj
 def to_envelope(message: BusMessage) -> CloudEventEnvelope:
     """Read a message back into a validated envelope, or raise ``UndecodableMessage``."""
     try:
-        wire = ce_kafka.KafkaMessage(headers=dict(message.headers), key=message.key, value=message.value)
+        wire = ce_kafka.KafkaMessage(
+            headers=dict(message.headers), key=message.key, value=message.value
+        )
         event = ce_kafka.from_binary_event(wire)
         attributes = event.get_attributes()
         data = event.get_data()

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from guichet_contracts import CloudEventEnvelope, DomainEvent
 from opentelemetry import trace
 
+from guichet_contracts import CloudEventEnvelope, DomainEvent
 from guichet_core.bus.port import BusMessage, Publisher, ReceivedMessage, Subscription
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
@@ -116,8 +116,10 @@ class EventConsumer:
                 else:
                     self.stats.duplicates += 1
                 return None
-            except Exception as error:  # noqa: BLE001 - any failure is retried, then dead-lettered
-                log.warning("%s: attempt %d on %s failed: %r", self.group, attempt, envelope.id, error)
+            except Exception as error:
+                log.warning(
+                    "%s: attempt %d on %s failed: %r", self.group, attempt, envelope.id, error
+                )
                 if attempt == self._max_attempts:
                     return f"{type(error).__name__}: {error}"
                 await asyncio.sleep(self._retry_delay * attempt)
@@ -134,18 +136,25 @@ class EventConsumer:
             ("dlq_consumer_group", self.group.encode()),
         )
         letter = BusMessage(
-            topic=dead_letter_topic(self.group), key=message.key, value=message.value, headers=headers
+            topic=dead_letter_topic(self.group),
+            key=message.key,
+            value=message.value,
+            headers=headers,
         )
         delay = self._retry_delay
         while True:  # the offset is not committed until the letter is safely out
             try:
                 await self._dead_letters.publish([letter])
                 break
-            except Exception as failure:  # noqa: BLE001
+            except Exception as failure:
                 log.warning("%s: dead-letter publish failed, retrying: %r", self.group, failure)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         self.stats.dead_lettered += 1
-        log.error("%s: message at %s/%d dead-lettered: %s", self.group, message.topic,
-                  received.offset, error)
-
+        log.error(
+            "%s: message at %s/%d dead-lettered: %s",
+            self.group,
+            message.topic,
+            received.offset,
+            error,
+        )

@@ -78,7 +78,9 @@ class OutboxRelay:
             except Exception as error:  # broker down (BusUnavailable) or database hiccup
                 self.failures += 1
                 self.last_error = str(error)
-                log.warning("outbox relay: broker unavailable, retrying in %.1fs: %s", backoff, error)
+                log.warning(
+                    "outbox relay: broker unavailable, retrying in %.1fs: %s", backoff, error
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue

@@ -115,9 +115,9 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     bus = make_bus(settings, client_id=f"guichet-{spec.name}")
     named = settings.named
     topics = {named(spec.topic)}
-    for subscription in spec.subscriptions:
-        topics.update(named(topic) for topic in subscription.topics)
-        topics.add(dead_letter_topic(named(subscription.group)))
+    for wanted in spec.subscriptions:
+        topics.update(named(topic) for topic in wanted.topics)
+        topics.add(dead_letter_topic(named(wanted.group)))
     await bus.ensure_topics(sorted(topics))
     publisher = bus.publisher()
     await publisher.start()
@@ -171,7 +171,9 @@ def create_app(
         finally:
             await stop_runtime(app.state.runtime)
 
-    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan
+    )
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
@@ -219,7 +221,7 @@ async def _report(runtime: Runtime) -> dict[str, Any]:
             await connection.execute(text("select 1"))
         database = "ok"
         backlog: int | None = await runtime.store.outbox_backlog()
-    except Exception as error:  # noqa: BLE001 - reported, not raised
+    except Exception as error:
         database = f"unreachable: {type(error).__name__}"
         backlog = None
     return {

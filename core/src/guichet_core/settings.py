@@ -19,7 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_SERVICE_", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", env_prefix="GUICHET_SERVICE_", populate_by_name=True
+    )
 
     backend: Literal["embedded", "postgres-kafka"] = Field(
         default="embedded", validation_alias=AliasChoices("GUICHET_BACKEND")
@@ -64,4 +66,3 @@ class ServiceSettings(BaseSettings):
                     "GUICHET_BACKEND=postgres-kafka needs " + " and ".join(missing) + " to be set"
                 )
         return self
-

@@ -67,8 +67,10 @@ class Subscription(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def fetch(self, *, max_messages: int = 100, timeout: float = 0.5) -> list[ReceivedMessage]:
-        """Return the next messages (possibly none after ``timeout`` seconds), in log order per partition."""
+    async def fetch(
+        self, *, max_messages: int = 100, timeout: float = 0.5
+    ) -> list[ReceivedMessage]:
+        """The next messages (none after ``timeout`` seconds), in log order per partition."""
         ...
 
     async def commit(self, received: ReceivedMessage) -> None:

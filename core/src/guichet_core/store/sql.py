@@ -100,8 +100,19 @@ class UnitOfWork:
             raise ConcurrencyConflict(stream_id, expected_version, -1) from error
         positions = [row.position for row in result]
         recorded = [
-            RecordedEvent(position=position, **{**row, "metadata": dict(row["metadata"])})
-            for position, row in zip(positions, rows, strict=True)
+            RecordedEvent(
+                stream_id=stream_id,
+                version=expected_version + offset,
+                position=position,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                schema_version=event.schema_version,
+                data=event.data,
+                occurred_at=event.occurred_at,
+                recorded_at=now,
+                metadata=dict(event.metadata),
+            )
+            for offset, (position, event) in enumerate(zip(positions, new_events, strict=True), 1)
         ]
         if publish_to:
             messages = [
@@ -143,8 +154,12 @@ class UnitOfWork:
         """Record that ``consumer`` handled ``event_id``; False when it already had."""
         return await self._store._insert_processed(
             self.connection,
-            {"consumer": consumer, "event_id": event_id, "topic": topic,
-             "processed_at": datetime.now(UTC)},
+            {
+                "consumer": consumer,
+                "event_id": event_id,
+                "topic": topic,
+                "processed_at": datetime.now(UTC),
+            },
         )
 
 
@@ -159,7 +174,9 @@ class OutboxBatch:
     async def mark_published(self) -> None:
         if self.ids:
             await self.connection.execute(
-                update(outbox).where(outbox.c.id.in_(self.ids)).values(published_at=datetime.now(UTC))
+                update(outbox)
+                .where(outbox.c.id.in_(self.ids))
+                .values(published_at=datetime.now(UTC))
             )
 
 
@@ -188,7 +205,11 @@ class SqlEventStore:
             yield UnitOfWork(connection, self)
 
     async def append(
-        self, stream_id: str, new_events: Sequence[NewEvent], *, expected_version: int,
+        self,
+        stream_id: str,
+        new_events: Sequence[NewEvent],
+        *,
+        expected_version: int,
         publish_to: str | None = None,
     ) -> list[RecordedEvent]:
         async with self.unit_of_work() as uow:
@@ -249,9 +270,7 @@ class SqlEventStore:
     async def purge_published(self, *, before: datetime) -> int:
         """Forget outbox rows published before ``before`` (the events stay in the store)."""
         async with self.engine.begin() as connection:
-            result = await connection.execute(
-                outbox.delete().where(outbox.c.published_at < before)
-            )
+            result = await connection.execute(outbox.delete().where(outbox.c.published_at < before))
             return int(result.rowcount or 0)
 
     async def _serialise_appends(self, connection: AsyncConnection) -> None:

@@ -110,7 +110,9 @@ def bus_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def bus(bus_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+async def bus(
+    bus_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Bus]:
     if bus_backend == "embedded":
         log = EmbeddedLog(tmp_path / "bus.sqlite3")
         yield log

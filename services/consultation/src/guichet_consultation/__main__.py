@@ -1,8 +1,8 @@
 """``guichet-consultation``: run the consultation service alone."""
 
-from guichet_core.entrypoint import serve
 from guichet_consultation.app import SPEC
 from guichet_consultation.settings import ConsultationSettings
+from guichet_core.entrypoint import serve
 
 
 def main() -> None:

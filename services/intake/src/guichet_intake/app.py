@@ -7,14 +7,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
 from guichet_contracts.events import (
     ApplicantCategory,
     ApplicationKind,
     CompetentAuthority,
     FilerRole,
 )
-from pydantic import BaseModel, ConfigDict, Field
-
 from guichet_core.codec import new_event
 from guichet_core.service import Runtime, ServiceSpec, create_app
 from guichet_intake.domain import FileApplication, FilingRejected, file_application
@@ -84,8 +84,7 @@ async def history(application_id: UUID, rt: RuntimeDep) -> list[dict[str, object
     if not events:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such application")
     return [
-        {"version": e.version, "type": e.event_type, "occurred_at": e.occurred_at}
-        for e in events
+        {"version": e.version, "type": e.event_type, "occurred_at": e.occurred_at} for e in events
     ]
 
 

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from stdnum.be import vat
+
 from guichet_contracts.events import (
     ApplicantCategory,
     ApplicationFiled,
@@ -18,19 +20,29 @@ from guichet_contracts.events import (
     CompetentAuthority,
     FilerRole,
 )
-from stdnum.be import vat
 
 GERMAN_SPEAKING_POSTCODES = frozenset(
     {
-        4700, 4701,  # Eupen
-        4710, 4711,  # Lontzen
-        4720, 4721, 4728,  # Kelmis
-        4730, 4731,  # Raeren
+        4700,
+        4701,  # Eupen
+        4710,
+        4711,  # Lontzen
+        4720,
+        4721,
+        4728,  # Kelmis
+        4730,
+        4731,  # Raeren
         4750,  # Bütgenbach
-        4760, 4761,  # Büllingen
-        4770, 4771,  # Amel
-        4780, 4782, 4783, 4784,  # Sankt Vith
-        4790, 4791,  # Burg-Reuland
+        4760,
+        4761,  # Büllingen
+        4770,
+        4771,  # Amel
+        4780,
+        4782,
+        4783,
+        4784,  # Sankt Vith
+        4790,
+        4791,  # Burg-Reuland
     }
 )
 
@@ -47,7 +59,9 @@ class FilingRejected(ValueError):
 def competent_region(postcode: str) -> CompetentAuthority:
     """The authority competent for a place of work, from its Belgian postcode."""
     if not (len(postcode) == 4 and postcode.isdigit() and 1000 <= int(postcode) <= 9999):
-        raise FilingRejected("workplace_postcode", f"{postcode!r} is not a Belgian postcode (1000-9999)")
+        raise FilingRejected(
+            "workplace_postcode", f"{postcode!r} is not a Belgian postcode (1000-9999)"
+        )
     code = int(postcode)
     if code in GERMAN_SPEAKING_POSTCODES:
         return CompetentAuthority.GERMAN_SPEAKING_COMMUNITY
@@ -84,7 +98,8 @@ def file_application(
         if not vat.is_valid(enterprise):
             raise FilingRejected(
                 "employer_enterprise_number",
-                f"{enterprise!r} is not a valid KBO/BCE enterprise number (10 digits, check digits)",
+                f"{enterprise!r} is not a valid KBO/BCE enterprise number "
+                "(10 digits, the last two a check)",
             )
         enterprise = vat.compact(enterprise)
     return ApplicationFiled(

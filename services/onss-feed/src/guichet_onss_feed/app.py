@@ -1,4 +1,6 @@
-"""Guichet ONSS and INASTI feed: wiring. Its domain arrives with its own issue; the service already runs
+"""Guichet ONSS and INASTI feed: wiring.
+
+Its domain arrives with its own issue; the service already runs
 alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ TOPIC = "guichet.onss-feed.v1"
 SPEC = ServiceSpec(
     name="onss-feed",
     title="Guichet ONSS and INASTI feed",
-    description="Employment and wage data from DIMONA, LIMOSA and DmfA (ONSS/RSZ) and self-employed affiliations (INASTI/RSVZ) for the dossiers (cooperation agreement of 31 January 2025, Art. 14).",
+    description=(
+        "Employment and wage data from DIMONA, LIMOSA and DmfA (ONSS/RSZ) and self-employed "
+        "affiliations (INASTI/RSVZ) for the dossiers (cooperation agreement of 31 January "
+        "2025, Art. 14)."
+    ),
     topic=TOPIC,
 )
 

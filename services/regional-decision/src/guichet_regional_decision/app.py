@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+
 from guichet_contracts import ApplicationFiled
 from guichet_contracts.events import CompetentAuthority
-
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_regional_decision.queue import on_application_filed, queue_of
 from guichet_regional_decision.settings import RegionalDecisionSettings

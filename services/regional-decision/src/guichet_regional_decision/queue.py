@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_core.store.sql import UnitOfWork
 
 metadata = MetaData()

@@ -1,4 +1,6 @@
-"""Guichet residence decision: wiring. Its domain arrives with its own issue; the service already runs
+"""Guichet residence decision: wiring.
+
+Its domain arrives with its own issue; the service already runs
 alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ TOPIC = "guichet.residence-decision.v1"
 SPEC = ServiceSpec(
     name="residence-decision",
     title="Guichet residence decision",
-    description="Residence decisions of the Immigration Office (Office des étrangers / Dienst Vreemdelingenzaken) on single-permit applications once work is authorised (cooperation agreement of 31 January 2025, Art. 12 §1).",
+    description=(
+        "Residence decisions of the Immigration Office (Office des étrangers / Dienst "
+        "Vreemdelingenzaken) on single-permit applications once work is authorised "
+        "(cooperation agreement of 31 January 2025, Art. 12 §1)."
+    ),
     topic=TOPIC,
 )
 

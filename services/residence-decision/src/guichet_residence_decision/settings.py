@@ -1,4 +1,4 @@
-"""ResidenceDecision settings: ``GUICHET_RESIDENCE_DECISION_*`` plus the shared ``GUICHET_*`` variables."""
+"""Residence-decision settings: ``GUICHET_RESIDENCE_DECISION_*`` plus the shared ``GUICHET_*``."""
 
 from __future__ import annotations
 

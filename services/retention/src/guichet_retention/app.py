@@ -13,7 +13,10 @@ TOPIC = "guichet.retention.v1"
 SPEC = ServiceSpec(
     name="retention",
     title="Guichet retention",
-    description="Retention schedule and deletion of dossiers, and data-subject rights (cooperation agreement of 31 January 2025, Art. 27-29).",
+    description=(
+        "Retention schedule and deletion of dossiers, and data-subject rights (cooperation "
+        "agreement of 31 January 2025, Art. 27-29)."
+    ),
     topic=TOPIC,
 )
 
