@@ -98,7 +98,9 @@ class EmbeddedLog:
         async with engine.begin() as connection:
             for topic in topics:
                 await connection.execute(
-                    sqlite_insert(_topics).values(topic=topic, next_offset=0).on_conflict_do_nothing()
+                    sqlite_insert(_topics)
+                    .values(topic=topic, next_offset=0)
+                    .on_conflict_do_nothing()
                 )
 
     async def topics(self) -> list[str]:
@@ -173,7 +175,9 @@ class EmbeddedSubscription:
     async def stop(self) -> None:
         self._positions = {}
 
-    async def fetch(self, *, max_messages: int = 100, timeout: float = 0.5) -> list[ReceivedMessage]:
+    async def fetch(
+        self, *, max_messages: int = 100, timeout: float = 0.5
+    ) -> list[ReceivedMessage]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -202,7 +206,9 @@ class EmbeddedSubscription:
                         value=row.value,
                         headers=_decode_headers(row.headers),
                     )
-                    received.append(ReceivedMessage(message=message, partition=0, offset=row.offset))
+                    received.append(
+                        ReceivedMessage(message=message, partition=0, offset=row.offset)
+                    )
                     self._positions[topic] = row.offset + 1
         return received
 
