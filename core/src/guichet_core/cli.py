@@ -147,3 +147,7 @@ def tail(
                 await close()
 
     asyncio.run(read())
+
+
+if __name__ == "__main__":
+    app()
