@@ -62,10 +62,22 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
         self.stats = ConsumerStats()
+        self.last_error: str | None = None
 
     async def run(self) -> None:
+        """Poll forever. A broker outage (fetch or offset commit failing) is waited out:
+        nothing is skipped, and what was applied but not committed is redelivered and
+        recognised as a duplicate."""
+        backoff = 0.5
         while True:
-            await self.poll()
+            try:
+                await self.poll()
+                backoff = 0.5
+            except Exception as error:  # noqa: BLE001 - the consumer must outlive outages
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
 
     async def poll(self, *, timeout: float = 0.5) -> int:
         """Fetch and process one batch; return how many messages it held."""

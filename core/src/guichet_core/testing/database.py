@@ -5,14 +5,25 @@ Never a skip: if none can be had, the run fails and says why."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
 
 import asyncpg
 
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DATABASE = "guichet_test"
+
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code, even inside a running loop
+    (session fixtures are first requested from async tests)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _reachable(url: str) -> str | None:
@@ -52,14 +63,14 @@ def _docker_answers() -> bool:
 def postgres_url_for_tests() -> Iterator[str]:
     """Yield a ``postgresql://`` URL of a database the tests may create schemas in."""
     if url := os.environ.get("DATABASE_URL"):
-        problem = asyncio.run(_reachable(url))
+        problem = run_sync(_reachable(url))
         if problem:
             raise RuntimeError(f"DATABASE_URL={url} is set but unreachable: {problem}")
         yield url
         return
-    problem = asyncio.run(_reachable(LOCAL_URL))
+    problem = run_sync(_reachable(LOCAL_URL))
     if problem is None:
-        yield asyncio.run(_ensure_database(LOCAL_URL, TEST_DATABASE))
+        yield run_sync(_ensure_database(LOCAL_URL, TEST_DATABASE))
         return
     if _docker_answers():
         from testcontainers.postgres import PostgresContainer

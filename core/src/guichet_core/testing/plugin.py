@@ -14,12 +14,9 @@ Loaded with ``-p guichet_core.testing.plugin`` (see pyproject). Fixtures:
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -29,15 +26,7 @@ from guichet_core.bus.port import Bus
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, event_store_for
-from guichet_core.testing.database import postgres_url_for_tests
-
-T = TypeVar("T")
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from synchronous code, even inside a running loop."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+from guichet_core.testing.database import postgres_url_for_tests, run_sync
 
 
 def unique(prefix: str) -> str:
