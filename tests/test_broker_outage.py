@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
-
 from guichet_core.bus.kafka import KafkaBus
 from guichet_core.codec import new_event
 from guichet_core.consumer import EventConsumer
@@ -78,8 +78,9 @@ async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(
     relay_task = asyncio.create_task(relay.run())
 
     before = filed()
-    await store.append(str(before.application_id), [new_event(before)], expected_version=0,
-                       publish_to=topic)
+    await store.append(
+        str(before.application_id), [new_event(before)], expected_version=0, publish_to=topic
+    )
     relay.wake()
 
     async def outbox_empty() -> bool:
@@ -90,8 +91,9 @@ async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(
     await proxied_broker.cut()
     during = [filed() for _ in range(5)]
     for event in during:
-        await store.append(str(event.application_id), [new_event(event)], expected_version=0,
-                           publish_to=topic)
+        await store.append(
+            str(event.application_id), [new_event(event)], expected_version=0, publish_to=topic
+        )
         relay.wake()
 
     async def relay_failed() -> bool:
@@ -115,9 +117,13 @@ async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(
     subscription = bus.subscription(group=group, topics=[topic])
     await subscription.start()
     dead_letters = bus.publisher()
-    consumer = EventConsumer(group=group, subscription=subscription, store=store,
-                             handlers={ApplicationFiled.event_type: apply},
-                             dead_letters=dead_letters)
+    consumer = EventConsumer(
+        group=group,
+        subscription=subscription,
+        store=store,
+        handlers={ApplicationFiled.event_type: apply},
+        dead_letters=dead_letters,
+    )
     for _ in range(60):
         await consumer.poll(timeout=0.5)
         if len(applied) >= 6:

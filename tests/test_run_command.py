@@ -26,7 +26,7 @@ def free_port() -> int:
 def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=5) as response:
         return response.status, json.loads(response.read())
 
 
@@ -74,12 +74,16 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
         for name in ports:
             status, health = call(url[name] + "/health")
             assert status == 200 and health["service"] == name and health["database"] == "ok"
-            with urllib.request.urlopen(url[name] + "/docs", timeout=5) as docs:  # noqa: S310
+            with urllib.request.urlopen(url[name] + "/docs", timeout=5) as docs:
                 assert docs.status == 200
         status, receipt = call(
             url["intake"] + "/applications",
-            {"kind": "work_authorisation", "category": "general",
-             "workplace_postcode": "2000", "filed_by": "employer"},
+            {
+                "kind": "work_authorisation",
+                "category": "general",
+                "workplace_postcode": "2000",
+                "filed_by": "employer",
+            },
         )
         assert status == 201 and receipt["competent_authority"] == "VLG"
     finally:

@@ -79,7 +79,9 @@ def run(
         while pending and time.monotonic() < deadline:
             for name, url, process in children:
                 if process.poll() is not None:
-                    console.print(f"[red]{name} stopped during start-up ({process.returncode})[/red]")
+                    console.print(
+                        f"[red]{name} stopped during start-up ({process.returncode})[/red]"
+                    )
                     raise typer.Exit(1)
                 if name in pending and _healthy(url):
                     pending.discard(name)

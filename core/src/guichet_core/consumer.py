@@ -73,7 +73,7 @@ class EventConsumer:
             try:
                 await self.poll()
                 backoff = 0.5
-            except Exception as error:  # noqa: BLE001 - the consumer must outlive outages
+            except Exception as error:
                 self.last_error = f"{type(error).__name__}: {error}"
                 log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
                 await asyncio.sleep(backoff)

@@ -25,6 +25,7 @@ from guichet_core.bus.port import BusMessage
 Exporter = Literal["none", "console", "otlp"]
 
 _provider: TracerProvider | None = None
+_installed: set[object] = set()  # exporters and processors already added to the provider
 
 
 def configure_tracing(
@@ -35,15 +36,17 @@ def configure_tracing(
     if _provider is None:
         _provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         trace.set_tracer_provider(_provider)
-    if exporter == "console":
+    if exporter == "console" and exporter not in _installed:
         _provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
-    elif exporter == "otlp":
+    elif exporter == "otlp" and exporter not in _installed:
         # Imported here: only deployments that export over OTLP pay for it.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    if extra is not None:
+    _installed.add(exporter)
+    if extra is not None and extra not in _installed:
         _provider.add_span_processor(extra)
+        _installed.add(extra)
     return _provider
 
 
