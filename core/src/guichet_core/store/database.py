@@ -74,10 +74,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def alembic_config(*, version_locations: list[Path], schema: str | None) -> Config:
+def alembic_config(
+    *, version_locations: list[Path], schema: str | None, include_core: bool = True
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    locations = [MIGRATIONS_DIR / "versions", *version_locations]
+    core = [MIGRATIONS_DIR / "versions"] if include_core else []
+    locations = [*core, *version_locations]
     config.set_main_option("version_locations", " ".join(str(p) for p in locations))
     config.set_main_option("path_separator", "space")
     config.attributes["schema"] = schema
@@ -85,13 +88,24 @@ def alembic_config(*, version_locations: list[Path], schema: str | None) -> Conf
 
 
 async def migrate(
-    engine: AsyncEngine, config: DatabaseConfig, *, version_locations: list[Path]
+    engine: AsyncEngine,
+    config: DatabaseConfig,
+    *,
+    version_locations: list[Path],
+    include_core: bool = True,
 ) -> None:
-    """Bring the service's schema to the newest revision of core and service migrations."""
+    """Bring the schema to the newest revision of its migrations.
+
+    A service's database gets the core tables (event store, outbox, processed messages)
+    plus its own; a platform store that is not a service (e.g. the key store) passes
+    ``include_core=False`` and only its own ``version_locations``.
+    """
     async with engine.begin() as connection:
         if not config.is_sqlite and config.schema:
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
-        alembic = alembic_config(version_locations=version_locations, schema=config.schema)
+        alembic = alembic_config(
+            version_locations=version_locations, schema=config.schema, include_core=include_core
+        )
 
         def upgrade(sync_connection: Connection) -> None:
             alembic.attributes["connection"] = sync_connection
