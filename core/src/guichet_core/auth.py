@@ -1,0 +1,262 @@
+"""Who calls a Guichet API: a JWT bearer token names the calling authority and its agent.
+
+Every token carries ``iss``, ``aud``, ``exp``, ``iat``, ``sub`` (optional ``jti``) and the
+Guichet claims ``guichet_authority`` (an ``Authority`` value), ``guichet_agent`` (the
+person or system acting), ``guichet_roles`` (list) and optional ``guichet_purpose``.
+Signatures are ES256 or RS256, verified with the key configured in ``auth_keys``.
+No token or a bad one → 401 with ``WWW-Authenticate``; the wrong authority → 403.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from guichet_core.auth_keys import (
+    AuthConfigurationError,
+    AuthSettings,
+    DevTokenIssuer,
+    Unauthenticated,
+    VerificationKeys,
+    VerifierUnavailable,
+    auth_settings_for,
+)
+
+__all__ = [
+    "REGIONS", "AuthConfigurationError", "AuthSettings", "Authority", "Caller", "CallerDep",
+    "DevTokenIssuer", "TokenVerifier", "Unauthenticated", "VerificationKeys",
+    "VerifierUnavailable", "auth_settings_for", "current_caller", "install_auth",
+    "require_authority",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "guichet_authority", "guichet_agent"]
+
+
+class Authority(StrEnum):
+    """The bodies that call Guichet under the cooperation agreement of 31 January 2025."""
+
+    VLG = "VLG"
+    """Flemish Region: Departement Werk en Sociale Economie, Economische Migratie (Art. 9, 12)."""
+    WAL = "WAL"
+    """Walloon Region: SPW, Direction de l'Emploi et des Permis de travail (Art. 9, 12)."""
+    BXL = "BXL"
+    """Brussels-Capital Region: Bruxelles Économie et Emploi / Brussel Economie en
+    Werkgelegenheid, Direction de la Migration économique (Art. 9, 12)."""
+    DG = "DG"
+    """German-speaking Community (Deutschsprachige Gemeinschaft), for its nine
+    municipalities (Art. 9 §7, 12)."""
+    OE = "OE"
+    """Immigration Office: Office des étrangers / Dienst Vreemdelingenzaken; decides
+    residence (Art. 12 §1)."""
+    ONSS = "ONSS"
+    """ONSS / RSZ: builds and runs the platform (Art. 8); feeds DIMONA, LIMOSA and DmfA
+    data (Art. 14 §1)."""
+    INASTI = "INASTI"
+    """INASTI / RSVZ: feeds self-employed data for professional cards (Art. 14 §2)."""
+    FEDERAL_INSPECTION = "INSP_FED"
+    """Federal social inspection: consults what it needs to enforce its law (Art. 25)."""
+    REGIONAL_INSPECTION = "INSP_REG"
+    """Regional inspection services (inspection régionale / regionale inspectie) (Art. 25)."""
+    DIPLOMATIC_POST = "POST"
+    """Diplomatic or consular post (poste diplomatique): receives decisions for a long-stay
+    visa D (Art. 21-23)."""
+    COMMUNE = "COMMUNE"
+    """Commune / gemeente: receives decisions, issues the temporary residence document
+    (Art. 21-23)."""
+    BUSINESS_COUNTER = "GEA"
+    """Approved business counter (guichet d'entreprises agréé / erkend ondernemingsloket):
+    registers employers in the Crossroads Bank for Enterprises (Art. 3, 20 §2 3°)."""
+    PUBLIC_EMPLOYMENT_SERVICE = "PES"
+    """VDAB, FOREM, Actiris, ADG: receive single-permit withdrawals (Art. 10 9°)."""
+    APPLICANT = "APPLICANT"
+    """Worker, employer, self-employed person or their mandatary; the only one told the
+    full text of a negative decision (Art. 20 §5, 24)."""
+    PLATFORM_OPS = "OPS"
+    """Operators of the platform on behalf of the processor ONSS (Art. 8): no dossier content."""
+
+
+REGIONS: frozenset[Authority] = frozenset(
+    {Authority.VLG, Authority.WAL, Authority.BXL, Authority.DG}
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified caller of a request."""
+
+    subject: str  # `sub`: for an applicant a NISS, an enterprise number or a mandatary id
+    authority: Authority
+    agent_id: str
+    roles: frozenset[str] = frozenset()
+    purpose: str | None = None
+    token_id: str | None = None
+
+    @property
+    def is_region(self) -> bool:
+        return self.authority in REGIONS
+
+
+class TokenVerifier:
+    """Checks a token's signature, issuer, audience, lifetime and Guichet claims."""
+
+    def __init__(
+        self, keys: VerificationKeys, *, issuer: str, audience: str, leeway: int = 30
+    ) -> None:
+        self.keys, self.issuer, self.audience, self.leeway = keys, issuer, audience, leeway
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> TokenVerifier:
+        """The verifier the settings call for; ``AuthConfigurationError`` when they cannot."""
+        return cls(
+            VerificationKeys.from_settings(settings),
+            issuer=settings.issuer,
+            audience=settings.audience,
+            leeway=settings.leeway_seconds,
+        )
+
+    def verify(self, token: str) -> Caller:
+        key, algorithms = self.keys.for_token(token)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.InvalidTokenError as error:
+            raise Unauthenticated(self._reason(error, token)) from error
+        return _caller(claims)
+
+    def _reason(self, error: jwt.InvalidTokenError, token: str) -> str:
+        unverified = _unverified_claims(token)
+        match error:
+            case jwt.ExpiredSignatureError():
+                expired = datetime.fromtimestamp(int(unverified["exp"]), UTC)
+                return f"token expired at {expired.isoformat()}"
+            case jwt.InvalidAudienceError():
+                return f"token audience is not {self.audience!r}"
+            case jwt.InvalidIssuerError():
+                return f"token issuer {unverified.get('iss')!r} is not {self.issuer!r}"
+            case jwt.MissingRequiredClaimError():
+                return f"token lacks the required claim {error.claim!r}"
+            case jwt.InvalidSignatureError():
+                return "signature does not match the configured key"
+            case jwt.InvalidAlgorithmError():
+                return "token algorithm does not match the configured key"
+            case jwt.ImmatureSignatureError():
+                return f"token is not valid yet ({error})"
+            case jwt.DecodeError():
+                return f"token is not a well-formed JWT ({error})"
+        return f"invalid token ({error})"
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    try:
+        return dict(jwt.decode(token, options={"verify_signature": False}))
+    except jwt.PyJWTError:
+        return {}
+
+
+def _caller(claims: dict[str, Any]) -> Caller:
+    authority, agent, subject = (claims[k] for k in ("guichet_authority", "guichet_agent", "sub"))
+    if authority not in Authority.__members__.values():
+        raise Unauthenticated(f"unknown authority {str(authority)!r}")
+    if not isinstance(agent, str) or not agent or not subject:
+        raise Unauthenticated("claims 'guichet_agent' and 'sub' must be non-empty strings")
+    roles, purpose, jti = (claims.get(k) for k in ("guichet_roles", "guichet_purpose", "jti"))
+    if roles is None:
+        roles = []
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise Unauthenticated("claim 'guichet_roles' must be a list of strings")
+    if purpose is not None and not isinstance(purpose, str):
+        raise Unauthenticated("claim 'guichet_purpose' must be a string")
+    return Caller(subject, Authority(authority), agent, frozenset(roles), purpose, jti)
+
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="GuichetToken",
+    bearerFormat="JWT",
+    description="A Guichet JWT (ES256/RS256) naming the calling authority and agent.",
+)
+
+
+def install_auth(app: FastAPI, verifier: TokenVerifier) -> None:
+    """Make ``verifier`` the one that ``CallerDep`` and ``require_authority`` use in ``app``."""
+    app.state.verifier = verifier
+
+
+def _header_text(text: str) -> str:
+    ascii_text = text.encode("ascii", "replace").decode("ascii")
+    return ascii_text.replace("\\", "\\\\").replace('"', "'")[:300]
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Caller:
+    """The verified caller; HTTP 401 when the bearer token is missing or invalid."""
+    verifier: TokenVerifier | None = getattr(request.app.state, "verifier", None)
+    if verifier is None:
+        raise RuntimeError("no token verifier: call install_auth(app, verifier) at start-up")
+    if credentials is None:  # RFC 6750 §3.1: no error code when no credentials were sent
+        reason, challenge = 'no bearer token: send "Authorization: Bearer <token>"', ""
+    else:
+        try:
+            caller = verifier.verify(credentials.credentials)
+        except Unauthenticated as error:
+            reason = error.reason
+            challenge = f', error="invalid_token", error_description="{_header_text(reason)}"'
+        except VerifierUnavailable as error:
+            log.error("cannot verify a token: %s", error)
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "tokens cannot be verified now: the signing keys are unreachable",
+                headers={"Retry-After": "30"},
+            ) from error
+        else:
+            request.state.caller = caller
+            return caller
+    headers = {"WWW-Authenticate": f'Bearer realm="guichet"{challenge}'}
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, reason, headers=headers)
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def require_authority(*allowed: Authority | Iterable[Authority]) -> Callable[[Caller], Caller]:
+    """A dependency giving the caller if its authority is allowed, else HTTP 403.
+
+    ``Depends(require_authority(REGIONS))`` or ``require_authority(Authority.OE)``.
+    """
+    wanted = frozenset(
+        member for item in allowed for member in ([item] if isinstance(item, Authority) else item)
+    )
+    if not wanted:
+        raise ValueError("require_authority needs at least one authority")
+    names = ", ".join(member.value for member in Authority if member in wanted)
+
+    def authorised_caller(caller: CallerDep) -> Caller:
+        if caller.authority not in wanted:
+            reason = f"this action is reserved to: {names}; your token is for {caller.authority}"
+            challenge = (
+                f'Bearer realm="guichet", error="insufficient_scope", error_description="{reason}"'
+            )
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, reason, headers={"WWW-Authenticate": challenge}
+            )
+        return caller
+
+    return authorised_caller
