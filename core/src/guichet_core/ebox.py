@@ -1,0 +1,178 @@
+"""The applicant's e-box: the port, and the SQL stand-in for the federal e-Box.
+
+Art. 20 §5: every step that concerns the applicant lands in the applicant's e-box, which
+the applicant reads through the API. In production an adapter to the federal e-Box
+implements ``EBox``; on one machine and in tests ``SqlEBox`` plays its part in a database
+of its own (PostgreSQL schema ``<namespace>ebox`` or ``<data_dir>/<namespace>ebox.sqlite3``),
+never in a service's schema. Delivery is idempotent by message id, so a dispatcher that
+delivered but crashed before recording it can deliver again without a duplicate.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guichet_core.settings import ServiceSettings
+from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+
+EBOX_MIGRATIONS = Path(__file__).resolve().parent / "ebox_migrations"
+
+metadata = MetaData()
+ebox_messages = Table(
+    "ebox_messages",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("recipient", String(64), nullable=False),
+    Column("dossier_id", String(64), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_ebox_messages_recipient", ebox_messages.c.recipient, ebox_messages.c.delivered_at)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class EBoxMessage:
+    message_id: str
+    recipient: str  # the applicant's subject id: NISS or enterprise number
+    dossier_id: str
+    subject: str
+    body: str
+    language: str
+    delivered_at: datetime | None = None  # set by the e-box
+    read_at: datetime | None = None
+
+
+class EBox(Protocol):
+    """The e-box port."""
+
+    async def deliver(self, message: EBoxMessage) -> None:
+        """Deposit ``message``; a message id already delivered is a no-op."""
+
+    async def messages_for(self, recipient: str) -> list[EBoxMessage]:
+        """The recipient's messages, oldest first."""
+
+    async def mark_read(self, recipient: str, message_id: str) -> bool:
+        """Mark one of the recipient's messages read; False if the recipient has none such."""
+
+
+class SqlEBox:
+    """The e-box stand-in on SQL (PostgreSQL or SQLite), in its own database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def deliver(self, message: EBoxMessage) -> None:
+        row = {
+            "message_id": message.message_id,
+            "recipient": message.recipient,
+            "dossier_id": message.dossier_id,
+            "subject": message.subject,
+            "body": message.body,
+            "language": message.language,
+            "delivered_at": datetime.now(UTC),
+        }
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(ebox_messages).values(row).on_conflict_do_nothing()
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def messages_for(self, recipient: str) -> list[EBoxMessage]:
+        query = (
+            select(ebox_messages)
+            .where(ebox_messages.c.recipient == recipient)
+            .order_by(ebox_messages.c.delivered_at, ebox_messages.c.message_id)
+        )
+        async with self.engine.connect() as connection:
+            return [_message(row) for row in await connection.execute(query)]
+
+    async def mark_read(self, recipient: str, message_id: str) -> bool:
+        mine = (ebox_messages.c.recipient == recipient) & (ebox_messages.c.message_id == message_id)
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(ebox_messages)
+                .where(mine & ebox_messages.c.read_at.is_(None))
+                .values(read_at=datetime.now(UTC))
+            )
+            found = await connection.execute(select(ebox_messages.c.message_id).where(mine))
+            return found.first() is not None
+
+
+def _message(row: Row[Any]) -> EBoxMessage:
+    return EBoxMessage(
+        message_id=row.message_id,
+        recipient=row.recipient,
+        dossier_id=row.dossier_id,
+        subject=row.subject,
+        body=row.body,
+        language=row.language,
+        delivered_at=_utc(row.delivered_at),
+        read_at=_utc(row.read_at),
+    )
+
+
+def ebox_database_config(settings: ServiceSettings) -> DatabaseConfig:
+    """Where the e-box stand-in keeps its messages: its own schema or file, never a service's."""
+    name = settings.named("ebox")
+    if settings.backend == "postgres-kafka":
+        assert settings.database_url is not None  # checked by the settings validator
+        return DatabaseConfig(url=settings.database_url, schema=name)
+    return DatabaseConfig(url=f"sqlite:///{settings.data_dir / (name + '.sqlite3')}")
+
+
+async def migrate_ebox(engine: AsyncEngine, config: DatabaseConfig) -> None:
+    """Migrate the e-box database; safe when several services start at once."""
+    if config.is_sqlite:  # BEGIN IMMEDIATE already serialises the migrating transactions
+        await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
+        return
+    # Every service opens the shared e-box: one migrates at a time, the others then find
+    # it at head (CREATE SCHEMA / CREATE TABLE race otherwise).
+    key = zlib.crc32(f"guichet:migrate:{config.schema}".encode()) - 2**31
+    async with engine.connect() as lock:
+        await lock.execute(text("select pg_advisory_lock(:key)"), {"key": key})
+        try:
+            await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
+        finally:
+            await lock.execute(text("select pg_advisory_unlock(:key)"), {"key": key})
+            await lock.commit()
+
+
+async def open_ebox(settings: ServiceSettings) -> tuple[SqlEBox, AsyncEngine]:
+    """The migrated e-box stand-in of this platform, and its engine (dispose it at shutdown)."""
+    config = ebox_database_config(settings)
+    engine = create_engine(config)
+    try:
+        await migrate_ebox(engine, config)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return SqlEBox(engine), engine

@@ -1,0 +1,348 @@
+"""Notifications to the applicant: queued with the decision, delivered by the deciding service.
+
+Art. 20 §5: every step that concerns the applicant is delivered to the applicant's e-box
+and by e-mail. Art. 24: the full text of a negative decision goes only to the applicant,
+point to point, by the service that decides: a notification is written into that
+service's own ``notification_outbox`` in the transaction of the decision
+(``queue_notification``) and the service's ``NotificationDispatcher`` delivers it from
+there. It never travels on a shared topic.
+
+Each channel is marked delivered right after it succeeds, so a retry never re-sends a
+channel that already went out. A crash between a delivery and its mark re-delivers that
+one channel: the e-box drops a message id it already holds; the e-mail carries a
+deterministic ``Message-ID`` so a receiving server can drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mailbox
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any, Literal, Protocol, get_args
+
+import aiosmtplib
+import sqlalchemy as sa
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guichet_core.ebox import EBox, EBoxMessage
+from guichet_core.settings import ServiceSettings
+from guichet_core.store.sql import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Language = Literal["fr", "nl", "de", "en"]
+NOTIFICATION_NAMESPACE = uuid.UUID("6c1c5b0e-3f0a-5d7e-9a43-2b1f0c9e8d71")
+MAIL_DOMAIN = "guichet.belgium.be"
+
+notification_outbox = sa.Table(  # created by the migration core_0002
+    "notification_outbox",
+    sa.MetaData(),
+    sa.Column("notification_id", sa.String(64), primary_key=True),
+    *(sa.Column(name, sa.String(64), nullable=False) for name in ("dossier_id", "recipient")),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ebox_delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("email_delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+)
+_t = notification_outbox.c
+UNDELIVERED = or_(
+    _t.ebox_delivered_at.is_(None), _t.email.is_not(None) & _t.email_delivered_at.is_(None)
+)
+
+
+@dataclass(frozen=True)
+class Notification:
+    notification_id: str  # see ``notification_id_for``
+    dossier_id: str
+    recipient: str  # the applicant's subject id: NISS or enterprise number
+    email: str | None
+    subject: str
+    body: str
+    language: Language
+
+    def __post_init__(self) -> None:
+        if self.language not in get_args(Language):
+            raise ValueError(f"unsupported language {self.language!r}")
+
+
+def notification_id_for(cause_event_id: object, purpose: str, recipient: str) -> str:
+    """The same cause, purpose and recipient always give the same id (re-queuing is a no-op)."""
+    return str(uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}\x1f{purpose}\x1f{recipient}"))
+
+
+async def queue_notification(uow: UnitOfWork, notification: Notification) -> None:
+    """Queue in the unit of work's transaction: delivered only if the decision commits."""
+    now = datetime.now(UTC)
+    row = {**vars(notification), "created_at": now, "next_attempt_at": now, "attempts": 0}
+    insert = pg_insert if uow.connection.dialect.name == "postgresql" else sqlite_insert
+    await uow.connection.execute(insert(notification_outbox).values(row).on_conflict_do_nothing())
+
+
+class MailUnavailable(Exception):
+    """The mail could not be handed over; the dispatcher retries it later."""
+
+
+class Mailer(Protocol):
+    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None: ...
+
+
+def mail_message(*, message_id: str, sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    """An RFC 5322 message whose ``Message-ID`` derives from the notification id."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = f"<{message_id}@{MAIL_DOMAIN}>"
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    return message
+
+
+class SmtpMailer:
+    """Hands mail to an SMTP server (aiosmtplib)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        sender: str = f"noreply@{MAIL_DOMAIN}",
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 10,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self._username, self._password = username, password
+        self._starttls, self._timeout = starttls, timeout
+
+    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None:
+        message = mail_message(
+            message_id=message_id, sender=self.sender, to=to, subject=subject, body=body
+        )
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                username=self._username,
+                password=self._password,
+                start_tls=self._starttls,
+                timeout=self._timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            raise MailUnavailable(f"SMTP {self.host}:{self.port}: {error}") from error
+
+
+class MaildirMailer:
+    """Single-machine default: each mail is a file in a Maildir, named by its message id."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None:
+        sender = f"noreply@{MAIL_DOMAIN}"
+        message = mail_message(
+            message_id=message_id, sender=sender, to=to, subject=subject, body=body
+        )
+        try:
+            await asyncio.to_thread(self._write, message_id, message.as_bytes())
+        except OSError as error:
+            raise MailUnavailable(f"maildir {self.path}: {error}") from error
+
+    def _write(self, message_id: str, content: bytes) -> None:
+        key = (
+            message_id
+            if re.fullmatch(r"[A-Za-z0-9._-]{1,128}", message_id)
+            else str(uuid.uuid5(NOTIFICATION_NAMESPACE, message_id))
+        )
+        box = mailbox.Maildir(self.path, create=True)
+        if key in box:  # already delivered (in new/, or read and moved to cur/)
+            return
+        temporary = self.path / "tmp" / f"{key}.{uuid.uuid4().hex}"
+        temporary.write_bytes(content)
+        try:
+            os.link(temporary, self.path / "new" / key)  # atomic; fails if it exists
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+
+
+class NotificationSettings(BaseSettings):
+    """``GUICHET_SMTP_*``; without a host, mails land in ``<data_dir>/mail/`` (a Maildir)."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_SMTP_")
+
+    host: str | None = None
+    port: int = 25
+    sender: str = f"noreply@{MAIL_DOMAIN}"
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+
+
+def mailer_for(settings: ServiceSettings, smtp: NotificationSettings | None = None) -> Mailer:
+    smtp = smtp or NotificationSettings()
+    if smtp.host is None:
+        return MaildirMailer(settings.data_dir / "mail")
+    password = smtp.password.get_secret_value() if smtp.password else None
+    return SmtpMailer(
+        smtp.host, smtp.port, smtp.sender, smtp.username, password, starttls=smtp.starttls
+    )
+
+
+class NotificationDispatcher:
+    """Delivers the service's queued notifications: e-box first, then e-mail, with retries.
+
+    A row is claimed with a lease (``next_attempt_at`` pushed ``lease`` seconds ahead) so
+    two replicas never deliver it at the same time; after a failure it is due again after
+    an exponential backoff (``first_retry`` doubled per attempt, at most ``max_backoff``).
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        ebox: EBox,
+        mailer: Mailer,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 0.25,
+        max_backoff: float = 300,
+        first_retry: float = 1.0,
+        lease: float = 120.0,
+    ) -> None:
+        self._engine, self._ebox, self._mailer = engine, ebox, mailer
+        self._batch_size, self._poll_interval = batch_size, poll_interval
+        self._max_backoff, self._first_retry, self._lease = max_backoff, first_retry, lease
+        self._wakeup = asyncio.Event()
+        self.delivered = 0
+        self.failures = 0
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        """Called after a commit that queued notifications, so they leave without a poll."""
+        self._wakeup.set()
+
+    async def pending(self) -> int:
+        """Notifications with a channel still to deliver (for /health)."""
+        query = select(func.count()).select_from(notification_outbox).where(UNDELIVERED)
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+    async def deliver_pending(self) -> int:
+        """Deliver the due notifications once; return how many are now fully delivered."""
+        now = datetime.now(UTC)
+        query = (
+            select(_t.notification_id)
+            .where(UNDELIVERED & (_t.next_attempt_at <= now))
+            .order_by(_t.next_attempt_at, _t.created_at)
+            .limit(self._batch_size)
+        )
+        async with self._engine.connect() as connection:
+            due = list((await connection.execute(query)).scalars())
+        done = 0
+        for notification_id in due:
+            row = await self._claim(notification_id)
+            if row is not None and await self._deliver(row):
+                done += 1
+        self.delivered += done
+        return done
+
+    async def _claim(self, notification_id: str) -> Any:
+        now = datetime.now(UTC)
+        claim = (
+            update(notification_outbox)
+            .where(
+                (_t.notification_id == notification_id) & UNDELIVERED & (_t.next_attempt_at <= now)
+            )
+            .values(next_attempt_at=now + timedelta(seconds=self._lease))
+            .returning(*notification_outbox.c)
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(claim)).first()  # None: delivered or claimed meanwhile
+
+    async def _deliver(self, row: Any) -> bool:
+        key = _t.notification_id == row.notification_id
+        try:
+            if row.ebox_delivered_at is None:
+                await self._ebox.deliver(
+                    EBoxMessage(
+                        message_id=row.notification_id,
+                        recipient=row.recipient,
+                        dossier_id=row.dossier_id,
+                        subject=row.subject,
+                        body=row.body,
+                        language=row.language,
+                    )
+                )
+                await self._mark(key, ebox_delivered_at=datetime.now(UTC))
+            if row.email is not None and row.email_delivered_at is None:
+                await self._mailer.send(
+                    message_id=row.notification_id, to=row.email, subject=row.subject, body=row.body
+                )
+                await self._mark(key, email_delivered_at=datetime.now(UTC))
+        except Exception as error:  # e-box or mail server down, or a database hiccup
+            self.failures += 1
+            self.last_error = f"{type(error).__name__}: {error}"
+            delay = min(self._first_retry * 2 ** min(row.attempts, 20), self._max_backoff)
+            log.warning(
+                "notification %s: delivery failed, retrying in %.1fs: %s",
+                row.notification_id,
+                delay,
+                error,
+            )
+            with contextlib.suppress(Exception):  # if this fails too, the lease expires
+                await self._mark(
+                    key,
+                    attempts=_t.attempts + 1,
+                    last_error=self.last_error[:2000],
+                    next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+                )
+            return False
+        self.last_error = None
+        return True
+
+    async def _mark(self, key: Any, **values: Any) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(update(notification_outbox).where(key).values(**values))
+
+    async def run(self) -> None:
+        backoff = self._poll_interval
+        while True:
+            try:
+                done = await self.deliver_pending()
+                backoff = self._poll_interval
+            except Exception as error:  # the service database is unreachable
+                self.failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("notifications: retrying in %.1fs: %s", backoff, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            if done:
+                continue  # more may be waiting
+            self._wakeup.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wakeup.wait()
