@@ -14,7 +14,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from guichet_core.auth import Authority
 from guichet_core.cli import SERVICES
+from guichet_core.settings import ServiceSettings
+
+from .support import Tokens, application_form, issuer_for
 
 
 def free_port() -> int:
@@ -23,9 +27,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def call(
+    url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(request, timeout=5) as response:
         return response.status, json.loads(response.read())
 
@@ -70,6 +77,7 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
 
     first = start(env)
+    tokens = Tokens(issuer_for(ServiceSettings(data_dir=tmp_path / "var")))
     try:
         for name in ports:
             status, health = call(url[name] + "/health")
@@ -77,13 +85,7 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
             with urllib.request.urlopen(url[name] + "/docs", timeout=5) as docs:
                 assert docs.status == 200
         status, receipt = call(
-            url["intake"] + "/applications",
-            {
-                "kind": "work_authorisation",
-                "category": "general",
-                "workplace_postcode": "2000",
-                "filed_by": "employer",
-            },
+            url["intake"] + "/applications", application_form(postcode="2000"), tokens.employer()
         )
         assert status == 201 and receipt["competent_authority"] == "VLG"
     finally:
@@ -91,10 +93,14 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
 
     second = start(env)
     try:
-        status, history = call(url["intake"] + f"/applications/{receipt['application_id']}/events")
-        assert status == 200 and len(history) == 1
+        status, view = call(
+            url["intake"] + f"/applications/{receipt['application_id']}", None, tokens.employer()
+        )
+        assert status == 200 and view["status"] == "filed"
         for _ in range(50):
-            _, queue = call(url["regional-decision"] + "/queues/VLG")
+            _, queue = call(
+                url["regional-decision"] + "/queues/VLG", None, tokens.header(Authority.VLG)
+            )
             if queue:
                 break
             time.sleep(0.1)

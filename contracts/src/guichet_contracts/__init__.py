@@ -5,21 +5,41 @@ meaning is a new ``schema_version`` (and a new type string), and old versions ar
 upcast on read (see ``registry``).
 """
 
+from guichet_contracts.decisions import (
+    ApplicationDeclaredAdmissible,
+    AuthorisationWithdrawn,
+    NegativeDecisionTaken,
+    ResidenceAuthorised,
+    SinglePermitGranted,
+    StayEnded,
+    SupplementaryDocumentsRequested,
+    WorkAuthorised,
+)
 from guichet_contracts.envelope import CloudEventEnvelope
 from guichet_contracts.events import (
     ApplicationFiled,
-    NegativeDecisionTaken,
-    WorkAuthorised,
+    DocumentReference,
+    SupplementaryDocumentsSupplied,
 )
 from guichet_contracts.registry import REGISTRY, DomainEvent, EventRegistry, UnknownEventType
+from guichet_contracts.sealed import SealedData
 
 __all__ = [
     "REGISTRY",
+    "ApplicationDeclaredAdmissible",
     "ApplicationFiled",
+    "AuthorisationWithdrawn",
     "CloudEventEnvelope",
+    "DocumentReference",
     "DomainEvent",
     "EventRegistry",
     "NegativeDecisionTaken",
+    "ResidenceAuthorised",
+    "SealedData",
+    "SinglePermitGranted",
+    "StayEnded",
+    "SupplementaryDocumentsRequested",
+    "SupplementaryDocumentsSupplied",
     "UnknownEventType",
     "WorkAuthorised",
 ]

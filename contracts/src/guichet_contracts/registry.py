@@ -35,6 +35,7 @@ class EventRegistry:
 
     def __init__(self) -> None:
         self._models: dict[str, type[DomainEvent]] = {}
+        self._historic: dict[str, type[DomainEvent]] = {}
         self._upcasters: dict[tuple[str, int], tuple[str, int, Upcaster]] = {}
 
     def register(self, model: type[DomainEvent]) -> type[DomainEvent]:
@@ -43,13 +44,20 @@ class EventRegistry:
         self._models[model.event_type] = model
         return model
 
+    def register_historic(self, model: type[DomainEvent]) -> type[DomainEvent]:
+        """Keep a superseded version's model for its published JSON Schema; reads of it
+        go through an upcaster to the newest version."""
+        self._historic[model.event_type] = model
+        return model
+
     def register_upcaster(
         self, *, from_type: str, from_version: int, to_type: str, to_version: int, fn: Upcaster
     ) -> None:
         self._upcasters[(from_type, from_version)] = (to_type, to_version, fn)
 
-    def models(self) -> list[type[DomainEvent]]:
-        return sorted(self._models.values(), key=lambda m: m.event_type)
+    def models(self, *, historic: bool = False) -> list[type[DomainEvent]]:
+        chosen = [*self._models.values(), *(self._historic.values() if historic else ())]
+        return sorted(chosen, key=lambda m: m.event_type)
 
     def knows(self, event_type: str) -> bool:
         return event_type in self._models or any(t == event_type for t, _ in self._upcasters)

@@ -17,7 +17,7 @@ def schema_documents() -> dict[str, dict[str, Any]]:
     documents: dict[str, dict[str, Any]] = {
         "cloudevent-envelope.json": CloudEventEnvelope.model_json_schema()
     }
-    for model in REGISTRY.models():
+    for model in REGISTRY.models(historic=True):
         schema = model.model_json_schema()
         schema["$id"] = f"urn:guichet:schema:{model.event_type}"
         schema["x-event-type"] = model.event_type

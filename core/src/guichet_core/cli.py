@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from guichet_core.token_cli import token_app
+
 app = typer.Typer(
     help="Guichet: Belgium's single window for foreign workers.", no_args_is_help=True
 )
@@ -23,6 +25,7 @@ contracts_app = typer.Typer(help="Event contracts.", no_args_is_help=True)
 events_app = typer.Typer(help="Event streams.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(events_app, name="events")
+app.add_typer(token_app, name="token", help="Development tokens (never in production).")
 console = Console(stderr=True)
 
 # name, package, default port (in start order: producers before their consumers does not matter,

@@ -22,14 +22,18 @@ from opentelemetry.sdk.trace import SpanProcessor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth
 from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, Publisher
 from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
+from guichet_core.ebox import SqlEBox, open_ebox
+from guichet_core.notifications import NotificationDispatcher, mailer_for
 from guichet_core.relay import OutboxRelay
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.tracing import configure_tracing
+from guichet_core.vault import PersonalDataVault, open_vault
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,10 @@ class Runtime:
     bus: Bus
     publisher: Publisher
     relay: OutboxRelay
+    vault: PersonalDataVault
+    ebox: SqlEBox
+    notifications: NotificationDispatcher
+    platform_engines: list[AsyncEngine] = field(default_factory=list)  # key store, e-box
     consumers: list[EventConsumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -83,10 +91,12 @@ class Runtime:
 
     @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """A transaction; after it commits, the relay is woken to publish at once."""
+        """A transaction; after it commits, the relay and the notification dispatcher are
+        woken so that events and notifications leave at once."""
         async with self.store.unit_of_work() as uow:
             yield uow
         self.relay.wake()
+        self.notifications.wake()
 
 
 def database_config(spec: ServiceSpec, settings: ServiceSettings) -> DatabaseConfig:
@@ -122,8 +132,26 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     publisher = bus.publisher()
     await publisher.start()
     relay = OutboxRelay(store, publisher)
-    runtime = Runtime(spec, settings, engine, store, bus, publisher, relay)
+    vault, keystore_engine = await open_vault(settings)
+    ebox, ebox_engine = await open_ebox(settings)
+    notifications = NotificationDispatcher(engine, ebox, mailer_for(settings))
+    runtime = Runtime(
+        spec,
+        settings,
+        engine,
+        store,
+        bus,
+        publisher,
+        relay,
+        vault,
+        ebox,
+        notifications,
+        platform_engines=[keystore_engine, ebox_engine],
+    )
     runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+    runtime.tasks.append(
+        asyncio.create_task(notifications.run(), name=f"{spec.name}-notifications")
+    )
     for subscription_spec in spec.subscriptions:
         group = named(subscription_spec.group)
         subscription = bus.subscription(
@@ -156,6 +184,8 @@ async def stop_runtime(runtime: Runtime) -> None:
     if close is not None:
         await close()
     await runtime.engine.dispose()
+    for engine in runtime.platform_engines:
+        await engine.dispose()
 
 
 def create_app(
@@ -174,6 +204,8 @@ def create_app(
     app = FastAPI(
         title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan
     )
+    # Before serving: a production deployment without a verification key refuses to start.
+    install_auth(app, TokenVerifier.from_settings(auth_settings_for(settings)))
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
@@ -233,6 +265,10 @@ async def _report(runtime: Runtime) -> dict[str, Any]:
             "published": runtime.relay.published,
             "backlog": backlog,
             "last_error": runtime.relay.last_error,
+        },
+        "notifications": {
+            "delivered": runtime.notifications.delivered,
+            "last_error": runtime.notifications.last_error,
         },
         "consumers": {c.group: vars(c.stats) for c in runtime.consumers},
         "tasks": {task.get_name(): not task.done() for task in runtime.tasks},

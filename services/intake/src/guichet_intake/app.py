@@ -1,43 +1,44 @@
-"""Intake's HTTP API and its wiring."""
+"""Intake's HTTP API and its wiring: the applicant's single window (Art. 19-20)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
-from uuid import UUID
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from guichet_contracts.events import (
-    ApplicantCategory,
-    ApplicationKind,
-    CompetentAuthority,
-    FilerRole,
+from guichet_contracts import (
+    ApplicationDeclaredAdmissible,
+    AuthorisationWithdrawn,
+    DomainEvent,
+    NegativeDecisionTaken,
+    ResidenceAuthorised,
+    SinglePermitGranted,
+    StayEnded,
+    SupplementaryDocumentsRequested,
+    WorkAuthorised,
 )
-from guichet_core.codec import new_event
-from guichet_core.service import Runtime, ServiceSpec, create_app
-from guichet_intake.domain import FileApplication, FilingRejected, file_application
+from guichet_contracts.vocabulary import CompetentAuthority
+from guichet_core.auth import Authority, Caller, require_authority
+from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
+from guichet_intake import handlers
+from guichet_intake import status as dossier_status
+from guichet_intake.domain import FilingRejected, validate
+from guichet_intake.requests import ApplicationForm, SupplementForm
 from guichet_intake.settings import IntakeSettings
 
 TOPIC = "guichet.intake.v1"
-
-
-class ApplicationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: ApplicationKind
-    category: ApplicantCategory
-    workplace_postcode: str = Field(examples=["1000"], description="Postcode of the place of work")
-    filed_by: FilerRole
-    employer_enterprise_number: str | None = Field(default=None, examples=["0403.019.261"])
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 class ApplicationReceipt(BaseModel):
-    application_id: UUID
+    application_id: uuid.UUID
     competent_authority: CompetentAuthority
     filed_at: datetime
-    version: int
+    documents: int
 
 
 def runtime(request: Request) -> Runtime:
@@ -45,56 +46,100 @@ def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
 router = APIRouter(tags=["applications"])
 
 
+def _unprocessable(error: FilingRejected) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": ["body", *error.field.split(".")], "msg": error.reason}],
+    )
+
+
+async def _own(rt: Runtime, application_id: uuid.UUID, caller: Caller) -> None:
+    if not await handlers.may_follow(rt, str(application_id), caller.subject):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no application of yours with this id")
+
+
 @router.post("/applications", status_code=status.HTTP_201_CREATED)
-async def file(body: ApplicationRequest, rt: RuntimeDep) -> ApplicationReceipt:
+async def file(form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep) -> ApplicationReceipt:
     """File an application; it is routed to the region competent for the place of work."""
     settings = rt.settings
     assert isinstance(settings, IntakeSettings)
     try:
-        filed = file_application(
-            FileApplication(**body.model_dump()),
-            now=datetime.now(UTC),
-            professional_card_enabled=settings.professional_card_enabled,
+        filing = validate(
+            form, today=date.today(), professional_card_enabled=settings.professional_card_enabled
         )
+        checked = handlers.check_documents(form.documents)
     except FilingRejected as error:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", error.field], "msg": error.reason}],
-        ) from error
-    stream = str(filed.application_id)
-    async with rt.unit_of_work() as uow:
-        recorded = await uow.append(
-            stream, [new_event(filed)], expected_version=0, publish_to=rt.topic
-        )
+        raise _unprocessable(error) from error
+    filed = await handlers.file(rt, filing, checked, filer=caller.subject)
     return ApplicationReceipt(
         application_id=filed.application_id,
         competent_authority=filed.competent_authority,
         filed_at=filed.filed_at,
-        version=recorded[-1].version,
+        documents=len(filed.documents),
     )
 
 
-@router.get("/applications/{application_id}/events")
-async def history(application_id: UUID, rt: RuntimeDep) -> list[dict[str, object]]:
-    """The dossier's events as intake recorded them (types, versions and times)."""
-    events = await rt.store.read_stream(str(application_id))
-    if not events:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such application")
-    return [
-        {"version": e.version, "type": e.event_type, "occurred_at": e.occurred_at} for e in events
-    ]
+@router.post(
+    "/applications/{application_id}/supplementary-documents", status_code=status.HTTP_201_CREATED
+)
+async def supply(
+    application_id: uuid.UUID, form: SupplementForm, rt: RuntimeDep, caller: ApplicantDep
+) -> dict[str, Any]:
+    """Supply the documents a controller asked for (Art. 20 §4)."""
+    await _own(rt, application_id, caller)
+    try:
+        checked = handlers.check_documents(form.documents)
+        supplied = await handlers.supply(rt, str(application_id), form.request_id, checked)
+    except FilingRejected as error:
+        raise _unprocessable(error) from error
+    return {"request_id": supplied.request_id, "documents": len(supplied.documents)}
 
+
+@router.get("/applications/{application_id}")
+async def application(
+    application_id: uuid.UUID, rt: RuntimeDep, caller: ApplicantDep
+) -> dict[str, Any]:
+    """Status, timeline (days per step) and the 90-day decision deadline of a dossier."""
+    await _own(rt, application_id, caller)
+    view = await handlers.view_of(rt, str(application_id))
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no application of yours with this id")
+    return dossier_status.present(view, today=datetime.now(UTC).date())
+
+
+@router.get("/ebox")
+async def ebox(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
+    """The applicant's e-box: every notification addressed to them (Art. 20 §5)."""
+    messages = await rt.ebox.messages_for(caller.subject)
+    return [vars(message) for message in messages]
+
+
+FOLLOWED: list[type[DomainEvent]] = [
+    ApplicationDeclaredAdmissible, SupplementaryDocumentsRequested, WorkAuthorised,
+    NegativeDecisionTaken, AuthorisationWithdrawn, ResidenceAuthorised, SinglePermitGranted,
+    StayEnded,
+]  # fmt: skip
 
 SPEC = ServiceSpec(
     name="intake",
     title="Guichet intake",
     description="Online filing of single-permit, work-authorisation and professional-card "
-    "applications (cooperation agreement of 31 January 2025, Art. 2 §1 1°, Art. 19-20).",
+    "applications, and the applicant's view of them (cooperation agreement of 31 January "
+    "2025, Art. 2 §1 1°, Art. 19-20).",
     topic=TOPIC,
+    migrations=MIGRATIONS,
     routers=[router],
+    subscriptions=[
+        SubscriptionSpec(
+            group="intake.applicant-status",
+            topics=["guichet.regional-decision.v1", "guichet.residence-decision.v1"],
+            handlers={event.event_type: handlers.follow for event in FOLLOWED},
+        )
+    ],
 )
 
 

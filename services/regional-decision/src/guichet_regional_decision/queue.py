@@ -1,15 +1,29 @@
-"""The per-region work queue: every filed application lands with the region competent
-for the place of work (Art. 9), which examines admissibility first (Art. 12 §1)."""
+"""The per-region work queue, a projection of the dossiers' streams: every filed
+application lands with the region competent for the place of work (Art. 9), sorted by
+the decision deadline of Directive (EU) 2024/1233, overdue dossiers flagged."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
-from guichet_core.store.sql import UnitOfWork
+from guichet_contracts.deadlines import legal_clock
+from guichet_regional_decision.domain import Dossier, Status
 
 metadata = MetaData()
 work_queue = Table(
@@ -21,29 +35,76 @@ work_queue = Table(
     Column("category", String(60), nullable=False),
     Column("filed_at", DateTime(timezone=True), nullable=False),
     Column("status", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("complete_on", Date, nullable=True),
+    Column("suspensions", JSON, nullable=False),
+    Column("decided", Boolean, nullable=False),
 )
 
-AWAITING_ADMISSIBILITY = "awaiting_admissibility"
+DECIDED = {Status.WORK_AUTHORISED, Status.REFUSED, Status.WITHDRAWN}
 
 
-async def on_application_filed(event: DomainEvent, _: CloudEventEnvelope, uow: UnitOfWork) -> None:
-    assert isinstance(event, ApplicationFiled)
-    await uow.connection.execute(
-        work_queue.insert().values(
-            application_id=event.application_id,
-            authority=event.competent_authority.value,
-            kind=event.kind.value,
-            category=event.category.value,
-            filed_at=event.filed_at,
-            status=AWAITING_ADMISSIBILITY,
+async def project(connection: AsyncConnection, dossier: Dossier, *, category: str) -> None:
+    """Store the dossier's queue entry as its stream now says."""
+    row = {
+        "authority": dossier.authority.value,
+        "kind": dossier.kind.value,
+        "category": category,
+        "filed_at": dossier.filed_at,
+        "status": dossier.status.value,
+        "version": dossier.version,
+        "complete_on": dossier.admissible_at.date() if dossier.admissible_at else None,
+        "suspensions": [
+            [start.date().isoformat(), end.date().isoformat() if end else None]
+            for start, end in dossier.suspensions
+        ],
+        "decided": dossier.status in DECIDED,
+    }
+    updated = await connection.execute(
+        work_queue.update().where(work_queue.c.application_id == dossier.application_id).values(row)
+    )
+    if updated.rowcount == 0:
+        await connection.execute(
+            work_queue.insert().values(application_id=dossier.application_id, **row)
         )
-    )
 
 
-async def queue_of(connection: AsyncConnection, authority: str) -> list[dict[str, Any]]:
-    query = (
-        select(work_queue)
-        .where(work_queue.c.authority == authority)
-        .order_by(work_queue.c.filed_at, work_queue.c.application_id)
+def _entry(row: Any, today: date) -> dict[str, Any]:
+    suspensions = [
+        (date.fromisoformat(start), date.fromisoformat(end) if end else None)
+        for start, end in row.suspensions
+    ]
+    clock = legal_clock(
+        complete_on=row.complete_on, suspensions=suspensions, decided=row.decided, today=today
     )
-    return [dict(row._mapping) for row in await connection.execute(query)]
+    return {
+        "application_id": row.application_id,
+        "authority": row.authority,
+        "kind": row.kind,
+        "category": row.category,
+        "filed_at": row.filed_at,
+        "status": row.status,
+        "version": row.version,
+        "decision_due_on": clock.due_on,
+        "days_left": clock.days_left,
+        "clock_running": clock.running,
+        "overdue": clock.overdue,
+    }
+
+
+async def queue_of(
+    connection: AsyncConnection, authority: str, *, today: date, include_decided: bool = False
+) -> list[dict[str, Any]]:
+    """The region's dossiers, the most urgent first (no deadline yet: by filing date)."""
+    query = select(work_queue).where(work_queue.c.authority == authority)
+    if not include_decided:
+        query = query.where(work_queue.c.decided.is_(False))
+    entries = [_entry(row, today) for row in await connection.execute(query)]
+    return sorted(
+        entries,
+        key=lambda e: (
+            e["decision_due_on"] is None,
+            e["decision_due_on"] or date.max,
+            e["filed_at"],
+        ),
+    )

@@ -1,26 +1,178 @@
-"""Guichet residence decision: wiring.
-
-Its domain arrives with its own issue; the service already runs
-alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
+"""Residence decision's HTTP API and its wiring: the Immigration Office (Art. 12 §1)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-from guichet_core.service import ServiceSpec, create_app
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from guichet_contracts import (
+    ApplicationFiled,
+    AuthorisationWithdrawn,
+    NegativeDecisionTaken,
+    WorkAuthorised,
+)
+from guichet_core.auth import Authority, Caller, require_authority
+from guichet_core.dossier import load
+from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
+from guichet_residence_decision import domain
+from guichet_residence_decision.handlers import Decide, UnknownDossier, decide, fold, on_received
+from guichet_residence_decision.handlers import queue as residence_queue
 from guichet_residence_decision.settings import ResidenceDecisionSettings
 
 TOPIC = "guichet.residence-decision.v1"
 
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+OfficeDep = Annotated[Caller, Depends(require_authority(Authority.OE))]
+router = APIRouter(tags=["residence decisions"])
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int | None = None
+
+
+class ResidenceDecision(Decision):
+    authorised: bool
+    valid_from: date | None = None
+    valid_until: date | None = None
+    reasons: str | None = Field(default=None, min_length=1, max_length=10_000)
+
+
+class Reasoned(Decision):
+    reasons: str = Field(min_length=1, max_length=10_000)
+
+
+def _view(dossier: domain.Dossier) -> dict[str, Any]:
+    return {
+        "application_id": dossier.application_id,
+        "status": dossier.status.value,
+        "version": dossier.version,
+        "work_valid_until": dossier.work_valid_until,
+        "timeline": [{"step": step, "at": at} for step, at in dossier.history],
+    }
+
+
+async def _run(rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision,
+               reasons: str | None = None) -> dict[str, Any]:  # fmt: skip
+    try:
+        dossier = await decide(
+            rt, application_id, decision, expected_version=body.expected_version, reasons=reasons
+        )
+    except UnknownDossier as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except domain.Refused as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    return _view(dossier)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get("/queue")
+async def queue(rt: RuntimeDep, caller: OfficeDep) -> list[dict[str, Any]]:
+    """Single permits whose work is authorised and whose residence awaits a decision."""
+    async with rt.engine.connect() as connection:
+        return await residence_queue(connection)
+
+
+@router.get("/dossiers/{application_id}")
+async def dossier(application_id: uuid.UUID, rt: RuntimeDep, caller: OfficeDep) -> dict[str, Any]:
+    """The Office's view of one single-permit dossier."""
+    async with rt.store.unit_of_work() as uow:
+        loaded = await load(uow, str(application_id), domain.PRIVATE)
+    if not loaded.events:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such single-permit dossier")
+    state, _ = fold(loaded.events)
+    return _view(state)
+
+
+@router.post("/dossiers/{application_id}/residence-decision")
+async def residence_decision(
+    application_id: uuid.UUID, body: ResidenceDecision, rt: RuntimeDep, caller: OfficeDep
+) -> dict[str, Any]:
+    """Authorise residence (the single permit is granted) or refuse it with reasons."""
+    if body.authorised:
+        if body.valid_from is None or body.valid_until is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "an authorisation states valid_from and valid_until",
+            )
+        start, end = body.valid_from, body.valid_until
+        act = f"SP-{application_id.hex[:12].upper()}"
+        return await _run(
+            rt,
+            application_id,
+            lambda d: domain.authorise_residence(d, start, end, _now(), act),
+            body,
+        )
+    if not body.reasons:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a refusal states its reasons; they reach the worker only (Art. 24)",
+        )
+    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
+    return await _run(
+        rt, application_id, lambda d: domain.refuse_residence(d, sealed, _now()), body, body.reasons
+    )
+
+
+@router.post("/dossiers/{application_id}/withdrawal")
+async def withdrawal(
+    application_id: uuid.UUID, body: Reasoned, rt: RuntimeDep, caller: OfficeDep
+) -> dict[str, Any]:
+    """Withdraw a granted single permit, with reasons (Art. 18, 24)."""
+    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
+    return await _run(
+        rt, application_id, lambda d: domain.withdraw_permit(d, sealed, _now()), body, body.reasons
+    )
+
+
+@router.post("/dossiers/{application_id}/end-of-stay")
+async def end_of_stay(
+    application_id: uuid.UUID, body: Reasoned, rt: RuntimeDep, caller: OfficeDep
+) -> dict[str, Any]:
+    """End the stay of a single-permit holder, with reasons (Art. 18, 24)."""
+    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
+    return await _run(
+        rt, application_id, lambda d: domain.end_stay(d, sealed, _now()), body, body.reasons
+    )
+
+
 SPEC = ServiceSpec(
     name="residence-decision",
     title="Guichet residence decision",
-    description=(
-        "Residence decisions of the Immigration Office (Office des étrangers / Dienst "
-        "Vreemdelingenzaken) on single-permit applications once work is authorised "
-        "(cooperation agreement of 31 January 2025, Art. 12 §1)."
-    ),
+    description="Residence decisions of the Immigration Office (Office des étrangers / Dienst "
+    "Vreemdelingenzaken) on single-permit applications once work is authorised "
+    "(cooperation agreement of 31 January 2025, Art. 12 §1, Art. 18, Art. 24).",
     topic=TOPIC,
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    routers=[router],
+    subscriptions=[
+        SubscriptionSpec(
+            group="residence-decision.dossiers",
+            topics=["guichet.intake.v1", "guichet.regional-decision.v1"],
+            handlers={
+                event.event_type: on_received
+                for event in (
+                    ApplicationFiled,
+                    WorkAuthorised,
+                    NegativeDecisionTaken,
+                    AuthorisationWithdrawn,
+                )
+            },
+        )
+    ],
 )
 
 

@@ -1,0 +1,62 @@
+"""Telling the applicants of a step (Art. 20 §5), as the deciding service itself.
+
+The sealed dossier of ``ApplicationFiled`` holds the worker's and the employer's
+contacts; the deciding service opens it (need to know, Art. 11) only to address the
+notification. Art. 24: a negative decision's reasons go to the worker alone; the
+employer hears of the step without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+from uuid import UUID
+
+from guichet_contracts import ApplicationFiled
+from guichet_core.notifications import Notification, notification_id_for, queue_notification
+from guichet_core.store.sql import UnitOfWork
+from guichet_core.vault import PersonalDataVault
+
+Language = Literal["fr", "nl", "de", "en"]
+Text = Callable[[Language], str]
+Body = Callable[[Language, str | None], str]  # language, reasons (None: not for this reader)
+
+
+async def notify_applicants(
+    uow: UnitOfWork,
+    vault: PersonalDataVault,
+    filed: ApplicationFiled,
+    *,
+    cause: UUID,
+    purpose: str,
+    subject: Text,
+    body: Body,
+    reasons: str | None = None,
+) -> None:
+    """Queue the step's notification for the worker (with ``reasons``, if any) and for
+    the employer (without), in the decision's unit of work."""
+    if filed.dossier is None:  # filed before dossiers were sealed (v1): no contacts held
+        return
+    dossier_id = str(filed.application_id)
+    personal: dict[str, Any] = await vault.unseal(filed.dossier, dossier_id=dossier_id)
+    worker = personal["worker"]
+    language: Language = worker.get("language", "en")
+    readers = [(worker.get("niss") or worker["email"], worker["email"], reasons)]
+    employer = personal.get("employer") or {}
+    if employer.get("email"):
+        readers.append(
+            (employer.get("enterprise_number") or employer["email"], employer["email"], None)
+        )
+    for recipient, email, their_reasons in readers:
+        await queue_notification(
+            uow,
+            Notification(
+                notification_id=notification_id_for(cause, purpose, recipient),
+                dossier_id=dossier_id,
+                recipient=recipient,
+                email=email,
+                subject=subject(language),
+                body=body(language, their_reasons),
+                language=language,
+            ),
+        )

@@ -1,0 +1,77 @@
+"""What the applicant reads in the e-box and by e-mail (Art. 20 §5), in their language.
+
+Only the worker concerned reads a negative decision's reasons (Art. 24); the employer
+is told of the step, never of the reasons.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["fr", "nl", "de", "en"]
+
+_SUBJECTS: dict[str, dict[Language, str]] = {
+    "admissible": {
+        "en": "Your application is admissible",
+        "fr": "Votre demande est recevable",
+        "nl": "Uw aanvraag is ontvankelijk",
+        "de": "Ihr Antrag ist zulässig",
+    },
+    "inadmissible": {
+        "en": "Decision: your application is inadmissible",
+        "fr": "Décision : votre demande est irrecevable",
+        "nl": "Beslissing: uw aanvraag is onontvankelijk",
+        "de": "Entscheidung: Ihr Antrag ist unzulässig",
+    },
+    "documents_requested": {
+        "en": "Supplementary documents are needed",
+        "fr": "Des documents complémentaires sont nécessaires",
+        "nl": "Bijkomende documenten zijn nodig",
+        "de": "Zusätzliche Unterlagen werden benötigt",
+    },
+    "work_authorised": {
+        "en": "Your work authorisation is granted",
+        "fr": "Votre autorisation de travail est accordée",
+        "nl": "Uw arbeidsvergunning is toegekend",
+        "de": "Ihre Arbeitserlaubnis ist erteilt",
+    },
+    "work_refused": {
+        "en": "Decision: your work authorisation is refused",
+        "fr": "Décision : votre autorisation de travail est refusée",
+        "nl": "Beslissing: uw arbeidsvergunning is geweigerd",
+        "de": "Entscheidung: Ihre Arbeitserlaubnis wird verweigert",
+    },
+    "withdrawn": {
+        "en": "Decision: your work authorisation is withdrawn",
+        "fr": "Décision : votre autorisation de travail est retirée",
+        "nl": "Beslissing: uw arbeidsvergunning is ingetrokken",
+        "de": "Entscheidung: Ihre Arbeitserlaubnis wird entzogen",
+    },
+}
+
+_REASONS: dict[Language, str] = {
+    "en": "Reasons",
+    "fr": "Motifs",
+    "nl": "Motivering",
+    "de": "Begründung",
+}
+
+
+def subject(step: str, language: Language) -> str:
+    return _SUBJECTS[step][language]
+
+
+def body(
+    step: str,
+    language: Language,
+    *,
+    application_id: str,
+    details: str = "",
+    reasons: str | None = None,
+) -> str:
+    lines = [subject(step, language), "", f"Dossier: {application_id}"]
+    if details:
+        lines += ["", details]
+    if reasons is not None:
+        lines += ["", f"{_REASONS[language]}:", reasons]
+    return "\n".join(lines) + "\n"

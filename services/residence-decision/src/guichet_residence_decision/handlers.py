@@ -1,0 +1,177 @@
+"""The Office's use cases: follow the dossiers, decide residence, notify the applicant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Uuid, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from guichet_contracts import (
+    ApplicationFiled,
+    AuthorisationWithdrawn,
+    CloudEventEnvelope,
+    DomainEvent,
+    NegativeDecisionTaken,
+    SinglePermitGranted,
+    StayEnded,
+)
+from guichet_contracts.vocabulary import ApplicationKind
+from guichet_core.applicant import notify_applicants
+from guichet_core.dossier import append_decision, load, record_received
+from guichet_core.service import Runtime
+from guichet_core.store.records import RecordedEvent
+from guichet_core.store.sql import UnitOfWork
+from guichet_residence_decision import messages
+from guichet_residence_decision.domain import PRIVATE, Dossier, Refused, Status, evolve
+
+Decide = Callable[[Dossier], list[DomainEvent]]
+
+metadata = MetaData()
+residence_queue = Table(
+    "residence_queue",
+    metadata,
+    Column("application_id", Uuid, primary_key=True),
+    Column("status", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("work_authorised_at", DateTime(timezone=True), nullable=True),
+    Column("work_valid_until", Date, nullable=True),
+)
+
+
+class UnknownDossier(LookupError):
+    pass
+
+
+def fold(events: Sequence[tuple[DomainEvent, RecordedEvent]]) -> tuple[Dossier, ApplicationFiled]:
+    state: Dossier | None = None
+    filed: ApplicationFiled | None = None
+    for event, record in events:
+        if isinstance(event, ApplicationFiled):
+            filed = event
+        state = replace(evolve(state, event, at=record.occurred_at), version=record.version)
+    if state is None or filed is None:
+        raise UnknownDossier("no such single-permit dossier at the Immigration Office")
+    return state, filed
+
+
+async def _project(connection: AsyncConnection, dossier: Dossier) -> None:
+    row = {
+        "status": dossier.status.value,
+        "version": dossier.version,
+        "work_authorised_at": dossier.work_authorised_at,
+        "work_valid_until": dossier.work_valid_until,
+    }
+    table = residence_queue
+    done = await connection.execute(
+        table.update().where(table.c.application_id == dossier.application_id).values(row)
+    )
+    if done.rowcount == 0:
+        await connection.execute(
+            table.insert().values(application_id=dossier.application_id, **row)
+        )
+
+
+async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+    """Single-permit filings and the region's decisions on them; nothing else concerns us."""
+    stream = str(event.application_id)
+    if isinstance(event, ApplicationFiled):
+        if event.kind is not ApplicationKind.SINGLE_PERMIT:
+            return  # work authorisations and professional cards have no residence part
+    elif await uow.stream_version(stream) == 0:
+        return  # a decision on a dossier that is not a single permit
+    await record_received(uow, stream, event, envelope)
+    dossier, _ = fold((await load(uow, stream, PRIVATE)).events)
+    await _project(uow.connection, dossier)
+
+
+async def queue(connection: AsyncConnection) -> list[dict[str, Any]]:
+    """Dossiers whose work is authorised and whose residence awaits the Office, oldest first."""
+    query = (
+        select(residence_queue)
+        .where(residence_queue.c.status == Status.AWAITING_RESIDENCE_DECISION.value)
+        .order_by(residence_queue.c.work_authorised_at)
+    )
+    return [dict(row._mapping) for row in await connection.execute(query)]
+
+
+def _step_of(event: DomainEvent) -> str | None:
+    match event:
+        case SinglePermitGranted():
+            return "single_permit_granted"
+        case NegativeDecisionTaken():
+            return "residence_refused"
+        case AuthorisationWithdrawn():
+            return "permit_withdrawn"
+        case StayEnded():
+            return "stay_ended"
+    return None
+
+
+async def decide(
+    rt: Runtime,
+    application_id: uuid.UUID,
+    decision: Decide,
+    *,
+    expected_version: int | None,
+    reasons: str | None = None,
+) -> Dossier:
+    stream = str(application_id)
+    async with rt.unit_of_work() as uow:
+        loaded = await load(uow, stream, PRIVATE)
+        if not loaded.events:
+            raise UnknownDossier(f"no single-permit dossier {application_id} at the Office")
+        dossier, filed = fold(loaded.events)
+        if expected_version is not None and expected_version != dossier.version:
+            raise Refused(
+                f"the dossier is at version {dossier.version}, not {expected_version}: "
+                "reload it and decide again"
+            )
+        new_events = decision(dossier)
+        recorded = await append_decision(
+            uow,
+            stream,
+            new_events,
+            expected_version=dossier.version,
+            topic=rt.topic,
+            private=PRIVATE,
+        )
+        after, _ = fold([*loaded.events, *zip(new_events, recorded, strict=True)])
+        await _project(uow.connection, after)
+        for event, record in zip(new_events, recorded, strict=True):
+            await _notify(uow, rt, filed, event, record, reasons)
+        return after
+
+
+async def _notify(
+    uow: UnitOfWork,
+    rt: Runtime,
+    filed: ApplicationFiled,
+    event: DomainEvent,
+    record: RecordedEvent,
+    reasons: str | None,
+) -> None:
+    step = _step_of(event)
+    if step is None:
+        return
+    application_id = str(filed.application_id)
+
+    def subject(language: messages.Language) -> str:
+        return messages.subject(step, language)
+
+    def body(language: messages.Language, their_reasons: str | None) -> str:
+        return messages.body(step, language, application_id=application_id, reasons=their_reasons)
+
+    await notify_applicants(
+        uow,
+        rt.vault,
+        filed,
+        cause=record.event_id,
+        purpose=step,
+        subject=subject,
+        body=body,
+        reasons=reasons,
+    )

@@ -1,0 +1,50 @@
+"""What the worker and employer read of the Immigration Office's decisions (Art. 20 §5, 24)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["fr", "nl", "de", "en"]
+
+_SUBJECTS: dict[str, dict[Language, str]] = {
+    "single_permit_granted": {
+        "en": "Your single permit is granted",
+        "fr": "Votre permis unique est accordé",
+        "nl": "Uw gecombineerde vergunning is toegekend",
+        "de": "Ihre kombinierte Erlaubnis ist erteilt",
+    },
+    "residence_refused": {
+        "en": "Decision: your residence authorisation is refused",
+        "fr": "Décision : votre autorisation de séjour est refusée",
+        "nl": "Beslissing: uw verblijfsmachtiging is geweigerd",
+        "de": "Entscheidung: Ihre Aufenthaltserlaubnis wird verweigert",
+    },
+    "permit_withdrawn": {
+        "en": "Decision: your single permit is withdrawn",
+        "fr": "Décision : votre permis unique est retiré",
+        "nl": "Beslissing: uw gecombineerde vergunning is ingetrokken",
+        "de": "Entscheidung: Ihre kombinierte Erlaubnis wird entzogen",
+    },
+    "stay_ended": {
+        "en": "Decision: your stay is ended",
+        "fr": "Décision : il est mis fin à votre séjour",
+        "nl": "Beslissing: er wordt een einde gesteld aan uw verblijf",
+        "de": "Entscheidung: Ihr Aufenthalt wird beendet",
+    },
+}
+_REASONS: dict[Language, str] = {"en": "Reasons", "fr": "Motifs", "nl": "Motivering",
+                                 "de": "Begründung"}  # fmt: skip
+
+
+def subject(step: str, language: Language) -> str:
+    return _SUBJECTS[step][language]
+
+
+def body(step: str, language: Language, *, application_id: str, details: str = "",
+         reasons: str | None = None) -> str:  # fmt: skip
+    lines = [subject(step, language), "", f"Dossier: {application_id}"]
+    if details:
+        lines += ["", details]
+    if reasons is not None:
+        lines += ["", f"{_REASONS[language]}:", reasons]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,89 @@
+"""Platform behaviour across services, on both deployments: one trace follows a request
+over the bus, and a restarted service keeps every earlier event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from guichet_core.auth import Authority
+from guichet_core.service import create_app
+from guichet_core.settings import ServiceSettings
+from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.settings import IntakeSettings
+from guichet_regional_decision.app import SPEC as REGIONAL
+from guichet_regional_decision.settings import RegionalDecisionSettings
+
+from .conftest import running
+from .support import (
+    Tokens,
+    application_form,
+    environment,
+    eventually,
+    issuer_for,
+    production_secrets,
+)
+
+
+@pytest.fixture
+def tokens(platform: ServiceSettings, tmp_path: Path) -> Iterator[Tokens]:
+    """Tokens the platform trusts; production deployments get real secrets, not dev keys."""
+    if platform.backend == "embedded":
+        yield Tokens(issuer_for(platform))
+        return
+    secrets, issuer = production_secrets(tmp_path)
+    with environment(**secrets):
+        yield Tokens(issuer)
+
+
+async def test_one_trace_follows_a_filing_into_the_regions_consumer(
+    platform: ServiceSettings,
+    tokens: Tokens,
+    span_processor: SimpleSpanProcessor,
+    span_exporter: InMemorySpanExporter,
+) -> None:
+    span_exporter.clear()
+    shared = platform.model_dump()
+    intake = create_app(INTAKE, IntakeSettings(**shared), span_processor=span_processor)
+    regional = create_app(
+        REGIONAL, RegionalDecisionSettings(**shared), span_processor=span_processor
+    )
+    async with running(intake) as filing, running(regional) as region:
+        response = await filing.post(
+            "/applications", json=application_form(postcode="4700"), headers=tokens.employer()
+        )
+        assert response.status_code == 201, response.text
+        application_id = response.json()["application_id"]
+        dg = tokens.header(Authority.DG)
+
+        async def queued() -> Any:
+            return (await region.get("/queues/DG", headers=dg)).json()
+
+        queue = await eventually(queued, "the German-speaking Community's queue has it")
+        assert [str(entry["application_id"]) for entry in queue] == [application_id]
+
+    spans = span_exporter.get_finished_spans()
+    (post,) = [s for s in spans if s.name == "POST /applications" and s.parent is None]
+    traces = {s.context.trace_id for s in spans if s.name.endswith("intake.v1 process")}
+    assert post.context.trace_id in traces, "the consumer's span is not in the request's trace"
+
+
+async def test_a_restarted_service_keeps_every_earlier_event(
+    platform: ServiceSettings, tokens: Tokens
+) -> None:
+    settings = IntakeSettings(**platform.model_dump())
+    receipts = []
+    for _ in range(2):
+        async with running(create_app(INTAKE, settings)) as filing:
+            response = await filing.post(
+                "/applications", json=application_form(), headers=tokens.employer()
+            )
+            receipts.append(response.json()["application_id"])
+            store = filing._transport.app.state.runtime.store  # type: ignore[attr-defined]
+            everything = [event.stream_id async for event in store.iter_all()]
+    assert everything == receipts  # the first application survived the restart
