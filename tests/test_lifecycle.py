@@ -21,10 +21,12 @@ import httpx
 import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_core.auth import Authority
-from guichet_core.service import create_app
+from guichet_core.service import create_app, make_bus
 from guichet_core.settings import ServiceSettings
+from guichet_core.store.database import normalise_url
 from guichet_core.testing.database import run_sync
 from guichet_core.testing.plugin import _drop_schemas, unique
 from guichet_intake.app import SPEC as INTAKE
@@ -37,6 +39,7 @@ from guichet_residence_decision.settings import ResidenceDecisionSettings
 from .conftest import running
 from .support import (
     PDF,
+    WORKER_NISS,
     Tokens,
     application_form,
     document,
@@ -48,7 +51,8 @@ from .support import (
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-REFUSAL_REASONS = "Le salaire proposé est inférieur au seuil applicable (motif 7b)."
+# ASCII on purpose: the leak check searches raw bytes, where JSON may escape accents.
+REFUSAL_REASONS = "Salary below the applicable threshold (ground 7b-XK42)."
 
 
 class Mailbox:
@@ -406,3 +410,115 @@ async def test_bad_input_is_refused_with_a_reason_and_stores_nothing(stack: Stac
     wrong = await stack.intake.post("/applications", json=application_form(), headers=region_token)
     assert wrong.status_code == 403
     assert len(await runtime.store.read_all(limit=100_000)) == before
+
+
+async def test_reasons_and_personal_data_go_nowhere_they_should_not(stack: Stack) -> None:
+    """Art. 24 and Art. 11, checked over everything the platform holds after the
+    refusals above: every message on every topic and every row of every table."""
+    wal = stack.tokens.header(Authority.WAL)
+    application_id = await file(stack, postcode="6000", worker_email="w9@example.org")
+    await in_region(stack, application_id, Authority.WAL)
+    await post(
+        stack.region,
+        f"/dossiers/{application_id}/admissibility",
+        wal,
+        admissible=False,
+        reasons=REFUSAL_REASONS,
+    )
+    await applicant_sees(stack, application_id, "refused")
+    for app in stack.apps:
+        await app.state.runtime.relay.drain()
+
+    messages = await every_message(stack)
+    assert len(messages) >= 10
+    personal = [WORKER_NISS, "Diallo", "Amina", "A12345678", "1985-07-30", "Dakar",
+                "amina.diallo@example.org", "w9@example.org", "Rue Neuve"]  # fmt: skip
+    for message in messages:
+        assert REFUSAL_REASONS.encode() not in message, "a reason travelled on a topic"
+        for value in personal:
+            assert value.encode() not in message, f"{value} travelled in clear on a topic"
+
+    rows = await every_row(stack)
+    holding_reason = {place for place, text in rows if REFUSAL_REASONS in text}
+    allowed = {"regional_decision.notification_outbox", "residence_decision.notification_outbox",
+               "ebox.ebox_messages"}  # fmt: skip
+    assert holding_reason and holding_reason <= allowed, holding_reason
+    for place, text in rows:
+        if place.endswith(".events") or place.endswith(".outbox"):
+            for value in personal:
+                assert value not in text, f"{value} stored in clear in {place}"
+        if place == "ebox.ebox_messages" and REFUSAL_REASONS in text:
+            assert WORKER_NISS in text  # only in the worker's own e-box
+    for mail in stack.mailbox.messages:
+        if REFUSAL_REASONS in mail.get_payload(decode=True).decode():
+            assert mail["To"] in {"w1@example.org", "w9@example.org", "amina.diallo@example.org"}
+
+
+async def every_message(stack: Stack) -> list[bytes]:
+    settings = stack.settings
+    bus = make_bus(settings, client_id="leak-check")
+    topics = [settings.named(t) for t in ("guichet.intake.v1", "guichet.regional-decision.v1",
+                                          "guichet.residence-decision.v1")]  # fmt: skip
+    subscription = bus.subscription(group=settings.named(unique("leak-check-")), topics=topics)
+    await subscription.start()
+    seen: list[bytes] = []
+    idle = 0
+    try:
+        while idle < 6:
+            batch = await subscription.fetch(max_messages=500, timeout=0.5)
+            idle = 0 if batch else idle + 1
+            for received in batch:
+                message = received.message
+                headers = b" ".join(k.encode() + b"=" + v for k, v in message.headers)
+                seen.append(message.value + b" " + headers + b" " + (message.key or b""))
+    finally:
+        await subscription.stop()
+        close = getattr(bus, "close", None)
+        if close is not None:
+            await close()
+    return seen
+
+
+async def every_row(stack: Stack) -> list[tuple[str, str]]:
+    """(``store.table``, text of one row) for every row the platform keeps."""
+    settings = stack.settings
+    rows: list[tuple[str, str]] = []
+    if settings.backend == "embedded":
+        for path in sorted(settings.data_dir.glob("*.sqlite3")):
+            engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+            async with engine.connect() as connection:
+                names = (
+                    (
+                        await connection.exec_driver_sql(
+                            "select name from sqlite_master where type='table'"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                for name in names:
+                    for row in await connection.exec_driver_sql(f'select * from "{name}"'):
+                        rows.append((f"{path.stem}.{name}", _text(row)))
+            await engine.dispose()
+        return rows
+    engine = create_async_engine(normalise_url(str(settings.database_url)))
+    async with engine.connect() as connection:
+        tables = (
+            await connection.exec_driver_sql(
+                "select table_schema, table_name from information_schema.tables "
+                f"where table_schema like '{settings.namespace}%'"
+            )
+        ).all()
+        for schema, name in tables:
+            for row in await connection.exec_driver_sql(f'select * from "{schema}"."{name}"'):
+                store = schema.removeprefix(settings.namespace)
+                rows.append((f"{store}.{name}", _text(row)))
+    await engine.dispose()
+    return rows
+
+
+def _text(row: Any) -> str:
+    return " ".join(
+        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        for value in row
+    )
