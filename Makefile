@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit schemas bench clean install
+.PHONY: run test demo lint typecheck schemas clean install
 
 install: $(STAMP)
 
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP) ## start the six services on the embedded default (Ctrl-C stops them)
 	$(BIN)/guichet run
+
+demo: $(STAMP) ## against the platform `make run` started: every path, its outcome and timeline
+	$(BIN)/guichet demo
 
 test: $(STAMP) lint typecheck ## the whole suite, on SQLite/embedded AND PostgreSQL/Kafka
 	$(BIN)/python -m pytest

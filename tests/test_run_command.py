@@ -16,9 +16,10 @@ from typing import Any
 
 from guichet_core.auth import Authority
 from guichet_core.cli import SERVICES
+from guichet_core.demo import Demo, run_demo
 from guichet_core.settings import ServiceSettings
 
-from .support import Tokens, application_form, issuer_for
+from .support import Tokens, application_form, environment, issuer_for
 
 
 def free_port() -> int:
@@ -88,6 +89,13 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
             url["intake"] + "/applications", application_form(postcode="2000"), tokens.employer()
         )
         assert status == 201 and receipt["competent_authority"] == "VLG"
+
+        # `make demo`: every path of the procedure against this running platform.
+        port_env = {key: value for key, value in env.items() if key.endswith("_PORT")}
+        with environment(**port_env):
+            outcomes = run_demo(Demo(ServiceSettings(data_dir=tmp_path / "var")))
+        assert len(outcomes) == 8
+        assert [o.path for o in outcomes if not o.ok] == []
     finally:
         assert interrupt(first) == 0
 

@@ -107,6 +107,21 @@ def run(
         stop()
 
 
+@app.command()
+def demo() -> None:
+    """Drive one application through every path against the running platform (make run)."""
+    from guichet_core.demo import Demo, run_demo
+
+    outcomes = run_demo(Demo())
+    for outcome in outcomes:
+        mark = "[green]as expected[/green]" if outcome.ok else "[red]UNEXPECTED[/red]"
+        console.print(f"[bold]{outcome.path}[/bold]: {outcome.actual} — {mark}")
+        for step in outcome.timeline:
+            console.print(f"    {step}")
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
+
+
 @contracts_app.command("export")
 def export_contracts(
     directory: Annotated[Path | None, typer.Option(help="Target directory")] = None,
