@@ -78,8 +78,8 @@ def test_run_starts_six_services_stops_cleanly_and_keeps_events(tmp_path: Path) 
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
 
     first = start(env)
-    tokens = Tokens(issuer_for(ServiceSettings(data_dir=tmp_path / "var")))
     try:
+        tokens = Tokens(issuer_for(ServiceSettings(data_dir=tmp_path / "var")))
         for name in ports:
             status, health = call(url[name] + "/health")
             assert status == 200 and health["service"] == name and health["database"] == "ok"

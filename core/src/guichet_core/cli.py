@@ -62,7 +62,9 @@ def run(
     children: list[tuple[str, str, subprocess.Popen[bytes]]] = []
     for name, package, default in SERVICES:
         url = f"http://127.0.0.1:{_port_of(name, default)}"
-        process = subprocess.Popen([sys.executable, "-m", package])
+        # Own session: a terminal's Ctrl-C reaches only us, and we stop each child once
+        # (a second SIGINT would make uvicorn skip its graceful shutdown).
+        process = subprocess.Popen([sys.executable, "-m", package], start_new_session=True)
         children.append((name, url, process))
 
     def stop(*_: object) -> None:
@@ -75,7 +77,13 @@ def run(
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C and a service manager's SIGTERM both stop every service cleanly. SIGINT is
+    # set explicitly: a shell starting us in the background leaves it ignored.
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         deadline = time.monotonic() + startup_timeout
         pending = {name for name, _, _ in children}
