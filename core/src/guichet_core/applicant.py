@@ -8,7 +8,7 @@ employer hears of the step without them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from uuid import UUID
 
@@ -20,6 +20,52 @@ from guichet_core.vault import PersonalDataVault
 Language = Literal["fr", "nl", "de", "en"]
 Text = Callable[[Language], str]
 Body = Callable[[Language, str | None], str]  # language, reasons (None: not for this reader)
+Subjects = Mapping[str, Mapping[Language, str]]  # step -> language -> subject line
+
+REASONS_LABEL: dict[Language, str] = {
+    "en": "Reasons",
+    "fr": "Motifs",
+    "nl": "Motivering",
+    "de": "Begründung",
+}
+
+
+def letter(
+    title: str, *, application_id: str, details: str = "", reasons: str | None, language: Language
+) -> str:
+    """The body of a notification: what happened, to which dossier, and (for the worker
+    only) the reasons of a negative decision."""
+    lines = [title, "", f"Dossier: {application_id}"]
+    if details:
+        lines += ["", details]
+    if reasons is not None:
+        lines += ["", f"{REASONS_LABEL[language]}:", reasons]
+    return "\n".join(lines) + "\n"
+
+
+async def notify_step(
+    uow: UnitOfWork,
+    vault: PersonalDataVault,
+    filed: ApplicationFiled,
+    *,
+    cause: UUID,
+    step: str,
+    subjects: Subjects,
+    details: str = "",
+    reasons: str | None = None,
+) -> None:
+    """Notify the applicants of ``step`` with the service's subject lines."""
+    application_id = str(filed.application_id)
+
+    def subject(language: Language) -> str:
+        return subjects[step][language]
+
+    def body(language: Language, their_reasons: str | None) -> str:
+        return letter(subjects[step][language], application_id=application_id, details=details,
+                      reasons=their_reasons, language=language)  # fmt: skip
+
+    await notify_applicants(uow, vault, filed, cause=cause, purpose=step, subject=subject,
+                            body=body, reasons=reasons)  # fmt: skip
 
 
 async def notify_applicants(

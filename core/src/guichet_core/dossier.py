@@ -8,17 +8,22 @@ the reasons of its negative decisions (never published, Art. 24).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from guichet_contracts import (
     REGISTRY,
+    ApplicationFiled,
     CloudEventEnvelope,
     DomainEvent,
     EventRegistry,
     UnknownEventType,
 )
+from guichet_core.applicant import Subjects, notify_step
 from guichet_core.codec import new_event
+from guichet_core.service import Runtime
 from guichet_core.store.records import NewEvent, RecordedEvent
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.tracing import current_traceparent
@@ -90,3 +95,74 @@ async def append_decision(
         )
         version += 1
     return recorded
+
+
+class UnknownDossier(LookupError):
+    """This service holds no such dossier (HTTP 404)."""
+
+
+class StaleDossier(Exception):
+    """The caller decided on an older version of the dossier (HTTP 409)."""
+
+
+State = TypeVar("State")
+Fold = Callable[[Sequence[tuple[DomainEvent, RecordedEvent]]], tuple[State, ApplicationFiled]]
+
+
+@dataclass(frozen=True)
+class DecidingService(Generic[State]):
+    """How one deciding service folds, projects and words its dossiers."""
+
+    private: EventRegistry
+    fold: Fold[State]
+    version_of: Callable[[State], int]
+    project: Callable[[UnitOfWork, State, ApplicationFiled], Awaitable[None]]
+    step_of: Callable[[DomainEvent], str | None]  # the notification a decision event makes
+    subjects: Subjects
+
+    async def decide(
+        self,
+        rt: Runtime,
+        application_id: uuid.UUID,
+        decision: Callable[[State], list[DomainEvent]],
+        *,
+        expected_version: int | None,
+        reasons: str | None = None,
+        details: str = "",
+    ) -> State:
+        """Load, decide, append, project and notify in one unit of work."""
+        stream = str(application_id)
+        async with rt.unit_of_work() as uow:
+            loaded = await load(uow, stream, self.private)
+            if not loaded.events:
+                raise UnknownDossier(f"no dossier {application_id} in this service's records")
+            state, filed = self.fold(loaded.events)
+            version = self.version_of(state)
+            if expected_version is not None and expected_version != version:
+                raise StaleDossier(
+                    f"the dossier is at version {version}, not {expected_version}: "
+                    "reload it and decide again"
+                )
+            new_events = decision(state)
+            recorded = await append_decision(
+                uow, stream, new_events, expected_version=version, topic=rt.topic,
+                private=self.private,
+            )  # fmt: skip
+            after, _ = self.fold([*loaded.events, *zip(new_events, recorded, strict=True)])
+            await self.project(uow, after, filed)
+            for event, record in zip(new_events, recorded, strict=True):
+                step = self.step_of(event)
+                if step is None:
+                    continue
+                await notify_step(
+                    uow, rt.vault, filed, cause=record.event_id, step=step,
+                    subjects=self.subjects, details=details, reasons=reasons,
+                )  # fmt: skip
+            return after
+
+    async def view(self, rt: Runtime, application_id: uuid.UUID) -> State:
+        async with rt.store.unit_of_work() as uow:
+            loaded = await load(uow, str(application_id), self.private)
+        if not loaded.events:
+            raise UnknownDossier(f"no dossier {application_id} in this service's records")
+        return self.fold(loaded.events)[0]

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel
 
 from guichet_contracts import (
@@ -23,6 +23,7 @@ from guichet_contracts import (
 )
 from guichet_contracts.vocabulary import CompetentAuthority
 from guichet_core.auth import Authority, Caller, require_authority
+from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_intake import handlers
 from guichet_intake import status as dossier_status
@@ -41,11 +42,6 @@ class ApplicationReceipt(BaseModel):
     documents: int
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
 ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
 router = APIRouter(tags=["applications"])
 

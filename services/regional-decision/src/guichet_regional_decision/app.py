@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import ApplicationFiled, SupplementaryDocumentsSupplied
@@ -18,10 +18,11 @@ from guichet_contracts.vocabulary import (
     DocumentKind,
 )
 from guichet_core.auth import REGIONS, Caller, require_authority
-from guichet_core.dossier import load
+from guichet_core.deps import RuntimeDep
+from guichet_core.dossier import StaleDossier, UnknownDossier
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_regional_decision import domain
-from guichet_regional_decision.handlers import Decide, UnknownDossier, decide, fold, on_received
+from guichet_regional_decision.handlers import REGION, Decide, on_received
 from guichet_regional_decision.queue import queue_of
 from guichet_regional_decision.settings import RegionalDecisionSettings
 
@@ -29,11 +30,6 @@ TOPIC = "guichet.regional-decision.v1"
 INTAKE_TOPIC = "guichet.intake.v1"
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
 RegionDep = Annotated[Caller, Depends(require_authority(REGIONS))]
 router = APIRouter(tags=["regional decisions"])
 
@@ -95,14 +91,14 @@ async def _run(
     rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision, **options: Any
 ) -> DossierView:
     try:
-        dossier = await decide(
+        dossier = await REGION.decide(
             rt, application_id, decision, expected_version=body.expected_version, **options
         )
     except UnknownDossier as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except domain.NotCompetent as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
-    except domain.Refused as error:
+    except (domain.Refused, StaleDossier) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(dossier)
 
@@ -143,12 +139,10 @@ async def queue(
 @router.get("/dossiers/{application_id}")
 async def dossier(application_id: uuid.UUID, rt: RuntimeDep, caller: RegionDep) -> DossierView:
     """The region's view of one dossier: status, version and timeline."""
-    async with rt.store.unit_of_work() as uow:
-        loaded = await load(uow, str(application_id), domain.PRIVATE)
-    if not loaded.events:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier in this region's records")
-    state, _ = fold(loaded.events)
-    return _view(state)
+    try:
+        return _view(await REGION.view(rt, application_id))
+    except UnknownDossier as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
 
 @router.post("/dossiers/{application_id}/admissibility")

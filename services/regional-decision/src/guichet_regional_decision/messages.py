@@ -6,11 +6,9 @@ is told of the step, never of the reasons.
 
 from __future__ import annotations
 
-from typing import Literal
+from guichet_core.applicant import Language
 
-Language = Literal["fr", "nl", "de", "en"]
-
-_SUBJECTS: dict[str, dict[Language, str]] = {
+SUBJECTS: dict[str, dict[Language, str]] = {
     "admissible": {
         "en": "Your application is admissible",
         "fr": "Votre demande est recevable",
@@ -48,30 +46,3 @@ _SUBJECTS: dict[str, dict[Language, str]] = {
         "de": "Entscheidung: Ihre Arbeitserlaubnis wird entzogen",
     },
 }
-
-_REASONS: dict[Language, str] = {
-    "en": "Reasons",
-    "fr": "Motifs",
-    "nl": "Motivering",
-    "de": "Begründung",
-}
-
-
-def subject(step: str, language: Language) -> str:
-    return _SUBJECTS[step][language]
-
-
-def body(
-    step: str,
-    language: Language,
-    *,
-    application_id: str,
-    details: str = "",
-    reasons: str | None = None,
-) -> str:
-    lines = [subject(step, language), "", f"Dossier: {application_id}"]
-    if details:
-        lines += ["", details]
-    if reasons is not None:
-        lines += ["", f"{_REASONS[language]}:", reasons]
-    return "\n".join(lines) + "\n"

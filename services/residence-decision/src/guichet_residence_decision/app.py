@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import (
@@ -17,21 +17,17 @@ from guichet_contracts import (
     WorkAuthorised,
 )
 from guichet_core.auth import Authority, Caller, require_authority
-from guichet_core.dossier import load
+from guichet_core.deps import RuntimeDep
+from guichet_core.dossier import StaleDossier, UnknownDossier
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_residence_decision import domain
-from guichet_residence_decision.handlers import Decide, UnknownDossier, decide, fold, on_received
+from guichet_residence_decision.handlers import OFFICE, Decide, on_received
 from guichet_residence_decision.handlers import queue as residence_queue
 from guichet_residence_decision.settings import ResidenceDecisionSettings
 
 TOPIC = "guichet.residence-decision.v1"
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
 OfficeDep = Annotated[Caller, Depends(require_authority(Authority.OE))]
 router = APIRouter(tags=["residence decisions"])
 
@@ -62,15 +58,17 @@ def _view(dossier: domain.Dossier) -> dict[str, Any]:
     }
 
 
-async def _run(rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision,
-               reasons: str | None = None) -> dict[str, Any]:  # fmt: skip
+async def _run(
+    rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision,
+    reasons: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     try:
-        dossier = await decide(
+        dossier = await OFFICE.decide(
             rt, application_id, decision, expected_version=body.expected_version, reasons=reasons
         )
     except UnknownDossier as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except domain.Refused as error:
+    except (domain.Refused, StaleDossier) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(dossier)
 
@@ -89,12 +87,10 @@ async def queue(rt: RuntimeDep, caller: OfficeDep) -> list[dict[str, Any]]:
 @router.get("/dossiers/{application_id}")
 async def dossier(application_id: uuid.UUID, rt: RuntimeDep, caller: OfficeDep) -> dict[str, Any]:
     """The Office's view of one single-permit dossier."""
-    async with rt.store.unit_of_work() as uow:
-        loaded = await load(uow, str(application_id), domain.PRIVATE)
-    if not loaded.events:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such single-permit dossier")
-    state, _ = fold(loaded.events)
-    return _view(state)
+    try:
+        return _view(await OFFICE.view(rt, application_id))
+    except UnknownDossier as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
 
 @router.post("/dossiers/{application_id}/residence-decision")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -20,13 +19,11 @@ from guichet_contracts import (
     StayEnded,
 )
 from guichet_contracts.vocabulary import ApplicationKind
-from guichet_core.applicant import notify_applicants
-from guichet_core.dossier import append_decision, load, record_received
-from guichet_core.service import Runtime
+from guichet_core.dossier import DecidingService, UnknownDossier, load, record_received
 from guichet_core.store.records import RecordedEvent
 from guichet_core.store.sql import UnitOfWork
 from guichet_residence_decision import messages
-from guichet_residence_decision.domain import PRIVATE, Dossier, Refused, Status, evolve
+from guichet_residence_decision.domain import PRIVATE, Dossier, Status, evolve
 
 Decide = Callable[[Dossier], list[DomainEvent]]
 
@@ -40,10 +37,6 @@ residence_queue = Table(
     Column("work_authorised_at", DateTime(timezone=True), nullable=True),
     Column("work_valid_until", Date, nullable=True),
 )
-
-
-class UnknownDossier(LookupError):
-    pass
 
 
 def fold(events: Sequence[tuple[DomainEvent, RecordedEvent]]) -> tuple[Dossier, ApplicationFiled]:
@@ -111,67 +104,15 @@ def _step_of(event: DomainEvent) -> str | None:
     return None
 
 
-async def decide(
-    rt: Runtime,
-    application_id: uuid.UUID,
-    decision: Decide,
-    *,
-    expected_version: int | None,
-    reasons: str | None = None,
-) -> Dossier:
-    stream = str(application_id)
-    async with rt.unit_of_work() as uow:
-        loaded = await load(uow, stream, PRIVATE)
-        if not loaded.events:
-            raise UnknownDossier(f"no single-permit dossier {application_id} at the Office")
-        dossier, filed = fold(loaded.events)
-        if expected_version is not None and expected_version != dossier.version:
-            raise Refused(
-                f"the dossier is at version {dossier.version}, not {expected_version}: "
-                "reload it and decide again"
-            )
-        new_events = decision(dossier)
-        recorded = await append_decision(
-            uow,
-            stream,
-            new_events,
-            expected_version=dossier.version,
-            topic=rt.topic,
-            private=PRIVATE,
-        )
-        after, _ = fold([*loaded.events, *zip(new_events, recorded, strict=True)])
-        await _project(uow.connection, after)
-        for event, record in zip(new_events, recorded, strict=True):
-            await _notify(uow, rt, filed, event, record, reasons)
-        return after
+async def _project_dossier(uow: UnitOfWork, dossier: Dossier, _: ApplicationFiled) -> None:
+    await _project(uow.connection, dossier)
 
 
-async def _notify(
-    uow: UnitOfWork,
-    rt: Runtime,
-    filed: ApplicationFiled,
-    event: DomainEvent,
-    record: RecordedEvent,
-    reasons: str | None,
-) -> None:
-    step = _step_of(event)
-    if step is None:
-        return
-    application_id = str(filed.application_id)
-
-    def subject(language: messages.Language) -> str:
-        return messages.subject(step, language)
-
-    def body(language: messages.Language, their_reasons: str | None) -> str:
-        return messages.body(step, language, application_id=application_id, reasons=their_reasons)
-
-    await notify_applicants(
-        uow,
-        rt.vault,
-        filed,
-        cause=record.event_id,
-        purpose=step,
-        subject=subject,
-        body=body,
-        reasons=reasons,
-    )
+OFFICE: DecidingService[Dossier] = DecidingService(
+    private=PRIVATE,
+    fold=fold,
+    version_of=lambda dossier: dossier.version,
+    project=_project_dossier,
+    step_of=_step_of,
+    subjects=messages.SUBJECTS,
+)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from guichet_core.applicant import Language
 
-Language = Literal["fr", "nl", "de", "en"]
-
-_SUBJECTS: dict[str, dict[Language, str]] = {
+SUBJECTS: dict[str, dict[Language, str]] = {
     "single_permit_granted": {
         "en": "Your single permit is granted",
         "fr": "Votre permis unique est accordé",
@@ -32,19 +30,3 @@ _SUBJECTS: dict[str, dict[Language, str]] = {
         "de": "Entscheidung: Ihr Aufenthalt wird beendet",
     },
 }
-_REASONS: dict[Language, str] = {"en": "Reasons", "fr": "Motifs", "nl": "Motivering",
-                                 "de": "Begründung"}  # fmt: skip
-
-
-def subject(step: str, language: Language) -> str:
-    return _SUBJECTS[step][language]
-
-
-def body(step: str, language: Language, *, application_id: str, details: str = "",
-         reasons: str | None = None) -> str:  # fmt: skip
-    lines = [subject(step, language), "", f"Dossier: {application_id}"]
-    if details:
-        lines += ["", details]
-    if reasons is not None:
-        lines += ["", f"{_REASONS[language]}:", reasons]
-    return "\n".join(lines) + "\n"
