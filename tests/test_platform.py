@@ -23,6 +23,7 @@ from .conftest import running
 from .support import (
     Tokens,
     application_form,
+    document,
     environment,
     eventually,
     issuer_for,
@@ -87,3 +88,53 @@ async def test_a_restarted_service_keeps_every_earlier_event(
             store = filing._transport.app.state.runtime.store  # type: ignore[attr-defined]
             everything = [event.stream_id async for event in store.iter_all()]
     assert everything == receipts  # the first application survived the restart
+
+
+async def test_once_opened_the_professional_card_procedure_is_decided_by_the_region(
+    platform: ServiceSettings, tokens: Tokens
+) -> None:
+    """Art. 34, 36: the procedure opens on a date a later agreement sets (a switch, off by
+    default); the region then decides the card (Art. 12 §1)."""
+    shared = platform.model_dump()
+    intake = create_app(INTAKE, IntakeSettings(**shared, professional_card_enabled=True))
+    regional = create_app(REGIONAL, RegionalDecisionSettings(**shared))
+    form = application_form(
+        kind="professional_card", category="self_employed", postcode="1000",
+        filed_by="self_employed", employer=None, fee_payment_reference=None,
+        details={"self_employed_activity": "Independent software consultancy"},
+        documents=[document("passport"), document("business_plan")],
+    )  # fmt: skip
+    async with running(intake) as filing, running(regional) as region:
+        response = await filing.post("/applications", json=form, headers=tokens.worker())
+        assert response.status_code == 201, response.text
+        application_id = response.json()["application_id"]
+        bxl = tokens.header(Authority.BXL)
+        url = f"/dossiers/{application_id}"
+
+        async def received() -> Any:
+            return (await region.get(url, headers=bxl)).status_code == 200
+
+        await eventually(received, "the region receives the card application")
+        assert (await region.post(url + "/admissibility", json={"admissible": True},
+                                  headers=bxl)).status_code == 200  # fmt: skip
+        as_work = await region.post(
+            url + "/work-decision",
+            headers=bxl,
+            json={"authorised": True, "valid_from": "2027-01-01", "valid_until": "2029-12-31"},
+        )
+        assert as_work.status_code == 409  # a card is not a work authorisation
+        granted = await region.post(
+            url + "/professional-card-decision",
+            headers=bxl,
+            json={"granted": True, "valid_from": "2027-01-01", "valid_until": "2031-12-31"},
+        )
+        assert (
+            granted.status_code == 200 and granted.json()["status"] == "professional_card_granted"
+        )
+
+        async def applicant_sees() -> Any:
+            view = (await filing.get(f"/applications/{application_id}",
+                                     headers=tokens.worker())).json()  # fmt: skip
+            return view if view["status"] == "professional_card_granted" else None
+
+        await eventually(applicant_sees, "the self-employed applicant sees the card granted")

@@ -59,6 +59,20 @@ class WorkAuthorised(DomainEvent):
 
 
 @REGISTRY.register
+class ProfessionalCardGranted(DomainEvent):
+    """The competent region granted a professional card (carte professionnelle /
+    beroepskaart) for a self-employed activity (Art. 2 §1 1° c), Art. 12 §1)."""
+
+    event_type: ClassVar[str] = "be.guichet.professional-card.granted.v1"
+    schema_version: ClassVar[int] = 1
+
+    authority: CompetentAuthority
+    valid_from: date
+    valid_until: date
+    decided_at: datetime
+
+
+@REGISTRY.register
 class ResidenceAuthorised(DomainEvent):
     """The Immigration Office authorised residence (Art. 12 §1)."""
 

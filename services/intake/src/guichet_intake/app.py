@@ -15,6 +15,7 @@ from guichet_contracts import (
     AuthorisationWithdrawn,
     DomainEvent,
     NegativeDecisionTaken,
+    ProfessionalCardGranted,
     ResidenceAuthorised,
     SinglePermitGranted,
     StayEnded,
@@ -116,8 +117,8 @@ async def ebox(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
 
 FOLLOWED: list[type[DomainEvent]] = [
     ApplicationDeclaredAdmissible, SupplementaryDocumentsRequested, WorkAuthorised,
-    NegativeDecisionTaken, AuthorisationWithdrawn, ResidenceAuthorised, SinglePermitGranted,
-    StayEnded,
+    ProfessionalCardGranted, NegativeDecisionTaken, AuthorisationWithdrawn,
+    ResidenceAuthorised, SinglePermitGranted, StayEnded,
 ]  # fmt: skip
 
 SPEC = ServiceSpec(

@@ -16,6 +16,7 @@ from guichet_contracts import (
     AuthorisationWithdrawn,
     DomainEvent,
     NegativeDecisionTaken,
+    ProfessionalCardGranted,
     ResidenceAuthorised,
     SinglePermitGranted,
     StayEnded,
@@ -25,7 +26,14 @@ from guichet_contracts import (
 )
 from guichet_contracts.deadlines import legal_clock
 
-FINAL = {"refused", "withdrawn", "single_permit_granted", "stay_ended", "work_authorised"}
+FINAL = {
+    "refused",
+    "withdrawn",
+    "single_permit_granted",
+    "stay_ended",
+    "work_authorised",
+    "professional_card_granted",
+}
 
 
 def start(event: ApplicationFiled) -> dict[str, Any]:
@@ -79,6 +87,8 @@ def apply(view: dict[str, Any], event: DomainEvent, *, at: datetime) -> dict[str
             status, by, step = "refused", event.authority.value, f"{event.step.value}_refused"
         case AuthorisationWithdrawn():
             status, by, step = "withdrawn", event.authority.value, f"{event.step.value}_withdrawn"
+        case ProfessionalCardGranted():
+            status, by, step = "professional_card_granted", event.authority.value, "card_granted"
         case ResidenceAuthorised():
             status, by, step = view["status"], "OE", "residence_authorised"
         case SinglePermitGranted():

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import ApplicationFiled, SupplementaryDocumentsSupplied
 from guichet_contracts.vocabulary import (
-    ApplicationKind,
     CompetentAuthority,
     DecisionStep,
     DocumentKind,
@@ -206,11 +205,37 @@ async def work_decision(
     sealed = await _sealed_reasons(rt, application_id, body.reasons)
 
     def refusal(d: domain.Dossier) -> list[Any]:
-        card = d.kind is ApplicationKind.PROFESSIONAL_CARD
-        step = DecisionStep.PROFESSIONAL_CARD if card else DecisionStep.WORK
-        return domain.refuse(d, authority, step, sealed, _now())
+        return domain.refuse(d, authority, DecisionStep.WORK, sealed, _now())
 
     return await _run(rt, application_id, refusal, body, reasons=body.reasons)
+
+
+class CardDecision(Decision):
+    granted: bool
+    valid_from: date | None = None
+    valid_until: date | None = None
+    reasons: str | None = Field(default=None, min_length=1, max_length=10_000)
+
+
+@router.post("/dossiers/{application_id}/professional-card-decision")
+async def card_decision(
+    application_id: uuid.UUID, body: CardDecision, rt: RuntimeDep, caller: RegionDep
+) -> DossierView:
+    """Grant a professional card for a validity period, or refuse it with reasons."""
+    authority = _authority(caller)
+    if body.granted:
+        if body.valid_from is None or body.valid_until is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "a professional card states valid_from and valid_until",
+            )
+        start, end = body.valid_from, body.valid_until
+        return await _run(rt, application_id, lambda d: domain.grant_professional_card(
+            d, authority, start, end, _now()), body)  # fmt: skip
+    sealed = await _sealed_reasons(rt, application_id, body.reasons)
+    return await _run(rt, application_id, lambda d: domain.refuse(
+        d, authority, DecisionStep.PROFESSIONAL_CARD, sealed, _now()), body,
+        reasons=body.reasons)  # fmt: skip
 
 
 @router.post("/dossiers/{application_id}/withdrawal")

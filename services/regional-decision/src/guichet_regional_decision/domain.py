@@ -21,6 +21,7 @@ from guichet_contracts import (
     DomainEvent,
     EventRegistry,
     NegativeDecisionTaken,
+    ProfessionalCardGranted,
     SealedData,
     SupplementaryDocumentsRequested,
     SupplementaryDocumentsSupplied,
@@ -52,6 +53,7 @@ class Status(StrEnum):
     AWAITING_DOCUMENTS = "awaiting_documents"
     UNDER_EXAMINATION = "under_examination"  # admissible: the work decision is pending
     WORK_AUTHORISED = "work_authorised"
+    PROFESSIONAL_CARD_GRANTED = "professional_card_granted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
 
@@ -122,6 +124,10 @@ def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossie
                 suspensions=(*state.suspensions[:-1], (since, at)),
                 history=step("documents_supplied"),
             )
+        case ProfessionalCardGranted():
+            return replace(state, status=Status.PROFESSIONAL_CARD_GRANTED,
+                           work_valid_until=event.valid_until,
+                           history=step("professional_card_granted"))  # fmt: skip
         case WorkAuthorised():
             return replace(
                 state,
@@ -175,6 +181,9 @@ def refuse(
         _expect(state, Status.AWAITING_ADMISSIBILITY, doing="declare it inadmissible")
     elif step in (DecisionStep.WORK, DecisionStep.PROFESSIONAL_CARD):
         _expect(state, Status.UNDER_EXAMINATION, doing="refuse it")
+        card = state.kind is ApplicationKind.PROFESSIONAL_CARD
+        if card != (step is DecisionStep.PROFESSIONAL_CARD):
+            raise Refused(f"a {state.kind.value} is not decided by a {step.value} decision")
     else:
         raise Refused(f"a region does not take {step.value} decisions (Art. 12 §1)")
     return [
@@ -238,15 +247,33 @@ def withdraw(
     state: Dossier, authority: CompetentAuthority, reason: SealedData, now: datetime
 ) -> list[DomainEvent]:
     _competent(state, authority)
-    _expect(state, Status.WORK_AUTHORISED, doing="withdraw the work authorisation")
+    _expect(state, Status.WORK_AUTHORISED, Status.PROFESSIONAL_CARD_GRANTED,
+            doing="withdraw the authorisation")  # fmt: skip
+    card = state.kind is ApplicationKind.PROFESSIONAL_CARD
+    step = DecisionStep.PROFESSIONAL_CARD if card else DecisionStep.WORK
     return [
-        DecisionReasonRecorded(
-            application_id=state.application_id, step=DecisionStep.WORK, reason=reason
-        ),
+        DecisionReasonRecorded(application_id=state.application_id, step=step, reason=reason),
         AuthorisationWithdrawn(
             application_id=state.application_id,
-            step=DecisionStep.WORK,
+            step=step,
             authority=authority,
             withdrawn_at=now,
         ),
     ]
+
+
+def grant_professional_card(
+    state: Dossier, authority: CompetentAuthority, valid_from: date, valid_until: date,
+    now: datetime,
+) -> list[DomainEvent]:  # fmt: skip
+    """Art. 12 §1: the regions decide professional cards (a procedure that opens on a
+    date a later agreement sets, Art. 34, 36: intake keeps it closed until then)."""
+    _competent(state, authority)
+    _expect(state, Status.UNDER_EXAMINATION, doing="grant a professional card")
+    if state.kind is not ApplicationKind.PROFESSIONAL_CARD:
+        raise Refused(f"a {state.kind.value} is not a professional-card application")
+    if valid_until <= valid_from:
+        raise Refused("the validity must end after it starts")
+    return [ProfessionalCardGranted(application_id=state.application_id, authority=authority,
+                                    valid_from=valid_from, valid_until=valid_until,
+                                    decided_at=now)]  # fmt: skip

@@ -15,6 +15,7 @@ from guichet_contracts import (
     CloudEventEnvelope,
     DomainEvent,
     NegativeDecisionTaken,
+    ProfessionalCardGranted,
     SupplementaryDocumentsRequested,
     WorkAuthorised,
 )
@@ -61,7 +62,11 @@ def _step_of(event: DomainEvent) -> str | None:
         case WorkAuthorised():
             return "work_authorised"
         case NegativeDecisionTaken(step=step):
-            return "inadmissible" if step == "admissibility" else "work_refused"
+            return {"admissibility": "inadmissible", "professional_card": "card_refused"}.get(
+                step, "work_refused"
+            )
+        case ProfessionalCardGranted():
+            return "card_granted"
         case AuthorisationWithdrawn():
             return "withdrawn"
     return None

@@ -39,10 +39,22 @@ SUBJECTS: dict[str, dict[Language, str]] = {
         "nl": "Beslissing: uw arbeidsvergunning is geweigerd",
         "de": "Entscheidung: Ihre Arbeitserlaubnis wird verweigert",
     },
+    "card_granted": {
+        "en": "Your professional card is granted",
+        "fr": "Votre carte professionnelle est accordée",
+        "nl": "Uw beroepskaart is toegekend",
+        "de": "Ihre Berufskarte ist erteilt",
+    },
+    "card_refused": {
+        "en": "Decision: your professional card is refused",
+        "fr": "Décision : votre carte professionnelle est refusée",
+        "nl": "Beslissing: uw beroepskaart is geweigerd",
+        "de": "Entscheidung: Ihre Berufskarte wird verweigert",
+    },
     "withdrawn": {
-        "en": "Decision: your work authorisation is withdrawn",
-        "fr": "Décision : votre autorisation de travail est retirée",
-        "nl": "Beslissing: uw arbeidsvergunning is ingetrokken",
-        "de": "Entscheidung: Ihre Arbeitserlaubnis wird entzogen",
+        "en": "Decision: your authorisation is withdrawn",
+        "fr": "Décision : votre autorisation est retirée",
+        "nl": "Beslissing: uw vergunning is ingetrokken",
+        "de": "Entscheidung: Ihre Erlaubnis wird entzogen",
     },
 }
