@@ -190,7 +190,9 @@ async def test_a_single_permit_is_granted_once_region_and_office_both_authorise(
         queue = (await stack.office.get("/queue", headers=oe)).json()
         return [e for e in queue if str(e["application_id"]) == application_id]
 
-    await eventually(in_office_queue, "the Office's queue shows the dossier")
+    (entry,) = await eventually(in_office_queue, "the Office's queue shows the dossier")
+    due = date.today() + timedelta(days=90)  # admissible today: 90 days (Directive 2024/1233)
+    assert entry["decision_due_on"] == due.isoformat() and entry["overdue"] is False
     granted = await post(
         stack.office, url + "/residence-decision", oe, authorised=True, **validity()
     )

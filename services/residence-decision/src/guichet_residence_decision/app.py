@@ -11,9 +11,12 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import (
+    ApplicationDeclaredAdmissible,
     ApplicationFiled,
     AuthorisationWithdrawn,
     NegativeDecisionTaken,
+    SupplementaryDocumentsRequested,
+    SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
 from guichet_core.auth import Authority, Caller, require_authority
@@ -81,7 +84,7 @@ def _now() -> datetime:
 async def queue(rt: RuntimeDep, caller: OfficeDep) -> list[dict[str, Any]]:
     """Single permits whose work is authorised and whose residence awaits a decision."""
     async with rt.engine.connect() as connection:
-        return await residence_queue(connection)
+        return await residence_queue(connection, today=date.today())
 
 
 @router.get("/dossiers/{application_id}")
@@ -162,6 +165,9 @@ SPEC = ServiceSpec(
                 event.event_type: on_received
                 for event in (
                     ApplicationFiled,
+                    ApplicationDeclaredAdmissible,
+                    SupplementaryDocumentsRequested,
+                    SupplementaryDocumentsSupplied,
                     WorkAuthorised,
                     NegativeDecisionTaken,
                     AuthorisationWithdrawn,

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from guichet_contracts import (
+    ApplicationDeclaredAdmissible,
     ApplicationFiled,
     AuthorisationWithdrawn,
     DomainEvent,
@@ -24,6 +25,8 @@ from guichet_contracts import (
     SealedData,
     SinglePermitGranted,
     StayEnded,
+    SupplementaryDocumentsRequested,
+    SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
 from guichet_contracts.vocabulary import ApplicationKind, CompetentAuthority, DecisionStep
@@ -64,6 +67,10 @@ class Dossier:
     work_valid_from: date | None = None
     work_valid_until: date | None = None
     work_authorised_at: datetime | None = None
+    # The 90-day clock of Directive (EU) 2024/1233 covers the whole single-permit
+    # procedure: it runs from the region's admissibility, suspended for documents.
+    complete_on: date | None = None
+    suspensions: tuple[tuple[date, date | None], ...] = ()
     history: tuple[tuple[str, datetime], ...] = ()
 
 
@@ -73,6 +80,17 @@ def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossie
     assert state is not None, f"{type(event).__name__} before the application was filed"
     history = (*state.history, (type(event).__name__, at))
     match event:
+        case ApplicationDeclaredAdmissible():
+            return replace(state, complete_on=at.date(), history=history)
+        case SupplementaryDocumentsRequested():
+            return replace(state, suspensions=(*state.suspensions, (at.date(), None)),
+                           history=history)  # fmt: skip
+        case SupplementaryDocumentsSupplied():
+            if not state.suspensions or state.suspensions[-1][1] is not None:
+                return state
+            began = state.suspensions[-1][0]
+            return replace(state, suspensions=(*state.suspensions[:-1], (began, at.date())),
+                           history=history)  # fmt: skip
         case WorkAuthorised():
             return replace(
                 state,

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Uuid, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_contracts import (
@@ -18,6 +30,7 @@ from guichet_contracts import (
     SinglePermitGranted,
     StayEnded,
 )
+from guichet_contracts.deadlines import legal_clock
 from guichet_contracts.vocabulary import ApplicationKind
 from guichet_core.dossier import DecidingService, UnknownDossier, load, record_received
 from guichet_core.store.records import RecordedEvent
@@ -36,6 +49,8 @@ residence_queue = Table(
     Column("version", Integer, nullable=False),
     Column("work_authorised_at", DateTime(timezone=True), nullable=True),
     Column("work_valid_until", Date, nullable=True),
+    Column("complete_on", Date, nullable=True),
+    Column("suspensions", JSON, nullable=False),
 )
 
 
@@ -57,6 +72,11 @@ async def _project(connection: AsyncConnection, dossier: Dossier) -> None:
         "version": dossier.version,
         "work_authorised_at": dossier.work_authorised_at,
         "work_valid_until": dossier.work_valid_until,
+        "complete_on": dossier.complete_on,
+        "suspensions": [
+            [start.isoformat(), end.isoformat() if end else None]
+            for start, end in dossier.suspensions
+        ],
     }
     table = residence_queue
     done = await connection.execute(
@@ -81,14 +101,33 @@ async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: Uni
     await _project(uow.connection, dossier)
 
 
-async def queue(connection: AsyncConnection) -> list[dict[str, Any]]:
-    """Dossiers whose work is authorised and whose residence awaits the Office, oldest first."""
-    query = (
-        select(residence_queue)
-        .where(residence_queue.c.status == Status.AWAITING_RESIDENCE_DECISION.value)
-        .order_by(residence_queue.c.work_authorised_at)
+async def queue(connection: AsyncConnection, *, today: date) -> list[dict[str, Any]]:
+    """Single permits awaiting the Office, the most urgent decision deadline first,
+    overdue ones flagged (Directive (EU) 2024/1233: 90 days from a complete file)."""
+    query = select(residence_queue).where(
+        residence_queue.c.status == Status.AWAITING_RESIDENCE_DECISION.value
     )
-    return [dict(row._mapping) for row in await connection.execute(query)]
+    entries = []
+    for row in await connection.execute(query):
+        suspensions = [
+            (date.fromisoformat(start), date.fromisoformat(end) if end else None)
+            for start, end in row.suspensions
+        ]
+        clock = legal_clock(
+            complete_on=row.complete_on, suspensions=suspensions, decided=False, today=today
+        )
+        entries.append({
+            "application_id": row.application_id,
+            "status": row.status,
+            "version": row.version,
+            "work_authorised_at": row.work_authorised_at,
+            "work_valid_until": row.work_valid_until,
+            "decision_due_on": clock.due_on,
+            "days_left": clock.days_left,
+            "overdue": clock.overdue,
+        })  # fmt: skip
+    return sorted(entries, key=lambda e: (e["decision_due_on"] or date.max,
+                                          e["work_authorised_at"]))  # fmt: skip
 
 
 def _step_of(event: DomainEvent) -> str | None:
