@@ -140,7 +140,19 @@ class Tokens:
         self._issuer = issuer
 
     def header(self, authority: Authority, subject: str = "agent-1") -> dict[str, str]:
-        token = self._issuer.issue(subject=subject, authority=authority, agent_id=subject)
+        return self.issue(authority=authority, subject=subject)
+
+    def issue(
+        self,
+        *,
+        authority: Authority,
+        subject: str,
+        roles: frozenset[str] = frozenset(),
+        purpose: str | None = None,
+        ttl: timedelta = timedelta(hours=1),
+    ) -> dict[str, str]:
+        token = self._issuer.issue(subject=subject, authority=authority, agent_id=subject,
+                                   roles=sorted(roles), purpose=purpose, ttl=ttl)  # fmt: skip
         return {"Authorization": f"Bearer {token}"}
 
     def employer(self) -> dict[str, str]:

@@ -9,44 +9,27 @@ single permit is granted when both are (Art. 2 §1 1° a), Art. 12 §1).
 
 from __future__ import annotations
 
-import contextlib
-import email
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_core.auth import Authority
-from guichet_core.service import create_app, make_bus
-from guichet_core.settings import ServiceSettings
+from guichet_core.service import make_bus
 from guichet_core.store.database import normalise_url
-from guichet_core.testing.database import run_sync
-from guichet_core.testing.plugin import _drop_schemas, unique
-from guichet_intake.app import SPEC as INTAKE
-from guichet_intake.settings import IntakeSettings
-from guichet_regional_decision.app import SPEC as REGIONAL
-from guichet_regional_decision.settings import RegionalDecisionSettings
-from guichet_residence_decision.app import SPEC as RESIDENCE
-from guichet_residence_decision.settings import ResidenceDecisionSettings
+from guichet_core.testing.plugin import unique
 
-from .conftest import running
+from .stacks import Stack, open_stack
 from .support import (
     PDF,
     WORKER_NISS,
-    Tokens,
     application_form,
     document,
-    environment,
     eventually,
-    issuer_for,
-    production_secrets,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -55,77 +38,12 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 REFUSAL_REASONS = "Salary below the applicable threshold (ground 7b-XK42)."
 
 
-class Mailbox:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-@dataclass
-class Stack:
-    intake: httpx.AsyncClient
-    region: httpx.AsyncClient
-    office: httpx.AsyncClient
-    tokens: Tokens
-    mailbox: Mailbox
-    settings: ServiceSettings
-    apps: list[Any] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
 async def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
-    directory = tmp_path_factory.mktemp("platform")
-    data_dir = directory / "var"
-    namespace = unique("t") + "_"
-    secrets: dict[str, str] = {}
-    if request.param == "embedded":
-        settings = ServiceSettings(backend="embedded", data_dir=data_dir)
-        issuer = issuer_for(settings)
-    else:
-        secrets, issuer = production_secrets(directory)
-        settings = ServiceSettings(
-            backend="postgres-kafka",
-            data_dir=data_dir,
-            database_url=request.getfixturevalue("postgres_url"),
-            kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
-            namespace=namespace,
-        )
-    mailbox = Mailbox()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    smtp_env = {"GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port)}
-    shared = settings.model_dump()
-    try:
-        with environment(**smtp_env, **secrets):
-            apps = [
-                create_app(INTAKE, IntakeSettings(**shared)),
-                create_app(REGIONAL, RegionalDecisionSettings(**shared)),
-                create_app(RESIDENCE, ResidenceDecisionSettings(**shared)),
-            ]
-            async with contextlib.AsyncExitStack() as services:
-                clients = [await services.enter_async_context(running(app)) for app in apps]
-                intake, region, office = clients
-                yield Stack(intake, region, office, Tokens(issuer), mailbox, settings, apps)
-    finally:
-        smtp.stop()
-        if request.param != "embedded":
-            run_sync(_drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+    async with open_stack(request, tmp_path_factory.mktemp("platform")) as running_stack:
+        yield running_stack
 
 
 async def file(stack: Stack, **form: Any) -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,16 @@ events_app = typer.Typer(help="Event streams.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(events_app, name="events")
 app.add_typer(token_app, name="token", help="Development tokens (never in production).")
+
+
+def _add_service_commands() -> None:
+    """Services contribute sub-commands through the ``guichet.cli`` entry points, so the
+    core never imports a service."""
+    for entry in metadata.entry_points(group="guichet.cli"):
+        app.add_typer(entry.load(), name=entry.name)
+
+
+_add_service_commands()
 console = Console(stderr=True)
 
 # name, package, default port (in start order: producers before their consumers does not matter,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SubscriptionSpec:
-    """A consumer group of the service: the topics it reads and a handler per event type."""
+    """A consumer group of the service: the topics it reads and a handler per event type.
+
+    Handlers that need what the lifespan builds (the vault, other stores) are given by
+    ``bind``, called with the runtime once it exists.
+    """
 
     group: str
     topics: Sequence[str]
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    bind: Callable[[Runtime], Mapping[str, Handler]] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class ServiceSpec:
     migrations: Path | None = None  # the service's own Alembic versions directory
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[SubscriptionSpec] = ()
+    # Run once the stores exist, before any consumer starts (e.g. create projection tables).
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
 
     @property
     def schema(self) -> str:
@@ -152,6 +159,8 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     runtime.tasks.append(
         asyncio.create_task(notifications.run(), name=f"{spec.name}-notifications")
     )
+    if spec.on_start is not None:
+        await spec.on_start(runtime)
     for subscription_spec in spec.subscriptions:
         group = named(subscription_spec.group)
         subscription = bus.subscription(
@@ -162,7 +171,11 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
             group=group,
             subscription=subscription,
             store=store,
-            handlers=subscription_spec.handlers,
+            handlers=(
+                subscription_spec.bind(runtime)
+                if subscription_spec.bind
+                else subscription_spec.handlers
+            ),
             dead_letters=publisher,
         )
         runtime.consumers.append(consumer)

@@ -1,23 +1,179 @@
-"""Guichet consultation: wiring. Its domain arrives with its own issue; the service already runs
-alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
+"""Consultation's HTTP API and its wiring: need-to-know views of the dossiers
+(Art. 11, 21-26) and the access log the data subject can read (Art. 29)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
 
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, status
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+
+from guichet_consultation.access_log import AccessEntry, AccessLog, Outcome
+from guichet_consultation.feed import TOPICS, bind, blind_index_for
+from guichet_consultation.generations import Generations, GenerationTables, load_view
+from guichet_consultation.policy import POLICY, register_markdown
 from guichet_consultation.settings import ConsultationSettings
-from guichet_core.service import ServiceSpec, create_app
+from guichet_consultation.views import Cut, cut, requester_of
+from guichet_core.auth import Authority, Caller, CallerDep, require_authority
+from guichet_core.deps import RuntimeDep
+from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 
 TOPIC = "guichet.consultation.v1"
+router = APIRouter(tags=["consultation"])
+SupervisorDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_OPS))]
+
+
+async def _roles_in(
+    rt: Runtime, tables: GenerationTables, dossier_id: str, caller: Caller
+) -> set[str]:
+    """The caller's roles in the dossier (worker, employer, mandatary), by blind index."""
+    if caller.authority is not Authority.APPLICANT:
+        return set()
+    index = blind_index_for(rt).of(caller.subject)
+    query = select(tables.subjects.c.role).where(
+        tables.subjects.c.dossier_id == dossier_id, tables.subjects.c.subject_index == index
+    )
+    async with rt.engine.connect() as connection:
+        return {row.role for row in await connection.execute(query)}
+
+
+def _log(rt: Runtime) -> AccessLog:
+    return AccessLog(rt.engine)
+
+
+async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: str,
+                  result: Cut | None) -> None:  # fmt: skip
+    read = result.read if result else []
+    withheld = [w["category"] for w in result.withheld] if result else []
+    outcome: Outcome = "denied" if not read else ("partial" if withheld else "allowed")
+    await _log(rt).append(
+        AccessEntry(
+            authority=caller.authority.value, agent_id=caller.agent_id,
+            roles=sorted(caller.roles), purpose=purpose, dossier_id=dossier_id,
+            categories=read, withheld=withheld, outcome=outcome,
+        )
+    )  # fmt: skip
+
+
+async def _consult(rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None) -> Cut:
+    generations = Generations(rt.engine)
+    async with rt.engine.connect() as connection:
+        tables = await generations.active(connection)
+        view = await load_view(connection, tables, dossier_id)
+    if view is None or not view.get("filed"):
+        await _record(rt, caller, purpose, dossier_id, None)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
+    roles = await _roles_in(rt, tables, dossier_id, caller)
+    result = await cut(view, requester_of(caller, purpose, roles), rt.vault)
+    await _record(rt, caller, purpose, dossier_id, result)
+    return result
+
+
+@router.get("/dossiers/{dossier_id}")
+async def dossier(
+    dossier_id: UUID, rt: RuntimeDep, caller: CallerDep,
+    purpose: Annotated[str | None, Query(description="Why you consult (logged)")] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """What the caller may see of a dossier, for the stated purpose; the rest is withheld."""
+    why = purpose or caller.purpose
+    result = await _consult(rt, caller, str(dossier_id), why)
+    if not result.read:
+        reasons = "; ".join(w["reason"] for w in result.withheld[:3])
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"nothing of this dossier is yours to read: {reasons}"
+        )
+    return {"dossier_id": str(dossier_id), "purpose": why, "data": result.data,
+            "withheld": result.withheld}  # fmt: skip
+
+
+@router.get("/dossiers")
+async def search(
+    rt: RuntimeDep, caller: CallerDep,
+    niss: Annotated[str | None, Query(description="The worker's NISS")] = None,
+    enterprise_number: Annotated[str | None, Query(description="KBO/BCE, 10 digits")] = None,
+    purpose: str | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Find dossiers by NISS or enterprise number; each match is a logged consultation."""
+    if not niss and not enterprise_number:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give niss or enterprise_number")
+    generations = Generations(rt.engine)
+    async with rt.engine.connect() as connection:
+        tables = await generations.active(connection)
+        query = select(tables.views.c.dossier_id)
+        if niss:
+            query = query.where(tables.views.c.niss_index == blind_index_for(rt).of(niss))
+        if enterprise_number:
+            digits = "".join(c for c in enterprise_number if c.isdigit()).zfill(10)
+            query = query.where(tables.views.c.enterprise_number == digits)
+        ids = [row.dossier_id for row in await connection.execute(query.limit(200))]
+    found = []
+    for dossier_id in ids:
+        result = await _consult(rt, caller, dossier_id, purpose or caller.purpose)
+        if "summary" in result.data:
+            found.append(result.data["summary"])
+    return found
+
+
+@router.get("/me/dossiers")
+async def my_dossiers(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """The applicant's own dossiers (as worker, employer or mandatary)."""
+    if caller.authority is not Authority.APPLICANT:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this lists an applicant's own dossiers")
+    generations = Generations(rt.engine)
+    index = blind_index_for(rt).of(caller.subject)
+    async with rt.engine.connect() as connection:
+        tables = await generations.active(connection)
+        query = select(tables.subjects.c.dossier_id).where(tables.subjects.c.subject_index == index)
+        ids = sorted({row.dossier_id for row in await connection.execute(query)})
+    return [(await _consult(rt, caller, d, "own_dossier")).data.get("summary", {}) for d in ids]
+
+
+@router.get("/me/access-log")
+async def my_access_log(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """Who consulted my dossiers, when, for what purpose and what they read (Art. 29)."""
+    if caller.authority is not Authority.APPLICANT:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the data subject reads their own log")
+    generations = Generations(rt.engine)
+    index = blind_index_for(rt).of(caller.subject)
+    async with rt.engine.connect() as connection:
+        tables = await generations.active(connection)
+        query = select(tables.subjects.c.dossier_id).where(tables.subjects.c.subject_index == index)
+        ids = sorted({row.dossier_id for row in await connection.execute(query)})
+    records = await _log(rt).for_dossiers(ids)
+    return [vars(record) if not hasattr(record, "model_dump") else record.model_dump()
+            for record in records]  # fmt: skip
+
+
+@router.get("/access-log/verify")
+async def verify(rt: RuntimeDep, caller: SupervisorDep) -> dict[str, Any]:
+    """Check the hash chain of the access log (every entry linked to the previous)."""
+    check = await _log(rt).verify()
+    return {"ok": check.ok, "entries": check.entries, "first_broken_seq": check.first_broken_seq}
+
+
+@router.get("/policy/register", response_class=PlainTextResponse)
+async def register() -> str:
+    """The register of access rights (Art. 16 §2), with the health and criminal-data lists."""
+    return register_markdown(POLICY)
+
+
+async def _start(runtime: Runtime) -> None:
+    await Generations(runtime.engine).ensure_active()
+
 
 SPEC = ServiceSpec(
     name="consultation",
     title="Guichet consultation",
-    description=(
-        "Need-to-know views of the dossiers for each authority, and the access log "
-        "(cooperation agreement of 31 January 2025, Art. 11, 21-26)."
-    ),
+    description="Need-to-know views of the dossiers for each authority, and the access log "
+    "(cooperation agreement of 31 January 2025, Art. 11, 21-26, 29).",
     topic=TOPIC,
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    routers=[router],
+    subscriptions=[SubscriptionSpec(group="consultation.projection", topics=TOPICS, bind=bind)],
+    on_start=_start,
 )
 
 

@@ -1,0 +1,107 @@
+"""``guichet consultation rebuild``: replay every topic from the beginning into a fresh
+generation of the projection tables, then switch reads to it without downtime."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from guichet_consultation import projection
+from guichet_consultation.feed import TOPICS, project_into
+from guichet_consultation.generations import BlindIndex, Generations, tables_of
+from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.service import database_config, make_bus
+from guichet_core.settings import ServiceSettings
+from guichet_core.store.database import create_engine, migrate
+from guichet_core.vault import PersonalDataVault, master_key_for, open_vault
+
+FOLLOWED = {event.event_type for event in projection.FOLLOWED}
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    generation: int
+    retired: list[int]
+    events: int
+    seconds: float
+    previous_digest: str | None
+    digest: str
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+async def replay_into(
+    settings: ServiceSettings,
+    generations: Generations,
+    generation: int,
+    *,
+    vault: PersonalDataVault,
+    index: BlindIndex,
+    idle_polls: int = 4,
+) -> int:
+    """Read every topic from its first message into ``generation``; return the count.
+
+    It stops once the log has been quiet for ``idle_polls`` fetches: whatever arrives
+    later is fed to the building generation by the live consumer as well."""
+    bus = make_bus(settings, client_id="guichet-consultation-rebuild")
+    group = settings.named(f"consultation.rebuild.g{generation}.{uuid.uuid4().hex[:8]}")
+    subscription = bus.subscription(group=group, topics=[settings.named(t) for t in TOPICS])
+    await subscription.start()
+    tables = tables_of(generation)
+    applied = quiet = 0
+    try:
+        while quiet < idle_polls:
+            batch = await subscription.fetch(max_messages=500, timeout=1.0)
+            quiet = 0 if batch else quiet + 1
+            async with generations.engine.begin() as connection:
+                for received in batch:
+                    try:
+                        envelope = to_envelope(received.message)
+                        if envelope.type not in FOLLOWED:
+                            continue
+                        event = to_domain(envelope)
+                    except UndecodableMessage:
+                        continue  # the live consumer dead-letters it; nothing to project
+                    await project_into(
+                        connection, tables, event, envelope, vault=vault, index=index
+                    )
+                    applied += 1
+    finally:
+        await subscription.stop()
+        close = getattr(bus, "close", None)
+        if close is not None:
+            await close()
+    return applied
+
+
+async def rebuild(settings: ServiceSettings) -> RebuildReport:
+    """Run while the service runs: reads keep using the active generation meanwhile."""
+    from guichet_consultation.app import SPEC  # the service's own spec: schema, migrations
+
+    config = database_config(SPEC, settings)
+    engine = create_engine(config)
+    vault, keystore_engine = await open_vault(settings)
+    try:
+        await migrate(
+            engine, config, version_locations=[SPEC.migrations] if SPEC.migrations else []
+        )
+        generations = Generations(engine)
+        previous = await generations.ensure_active()
+        generation = await generations.start_building()
+        started = time.perf_counter()
+        events = await replay_into(
+            settings, generations, generation, vault=vault,
+            index=BlindIndex(master_key_for(settings).key),
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        previous_digest = await generations.digest(previous)
+        digest = await generations.digest(generation)
+        retired = await generations.activate(generation)
+        await generations.drop(retired)
+        return RebuildReport(generation, retired, events, seconds, previous_digest, digest)
+    finally:
+        await engine.dispose()
+        await keystore_engine.dispose()

@@ -1,0 +1,118 @@
+"""Assembling what one caller may see of one dossier: the policy decides per category,
+this module only cuts the view accordingly (and opens the sealed part when needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
+from guichet_contracts import SealedData
+from guichet_core.auth import Caller
+from guichet_core.vault import PersonalDataVault
+
+PERSONAL = {
+    DataCategory.IDENTIFICATION,
+    DataCategory.CONTACT,
+    DataCategory.EMPLOYMENT,
+    DataCategory.EMPLOYER_REGISTRATION,
+}
+HEALTH_DOCUMENTS = {"medical_certificate"}
+CRIMINAL_DOCUMENTS = {"criminal_record_extract"}
+
+
+@dataclass(frozen=True)
+class Cut:
+    data: dict[str, Any]
+    read: list[str]
+    withheld: list[dict[str, str]]
+
+
+def facts_of(view: dict[str, Any]) -> DossierFacts:
+    authorised = any(
+        d["decision"] in ("work_authorised", "professional_card_granted")
+        for d in view["regional_decisions"]
+    ) or bool(view["residence_decisions"])
+    return DossierFacts(
+        competent_authority=str(view["competent_authority"]),
+        self_employed=view["kind"] == "professional_card",
+        holds_authorisation=authorised,
+        single_permit_withdrawn=view["kind"] == "single_permit" and bool(view["withdrawals"]),
+        employer_to_register=view["kind"] != "professional_card"
+        and not view["employer_enterprise_number"],
+    )
+
+
+def requester_of(caller: Caller, purpose: str | None, roles_in_dossier: set[str]) -> Requester:
+    return Requester(
+        authority=caller.authority,
+        roles=caller.roles,
+        purpose=purpose,
+        is_applicant=bool(roles_in_dossier),
+        is_worker="worker" in roles_in_dossier,
+    )
+
+
+async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVault) -> Cut:
+    verdicts = evaluate(POLICY, requester, facts_of(view))
+    allowed = {category for category, verdict in verdicts.items() if verdict.allowed}
+    personal: dict[str, Any] = {}
+    if allowed & PERSONAL and view.get("sealed"):
+        sealed = SealedData.model_validate(view["sealed"])
+        personal = await vault.unseal(sealed, dossier_id=view["dossier_id"])
+    worker = personal.get("worker") or {}
+    employer = personal.get("employer") or {}
+    documents = view["documents"]
+    parts: dict[DataCategory, Any] = {
+        DataCategory.SUMMARY: {
+            key: view[key]
+            for key in (
+                "dossier_id",
+                "kind",
+                "category",
+                "competent_authority",
+                "status",
+                "filed_at",
+            )
+        },
+        DataCategory.IDENTIFICATION: {
+            key: worker.get(key)
+            for key in (
+                "niss",
+                "last_name",
+                "first_names",
+                "birth_date",
+                "birth_place",
+                "sex",
+                "nationality",
+                "passport_number",
+                "address",
+            )
+        },
+        DataCategory.CONTACT: {key: worker.get(key) for key in ("email", "phone", "language")},
+        DataCategory.EMPLOYMENT: {
+            "employment": personal.get("employment"),
+            "details": personal.get("details"),
+            "employer": {k: v for k, v in employer.items() if k != "registration"},
+            "mandatary": personal.get("mandatary"),
+        },
+        DataCategory.EMPLOYER_REGISTRATION: employer.get("registration"),
+        DataCategory.DOCUMENTS: [
+            d for d in documents if d["kind"] not in HEALTH_DOCUMENTS | CRIMINAL_DOCUMENTS
+        ],
+        DataCategory.HEALTH: [d for d in documents if d["kind"] in HEALTH_DOCUMENTS],
+        DataCategory.CRIMINAL_RECORD: [d for d in documents if d["kind"] in CRIMINAL_DOCUMENTS],
+        DataCategory.REGIONAL_DECISIONS: view["regional_decisions"],
+        DataCategory.RESIDENCE_DECISIONS: view["residence_decisions"],
+        DataCategory.WITHDRAWALS: view["withdrawals"],
+        DataCategory.NEGATIVE_DECISION_FLAGS: view["negative_decisions"],
+        DataCategory.TIMELINE: view["timeline"],
+        DataCategory.EMPLOYMENT_DECLARATIONS: view["employment_declarations"],
+    }
+    data = {category.value: parts[category] for category in DataCategory if category in allowed}
+    withheld = [
+        {"category": category.value, "reason": verdict.reason}
+        for category, verdict in verdicts.items()
+        if not verdict.allowed
+    ]
+    return Cut(data=data, read=sorted(data), withheld=withheld)

@@ -1,0 +1,106 @@
+"""A whole platform in process for the cross-service tests: intake, the regions, the
+Immigration Office and consultation, on the embedded default or on PostgreSQL + Kafka
+(with production secrets, as production refuses development keys), and a real SMTP
+server that keeps what it receives."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from guichet_consultation.app import SPEC as CONSULTATION
+from guichet_consultation.settings import ConsultationSettings
+from guichet_core.service import create_app
+from guichet_core.settings import ServiceSettings
+from guichet_core.testing.database import run_sync
+from guichet_core.testing.plugin import _drop_schemas, unique
+from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.settings import IntakeSettings
+from guichet_regional_decision.app import SPEC as REGIONAL
+from guichet_regional_decision.settings import RegionalDecisionSettings
+from guichet_residence_decision.app import SPEC as RESIDENCE
+from guichet_residence_decision.settings import ResidenceDecisionSettings
+
+from .conftest import running
+from .support import Tokens, environment, issuer_for, production_secrets
+
+
+class Mailbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@dataclass
+class Stack:
+    intake: httpx.AsyncClient
+    region: httpx.AsyncClient
+    office: httpx.AsyncClient
+    consultation: httpx.AsyncClient
+    tokens: Tokens
+    mailbox: Mailbox
+    settings: ServiceSettings
+    secrets: dict[str, str] = field(default_factory=dict)
+    apps: list[Any] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def open_stack(request: pytest.FixtureRequest, directory: Path) -> AsyncIterator[Stack]:
+    """``request.param`` names the deployment: ``embedded`` or ``postgres-kafka``."""
+    namespace = unique("t") + "_"
+    secrets: dict[str, str] = {}
+    if request.param == "embedded":
+        settings = ServiceSettings(backend="embedded", data_dir=directory / "var")
+        issuer = issuer_for(settings)
+    else:
+        secrets, issuer = production_secrets(directory)
+        settings = ServiceSettings(
+            backend="postgres-kafka",
+            data_dir=directory / "var",
+            database_url=request.getfixturevalue("postgres_url"),
+            kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
+            namespace=namespace,
+        )
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    smtp_env = {"GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port)}
+    shared = settings.model_dump()
+    try:
+        with environment(**smtp_env, **secrets):
+            apps = [
+                create_app(INTAKE, IntakeSettings(**shared)),
+                create_app(REGIONAL, RegionalDecisionSettings(**shared)),
+                create_app(RESIDENCE, ResidenceDecisionSettings(**shared)),
+                create_app(CONSULTATION, ConsultationSettings(**shared)),
+            ]
+            async with contextlib.AsyncExitStack() as services:
+                clients = [await services.enter_async_context(running(app)) for app in apps]
+                yield Stack(*clients, Tokens(issuer), mailbox, settings, secrets, apps)
+    finally:
+        smtp.stop()
+        if request.param != "embedded":
+            run_sync(_drop_schemas(request.getfixturevalue("postgres_url"), namespace))

@@ -1,0 +1,259 @@
+"""Consultation: need-to-know views (Art. 11, 21-26), the access policy as data, the
+access log the data subject reads (Art. 29), and projections rebuilt without downtime.
+On the embedded default and on PostgreSQL + Kafka."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from guichet_consultation.policy import POLICY, DataCategory, evaluate
+from guichet_consultation.rebuild import rebuild
+from guichet_consultation.views import facts_of, requester_of
+from guichet_core.auth import Authority, Caller
+
+from .stacks import Stack, open_stack
+from .support import WORKER_NISS, application_form, document, environment, eventually
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+REASONS = "Refusal ground ZQ-314: the employer's file is incomplete."
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
+async def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    async with open_stack(request, tmp_path_factory.mktemp("platform")) as running_stack:
+        yield running_stack
+
+
+def validity() -> dict[str, str]:
+    start = date.today() + timedelta(days=30)
+    return {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
+
+
+async def file(stack: Stack, **form: Any) -> str:
+    response = await stack.intake.post("/applications", json=application_form(**form),
+                                       headers=stack.tokens.employer())  # fmt: skip
+    assert response.status_code == 201, response.text
+    return str(response.json()["application_id"])
+
+
+async def visible(stack: Stack, dossier_id: str, status: str) -> dict[str, Any]:
+    ops = stack.tokens.header(Authority.OE)
+
+    async def probe() -> Any:
+        response = await stack.consultation.get(f"/dossiers/{dossier_id}", headers=ops)
+        body = response.json() if response.status_code == 200 else {}
+        return body if body.get("data", {}).get("summary", {}).get("status") == status else None
+
+    return dict(await eventually(probe, f"consultation shows {dossier_id} {status}"))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def dossiers(stack: Stack) -> dict[str, str]:
+    """A granted single permit with health and criminal documents, a withdrawn one, and
+    one refused by the Office, all in Flanders; decided over the bus."""
+    vlg, oe = stack.tokens.header(Authority.VLG), stack.tokens.header(Authority.OE)
+    documents = [document("passport"), document("diploma"), document("medical_certificate"),
+                 document("criminal_record_extract")]  # fmt: skip
+    ids = {
+        "granted": await file(stack, postcode="2000", documents=documents),
+        "withdrawn": await file(stack, postcode="2000"),
+        "refused": await file(stack, postcode="2000"),
+    }
+    for name, dossier_id in ids.items():
+        url = f"/dossiers/{dossier_id}"
+
+        async def received(url: str = url) -> bool:
+            return (await stack.region.get(url, headers=vlg)).status_code == 200
+
+        await eventually(received, "the region receives it")
+        await stack.region.post(url + "/admissibility", json={"admissible": True}, headers=vlg)
+        await stack.region.post(url + "/work-decision", headers=vlg,
+                                json={"authorised": True, **validity()})  # fmt: skip
+        body: dict[str, Any] = (
+            {"authorised": False, "reasons": REASONS} if name == "refused"
+            else {"authorised": True, **validity()}
+        )  # fmt: skip
+
+        async def decided(url: str = url, body: dict[str, Any] = body) -> bool:
+            response = await stack.office.post(url + "/residence-decision", json=body, headers=oe)
+            return response.status_code == 200
+
+        await eventually(decided, f"the Office decides {name}")
+        if name == "withdrawn":
+            await stack.office.post(url + "/withdrawal", json={"reasons": REASONS}, headers=oe)
+    await visible(stack, ids["granted"], "single_permit_granted")
+    await visible(stack, ids["withdrawn"], "withdrawn")
+    await visible(stack, ids["refused"], "refused")
+    return ids
+
+
+CALLERS: list[tuple[Authority, frozenset[str], str | None]] = [
+    *((a, frozenset(), None) for a in Authority if a != Authority.APPLICANT),
+    (Authority.VLG, frozenset({"health_data"}), None),
+    (Authority.VLG, frozenset({"criminal_records"}), None),
+    (Authority.WAL, frozenset(), None),
+    (Authority.OE, frozenset({"health_data", "criminal_records"}), None),
+    (Authority.FEDERAL_INSPECTION, frozenset(), "inspection"),
+    (Authority.REGIONAL_INSPECTION, frozenset(), "inspection"),
+    (Authority.DIPLOMATIC_POST, frozenset(), "visa_d"),
+    (Authority.COMMUNE, frozenset(), "temporary_residence_document"),
+    (Authority.PUBLIC_EMPLOYMENT_SERVICE, frozenset(), None),
+]  # fmt: skip
+
+
+async def test_every_caller_reads_exactly_what_the_policy_allows_and_every_read_is_logged(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    """The matrix generated from the policy table: every authority, role and purpose
+    against every data category of each dossier."""
+    checked = 0
+    for (authority, roles, purpose), (name, dossier_id) in itertools.product(
+        CALLERS, dossiers.items()
+    ):
+        token = stack.tokens.issue(authority=authority, subject="agent-7", roles=roles,
+                                   purpose=purpose)  # fmt: skip
+        response = await stack.consultation.get(f"/dossiers/{dossier_id}", headers=token)
+        caller = Caller(subject="agent-7", authority=authority, agent_id="agent-7", roles=roles,
+                        purpose=purpose)  # fmt: skip
+        expected = await expected_categories(stack, dossier_id, caller, purpose)
+        if not expected:
+            assert response.status_code == 403, (authority, roles, name, response.text)
+        else:
+            assert response.status_code == 200, (authority, roles, name, response.text)
+            assert set(response.json()["data"]) == expected, (authority, roles, purpose, name)
+            withheld = {w["category"] for w in response.json()["withheld"]}
+            assert withheld == {c.value for c in DataCategory} - expected
+        checked += 1
+    log = await access_log_of(stack, dossiers["granted"])
+    assert len(log) >= len(CALLERS)
+    assert {entry["outcome"] for entry in log} >= {"denied", "partial"}
+    assert checked == len(CALLERS) * len(dossiers)
+
+
+async def expected_categories(stack: Stack, dossier_id: str, caller: Caller,
+                              purpose: str | None) -> set[str]:  # fmt: skip
+    from guichet_consultation.generations import Generations, load_view
+
+    runtime = stack.apps[3].state.runtime
+    async with runtime.engine.connect() as connection:
+        tables = await Generations(runtime.engine).active(connection)
+        view = await load_view(connection, tables, dossier_id)
+    assert view is not None
+    verdicts = evaluate(POLICY, requester_of(caller, purpose, set()), facts_of(view))
+    return {category.value for category, verdict in verdicts.items() if verdict.allowed}
+
+
+async def access_log_of(stack: Stack, dossier_id: str) -> list[dict[str, Any]]:
+    """The worker reads who consulted their dossier (Art. 29, CJEU C-579/21)."""
+    response = await stack.consultation.get("/me/access-log", headers=stack.tokens.worker())
+    assert response.status_code == 200, response.text
+    return [entry for entry in response.json() if entry["dossier_id"] == dossier_id]
+
+
+async def test_the_worker_reads_who_consulted_the_dossier_and_why(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    token = stack.tokens.issue(authority=Authority.FEDERAL_INSPECTION, subject="inspector-3",
+                               purpose="inspection")  # fmt: skip
+    await stack.consultation.get(f"/dossiers/{dossiers['granted']}", headers=token)
+    log = await access_log_of(stack, dossiers["granted"])
+    last = log[-1]
+    assert last["authority"] == "INSP_FED" and last["agent_id"] == "inspector-3"
+    assert last["purpose"] == "inspection" and "identification" in last["categories"]
+    employer_view = await stack.consultation.get("/me/access-log", headers=stack.tokens.employer())
+    assert employer_view.status_code == 200
+
+
+async def test_an_offices_refusal_shows_other_authorities_only_the_flag(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    """Art. 24 and 25: of an Immigration Office refusal, the region and the inspection
+    services see only that it was taken."""
+    for authority, purpose in ((Authority.VLG, None), (Authority.FEDERAL_INSPECTION, "inspection")):
+        token = stack.tokens.issue(authority=authority, subject="a", purpose=purpose)
+        body = (await stack.consultation.get(f"/dossiers/{dossiers['refused']}",
+                                             headers=token)).json()  # fmt: skip
+        flags = body["data"]["negative_decision_flags"]
+        assert flags == [{"step": "residence", "authority_kind": "immigration_office",
+                          "at": flags[0]["at"]}]  # fmt: skip
+        assert REASONS not in str(body)
+
+
+async def test_public_employment_services_see_single_permit_withdrawals_only(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    """Art. 10 9°: to help the worker find another job."""
+    pes = stack.tokens.issue(authority=Authority.PUBLIC_EMPLOYMENT_SERVICE, subject="vdab-1")
+    withdrawn = await stack.consultation.get(f"/dossiers/{dossiers['withdrawn']}", headers=pes)
+    assert withdrawn.status_code == 200 and "withdrawals" in withdrawn.json()["data"]
+    assert "identification" not in withdrawn.json()["data"]
+    granted = await stack.consultation.get(f"/dossiers/{dossiers['granted']}", headers=pes)
+    assert granted.status_code == 403
+
+
+async def test_search_by_niss_and_enterprise_number_returns_what_the_caller_may_see(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    vlg = stack.tokens.header(Authority.VLG)
+    by_niss = await stack.consultation.get("/dossiers", params={"niss": WORKER_NISS}, headers=vlg)
+    assert set(dossiers.values()) <= {d["dossier_id"] for d in by_niss.json()}
+    by_company = await stack.consultation.get(
+        "/dossiers", params={"enterprise_number": "0403.019.261"}, headers=vlg
+    )
+    assert set(dossiers.values()) <= {d["dossier_id"] for d in by_company.json()}
+    onss = stack.tokens.header(Authority.ONSS)
+    assert (await stack.consultation.get("/dossiers", params={"niss": WORKER_NISS},
+                                         headers=onss)).json() == []  # fmt: skip
+
+
+async def test_tokens_that_prove_nothing_get_401(stack: Stack, dossiers: dict[str, str]) -> None:
+    url = f"/dossiers/{dossiers['granted']}"
+    assert (await stack.consultation.get(url)).status_code == 401
+    expired = stack.tokens.issue(authority=Authority.VLG, subject="x", ttl=timedelta(seconds=-120))
+    assert (await stack.consultation.get(url, headers=expired)).status_code == 401
+    forged = {"Authorization": "Bearer " + stack.tokens.header(Authority.VLG)["Authorization"]
+              .split()[1][:-4] + "AAAA"}  # fmt: skip
+    assert (await stack.consultation.get(url, headers=forged)).status_code == 401
+
+
+async def test_altering_one_access_log_entry_is_detected(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    supervisor = stack.tokens.issue(authority=Authority.PLATFORM_OPS, subject="dpo",
+                                    roles=frozenset({"supervisor"}))  # fmt: skip
+    before = (await stack.consultation.get("/access-log/verify", headers=supervisor)).json()
+    assert before["ok"] is True and before["entries"] > 0
+    runtime = stack.apps[3].state.runtime
+    async with runtime.engine.begin() as connection:
+        seq = (await connection.execute(text("select min(seq) from access_log"))).scalar_one()
+        await connection.execute(
+            text("update access_log set purpose = 'curiosity' where seq = :seq"), {"seq": seq + 1}
+        )
+    after = (await stack.consultation.get("/access-log/verify", headers=supervisor)).json()
+    assert after["ok"] is False and after["first_broken_seq"] == seq + 1
+    async with runtime.engine.begin() as connection:  # later tests need a sound chain
+        await connection.execute(text("delete from access_log"))
+
+
+async def test_a_rebuild_yields_the_same_projection_and_switches_without_downtime(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    with environment(**stack.secrets):
+        report = await rebuild(stack.settings)
+    # granted: filed, admissible, work, residence, permit; withdrawn: the same + withdrawal;
+    # refused: filed, admissible, work, negative decision
+    assert report.events == 5 + 6 + 4
+    assert report.digest == report.previous_digest
+    oe = stack.tokens.header(Authority.OE)
+    for dossier_id in dossiers.values():
+        assert (await stack.consultation.get(f"/dossiers/{dossier_id}", headers=oe)).is_success
