@@ -139,6 +139,11 @@ class Tokens:
     def __init__(self, issuer: DevTokenIssuer) -> None:
         self._issuer = issuer
 
+    def for_audience(self, audience: str) -> Tokens:
+        """Tokens signed by the same key for another audience (which we must refuse)."""
+        issuer = self._issuer
+        return Tokens(DevTokenIssuer(issuer._key, issuer=issuer.issuer, audience=audience))
+
     def header(self, authority: Authority, subject: str = "agent-1") -> dict[str, str]:
         return self.issue(authority=authority, subject=subject)
 

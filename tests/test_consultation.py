@@ -5,6 +5,7 @@ On the embedded default and on PostgreSQL + Kafka."""
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
@@ -224,6 +225,8 @@ async def test_tokens_that_prove_nothing_get_401(stack: Stack, dossiers: dict[st
     forged = {"Authorization": "Bearer " + stack.tokens.header(Authority.VLG)["Authorization"]
               .split()[1][:-4] + "AAAA"}  # fmt: skip
     assert (await stack.consultation.get(url, headers=forged)).status_code == 401
+    elsewhere = stack.tokens.for_audience("another-platform").header(Authority.VLG)
+    assert (await stack.consultation.get(url, headers=elsewhere)).status_code == 401
 
 
 async def test_altering_one_access_log_entry_is_detected(
@@ -257,3 +260,64 @@ async def test_a_rebuild_yields_the_same_projection_and_switches_without_downtim
     oe = stack.tokens.header(Authority.OE)
     for dossier_id in dossiers.values():
         assert (await stack.consultation.get(f"/dossiers/{dossier_id}", headers=oe)).is_success
+
+
+async def test_randomised_lifecycles_never_show_a_reason_to_anyone(stack: Stack) -> None:
+    """Art. 24, as a property over random lifecycles: whatever decisions are taken, in
+    whatever order, no consultation view — for any authority, role or purpose, nor the
+    applicant's — contains a negative decision's reasons."""
+    rng = random.Random(20260131)  # the agreement's date: reproducible runs
+    vlg, oe = stack.tokens.header(Authority.VLG), stack.tokens.header(Authority.OE)
+    reasons_given: list[str] = []
+    dossier_ids: list[str] = []
+    for round_ in range(6):
+        dossier_id = await file(stack, postcode=rng.choice(["2000", "3000", "8000", "9000"]))
+        dossier_ids.append(dossier_id)
+        url = f"/dossiers/{dossier_id}"
+
+        async def received(url: str = url) -> bool:
+            return (await stack.region.get(url, headers=vlg)).status_code == 200
+
+        await eventually(received, "the region receives it")
+        reason = f"reason-{round_}-{rng.randrange(10**9):09d}"
+        reasons_given.append(reason)
+        path = rng.choice(["inadmissible", "work_refused", "residence_refused", "withdrawn"])
+        if path == "inadmissible":
+            await stack.region.post(url + "/admissibility", headers=vlg,
+                                    json={"admissible": False, "reasons": reason})  # fmt: skip
+            continue
+        await stack.region.post(url + "/admissibility", json={"admissible": True}, headers=vlg)
+        if path == "work_refused":
+            await stack.region.post(url + "/work-decision", headers=vlg,
+                                    json={"authorised": False, "reasons": reason})  # fmt: skip
+            continue
+        await stack.region.post(url + "/work-decision", headers=vlg,
+                                json={"authorised": True, **validity()})  # fmt: skip
+        grant = path == "withdrawn"
+        body = {"authorised": True, **validity()} if grant else {"authorised": False,
+                                                                 "reasons": reason}  # fmt: skip
+
+        async def decided(url: str = url, body: dict[str, Any] = body) -> bool:
+            response = await stack.office.post(url + "/residence-decision", json=body, headers=oe)
+            return response.status_code == 200
+
+        await eventually(decided, "the Office decides")
+        if grant:
+            await stack.office.post(url + "/withdrawal", json={"reasons": reason}, headers=oe)
+    for dossier_id in dossier_ids:
+        await eventually(lambda d=dossier_id: _settled(stack, d), "the dossier is decided")
+        for authority, roles, purpose in [*CALLERS, (Authority.APPLICANT, frozenset(), None)]:
+            subject = WORKER_NISS if authority is Authority.APPLICANT else "agent-9"
+            token = stack.tokens.issue(authority=authority, subject=subject, roles=roles,
+                                       purpose=purpose)  # fmt: skip
+            body_text = (await stack.consultation.get(f"/dossiers/{dossier_id}",
+                                                      headers=token)).text  # fmt: skip
+            for reason in reasons_given:
+                assert reason not in body_text, (authority, roles, purpose)
+
+
+async def _settled(stack: Stack, dossier_id: str) -> bool:
+    response = await stack.consultation.get(f"/dossiers/{dossier_id}",
+                                            headers=stack.tokens.header(Authority.OE))  # fmt: skip
+    status = response.json().get("data", {}).get("summary", {}).get("status")
+    return status in ("refused", "withdrawn")
