@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from guichet_core.store import ConcurrencyConflict, NewEvent
+from guichet_core.store.records import ConcurrencyConflict, NewEvent
 from guichet_core.store.sql import SqlEventStore
 
 

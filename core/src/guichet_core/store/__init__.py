@@ -1,27 +1,4 @@
-"""The event store port and its SQL adapters."""
-
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
-from guichet_core.store.sql import (
-    EventStore,
-    OutboxBatch,
-    PostgresEventStore,
-    SqliteEventStore,
-    UnitOfWork,
-    event_store_for,
-)
-
-__all__ = [
-    "ConcurrencyConflict",
-    "DatabaseConfig",
-    "EventStore",
-    "NewEvent",
-    "OutboxBatch",
-    "PostgresEventStore",
-    "RecordedEvent",
-    "SqliteEventStore",
-    "UnitOfWork",
-    "create_engine",
-    "event_store_for",
-    "migrate",
-]
+"""The event store: ``records`` (what is stored), ``sql`` (the port and its PostgreSQL
+and SQLite adapters, the outbox, the processed-message record), ``database`` (engines
+and migrations), ``tables``. Import from those modules: this package re-exports nothing,
+so that importing a record type never drags in the adapters (and their imports)."""

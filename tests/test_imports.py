@@ -1,0 +1,57 @@
+"""Every module imports on its own, in a fresh interpreter: an import cycle that only
+bites in one import order (as a service's entrypoint meets it) fails here, not in
+production."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import guichet_consultation
+import guichet_contracts
+import guichet_core
+import guichet_intake
+import guichet_onss_feed
+import guichet_regional_decision
+import guichet_residence_decision
+import guichet_retention
+
+PACKAGES = [guichet_core, guichet_contracts, guichet_intake, guichet_regional_decision,
+            guichet_residence_decision, guichet_onss_feed, guichet_consultation,
+            guichet_retention]  # fmt: skip
+MODULES = sorted(
+    info.name
+    for package in PACKAGES
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    if ".migrations" not in info.name and "_migrations" not in info.name
+    and not info.name.startswith("guichet_core.testing")
+    # the shared packages module by module; each service through its entrypoint
+    and (info.name.startswith(("guichet_core", "guichet_contracts"))
+         or info.name.endswith(("__main__", ".cli")))
+)  # fmt: skip
+
+
+def test_every_module_is_listed() -> None:
+    assert "guichet_intake.__main__" in MODULES and "guichet_core.codec" in MODULES
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_each_module_imports_first_in_a_fresh_interpreter(chunk: int) -> None:
+    script = (
+        "import subprocess, sys\n"
+        "failed = []\n"
+        "for name in sys.argv[1:]:\n"
+        "    run = subprocess.run([sys.executable, '-c', 'import ' + name],\n"
+        "                         capture_output=True, text=True)\n"
+        "    if run.returncode:\n"
+        "        failed.append(name + ': ' + run.stderr.strip().splitlines()[-1])\n"
+        "print('\\n'.join(failed))\n"
+        "sys.exit(1 if failed else 0)\n"
+    )
+    names = MODULES[chunk::2]
+    result = subprocess.run([sys.executable, "-c", script, *names], capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stdout
