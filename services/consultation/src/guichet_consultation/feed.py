@@ -13,16 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from guichet_consultation import projection
 from guichet_consultation.generations import BlindIndex, Generations, GenerationTables, load_view
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent, SealedData
+from guichet_core.blind_index import blind_index_for as blind_index
 from guichet_core.consumer import Handler
 from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
-from guichet_core.vault import PersonalDataVault, master_key_for
+from guichet_core.vault import PersonalDataVault
 
 TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1", "guichet.residence-decision.v1"]
 
 
 def blind_index_for(runtime: Runtime) -> BlindIndex:
-    return BlindIndex(master_key_for(runtime.settings).key)
+    return blind_index(runtime.settings)
 
 
 async def subjects_of(

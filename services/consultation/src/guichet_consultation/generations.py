@@ -10,7 +10,6 @@ transaction and the old one is retired, then dropped.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_consultation.projection import View, normalised
+from guichet_core.blind_index import BlindIndex
+
+__all__ = ["BlindIndex", "GenerationTables", "Generations", "load_view", "tables_of"]
 
 _meta = MetaData()
 projection_generations = Table(
@@ -73,17 +75,6 @@ def tables_of(generation: int) -> GenerationTables:
     )
     Index(f"ix_subjects_g{generation}_subject", subjects.c.subject_index)
     return GenerationTables(generation, views, subjects)
-
-
-class BlindIndex:
-    """A keyed hash, so dossiers can be found by NISS or by applicant without the
-    projection holding the identifier in clear."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = hmac.new(key, b"guichet consultation blind index v1", hashlib.sha256).digest()
-
-    def of(self, value: str) -> str:
-        return hmac.new(self._key, value.strip().encode(), hashlib.sha256).hexdigest()
 
 
 class Generations:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from guichet_consultation import projection
 from guichet_consultation.feed import TOPICS, project_into
 from guichet_consultation.generations import BlindIndex, Generations, tables_of
+from guichet_core.blind_index import blind_index_for
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
 from guichet_core.service import database_config, make_bus
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import create_engine, migrate
-from guichet_core.vault import PersonalDataVault, master_key_for, open_vault
+from guichet_core.vault import PersonalDataVault, open_vault
 
 FOLLOWED = {event.event_type for event in projection.FOLLOWED}
 
@@ -94,7 +95,7 @@ async def rebuild(settings: ServiceSettings) -> RebuildReport:
         started = time.perf_counter()
         events = await replay_into(
             settings, generations, generation, vault=vault,
-            index=BlindIndex(master_key_for(settings).key),
+            index=blind_index_for(settings),
         )  # fmt: skip
         seconds = time.perf_counter() - started
         previous_digest = await generations.digest(previous)
