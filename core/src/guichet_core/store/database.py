@@ -7,6 +7,8 @@ connection). SQLite: one file per service, WAL journal, writers serialised with
 
 from __future__ import annotations
 
+import fcntl
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _switch_to_wal(Path(database))
         engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
@@ -57,15 +60,35 @@ def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
     )
 
 
+def _switch_to_wal(path: Path) -> None:
+    """Put a database file in WAL mode once, before any concurrent use.
+
+    The switch needs an exclusive lock: done by two connections at once while one of
+    them writes (several services starting together on a new file), each waits for the
+    other. WAL mode is kept in the file, so later connections find it set; a lock file
+    makes the first switch happen in one process at a time.
+    """
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            connection = sqlite3.connect(path, timeout=30)
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+            finally:
+                connection.close()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a power cut
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
