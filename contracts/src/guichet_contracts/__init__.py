@@ -5,6 +5,7 @@ meaning is a new ``schema_version`` (and a new type string), and old versions ar
 upcast on read (see ``registry``).
 """
 
+from guichet_contracts import employment as employment  # registers the ONSS/INASTI events
 from guichet_contracts.decisions import (
     ApplicationDeclaredAdmissible,
     AuthorisationWithdrawn,
@@ -23,16 +24,20 @@ from guichet_contracts.events import (
     SupplementaryDocumentsSupplied,
 )
 from guichet_contracts.registry import REGISTRY, DomainEvent, EventRegistry, UnknownEventType
+from guichet_contracts.retention import AppealDecided, AppealLodged, DossierPurged
 from guichet_contracts.sealed import SealedData
 
 __all__ = [
     "REGISTRY",
+    "AppealDecided",
+    "AppealLodged",
     "ApplicationDeclaredAdmissible",
     "ApplicationFiled",
     "AuthorisationWithdrawn",
     "CloudEventEnvelope",
     "DocumentReference",
     "DomainEvent",
+    "DossierPurged",
     "EventRegistry",
     "NegativeDecisionTaken",
     "ProfessionalCardGranted",

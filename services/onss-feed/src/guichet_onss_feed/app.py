@@ -1,16 +1,125 @@
-"""Guichet ONSS and INASTI feed: wiring.
-
-Its domain arrives with its own issue; the service already runs
-alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
+"""Guichet ONSS and INASTI feed: DIMONA, LIMOSA, DmfA and INASTI records into the
+dossiers they concern (Art. 14), as JSON batches or streamed CSV / JSON-lines files."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-from guichet_core.service import ServiceSpec, create_app
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel
+
+import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
+from guichet_core.auth import Authority, Caller, CallerDep
+from guichet_core.deps import RuntimeDep
+from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
+from guichet_onss_feed.ingest import Feed, ImportResult
+from guichet_onss_feed.linking import INTAKE_TOPIC, bind
+from guichet_onss_feed.records import Declaration, RecordRejected, Source, validate
 from guichet_onss_feed.settings import OnssFeedSettings
+from guichet_onss_feed.streaming import MEDIA_TYPES, BadFile, records
+from guichet_onss_feed.tables import dossier_links, processed_declarations
 
 TOPIC = "guichet.onss-feed.v1"
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+FEEDER = {Source.DIMONA: Authority.ONSS, Source.LIMOSA: Authority.ONSS,
+          Source.DMFA: Authority.ONSS, Source.INASTI: Authority.INASTI}  # fmt: skip
+router = APIRouter(tags=["feed"])
+
+
+class Rejection(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportAnswer(BaseModel):
+    records: int
+    accepted: int
+    duplicates: int
+    unlinked: int
+    events: int
+    rejected_total: int
+    rejected: list[Rejection]
+
+
+def _feeder(source: Source, caller: Caller) -> None:
+    wanted = FEEDER[source]
+    if caller.authority is not wanted:
+        reason = (
+            f"{source.value} records are sent by {wanted}; your token is for {caller.authority}"
+        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
+
+
+async def ingest_all(
+    rt: Runtime, source: Source, numbered: AsyncIterable[tuple[int, Any]]
+) -> ImportResult:
+    """Validate each record and ingest the valid ones, a transaction per batch."""
+    settings = rt.settings
+    assert isinstance(settings, OnssFeedSettings)
+    feed, today = Feed(rt), datetime.now(UTC).date()
+    result = ImportResult(max_reported=settings.max_reported_rejections)
+    batch: list[tuple[int, Declaration]] = []
+    async for line, raw in numbered:
+        result.records += 1
+        try:
+            if isinstance(raw, RecordRejected):
+                raise raw
+            batch.append((line, validate(source, raw, today=today)))
+        except RecordRejected as error:
+            result.reject(line, error.reason)
+        if len(batch) >= settings.import_batch_size:
+            await feed.ingest(batch, result)
+            batch = []
+    if batch:
+        await feed.ingest(batch, result)
+    return result
+
+
+async def _numbered(items: Iterable[Any]) -> AsyncIterator[tuple[int, Any]]:
+    for line, item in enumerate(items, start=1):
+        yield line, item
+
+
+@router.post("/batches/{source}")
+async def batch(
+    source: Source, rt: RuntimeDep, caller: CallerDep, body: Annotated[list[Any], Body()]
+) -> ImportAnswer:
+    """A JSON list of records of one source; each is accepted, a duplicate, unlinked or
+    rejected with its 1-based position and reason."""
+    _feeder(source, caller)
+    settings = rt.settings
+    assert isinstance(settings, OnssFeedSettings)
+    if len(body) > settings.max_batch_records:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"a batch holds at most {settings.max_batch_records} records: use /imports",
+        )
+    result = await ingest_all(rt, source, _numbered(body))
+    return ImportAnswer.model_validate(result.answer())
+
+
+@router.post("/imports/{source}")
+async def import_file(source: Source, request: Request, rt: RuntimeDep,
+                      caller: CallerDep) -> ImportAnswer:  # fmt: skip
+    """A CSV (header row = line 1) or JSON-lines file of one source, streamed and ingested
+    in batches so memory stays flat; rejections name their line."""
+    _feeder(source, caller)
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = MEDIA_TYPES.get(declared)
+    if media_type is None:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            "send text/csv (with a header row) or application/x-ndjson",
+        )
+    try:
+        result = await ingest_all(rt, source, records(source, media_type, request.stream()))
+    except BadFile as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
+    return ImportAnswer.model_validate(result.answer())
+
 
 SPEC = ServiceSpec(
     name="onss-feed",
@@ -21,6 +130,10 @@ SPEC = ServiceSpec(
         "2025, Art. 14)."
     ),
     topic=TOPIC,
+    migrations=MIGRATIONS,
+    routers=[router],
+    subscriptions=[SubscriptionSpec(group="onss-feed.links", topics=[INTAKE_TOPIC], bind=bind)],
+    dossier_tables=[(dossier_links, "dossier_id"), (processed_declarations, "dossier_id")],
 )
 
 

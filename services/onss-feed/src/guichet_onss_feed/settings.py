@@ -11,3 +11,9 @@ class OnssFeedSettings(ServiceSettings):
     model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_ONSS_FEED_")
 
     port: int = 8004
+    # Records per transaction of a streamed import: memory stays flat whatever the file.
+    import_batch_size: int = 1000
+    # Records a JSON batch (POST /batches/{source}) may hold.
+    max_batch_records: int = 10_000
+    # How many rejections an answer lists (the count is always complete).
+    max_reported_rejections: int = 10_000
