@@ -29,6 +29,8 @@ from guichet_regional_decision.app import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings
 from guichet_residence_decision.app import SPEC as RESIDENCE
 from guichet_residence_decision.settings import ResidenceDecisionSettings
+from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.settings import RetentionSettings
 
 from .conftest import running
 from .support import Tokens, environment, issuer_for, production_secrets
@@ -54,6 +56,7 @@ class Stack:
     region: httpx.AsyncClient
     office: httpx.AsyncClient
     consultation: httpx.AsyncClient
+    retention: httpx.AsyncClient | None
     tokens: Tokens
     mailbox: Mailbox
     settings: ServiceSettings
@@ -68,8 +71,11 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def open_stack(request: pytest.FixtureRequest, directory: Path) -> AsyncIterator[Stack]:
-    """``request.param`` names the deployment: ``embedded`` or ``postgres-kafka``."""
+async def open_stack(
+    request: pytest.FixtureRequest, directory: Path, *, retention: RetentionSettings | None = None
+) -> AsyncIterator[Stack]:
+    """``request.param`` names the deployment: ``embedded`` or ``postgres-kafka``; the
+    retention service runs too when ``retention`` gives its own settings (e.g. its day)."""
     namespace = unique("t") + "_"
     secrets: dict[str, str] = {}
     if request.param == "embedded":
@@ -97,8 +103,15 @@ async def open_stack(request: pytest.FixtureRequest, directory: Path) -> AsyncIt
                 create_app(RESIDENCE, ResidenceDecisionSettings(**shared)),
                 create_app(CONSULTATION, ConsultationSettings(**shared)),
             ]
+            if retention is not None:
+                own = retention.model_dump(exclude=set(shared))
+                apps.append(create_app(RETENTION, RetentionSettings(**shared, **own)))
             async with contextlib.AsyncExitStack() as services:
-                clients = [await services.enter_async_context(running(app)) for app in apps]
+                clients: list[httpx.AsyncClient | None] = [
+                    await services.enter_async_context(running(app)) for app in apps
+                ]
+                if retention is None:
+                    clients.append(None)
                 yield Stack(*clients, Tokens(issuer), mailbox, settings, secrets, apps)
     finally:
         smtp.stop()

@@ -106,6 +106,14 @@ class SqlEBox:
         async with self.engine.begin() as connection:
             await connection.execute(statement)
 
+    async def delete_dossier(self, dossier_id: str) -> int:
+        """Erase every message about a dossier (its retention ended, Art. 27 §2)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                ebox_messages.delete().where(ebox_messages.c.dossier_id == dossier_id)
+            )
+            return int(result.rowcount or 0)
+
     async def messages_for(self, recipient: str) -> list[EBoxMessage]:
         query = (
             select(ebox_messages)

@@ -63,6 +63,11 @@ class ServiceSpec:
     subscriptions: Sequence[SubscriptionSpec] = ()
     # Run once the stores exist, before any consumer starts (e.g. create projection tables).
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # The service's tables that hold rows about a dossier, erased when it is purged
+    # (Art. 27 §2); a dynamic list (e.g. projection generations) comes from ``bind``.
+    dossier_tables: Sequence[tuple[Any, str]] = ()
+    purge_bind: Callable[[Runtime], Mapping[str, Handler]] | None = None
+    erases_ebox: bool = False  # the applicant-facing service erases the e-box too
 
     @property
     def schema(self) -> str:
@@ -88,6 +93,7 @@ class Runtime:
     ebox: SqlEBox
     notifications: NotificationDispatcher
     platform_engines: list[AsyncEngine] = field(default_factory=list)  # key store, e-box
+    extras: dict[str, Any] = field(default_factory=dict)  # what a service's start-up adds
     consumers: list[EventConsumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -161,8 +167,10 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     )
     if spec.on_start is not None:
         await spec.on_start(runtime)
-    for subscription_spec in spec.subscriptions:
-        group = named(subscription_spec.group)
+    for subscription_spec in [*spec.subscriptions, *_purge_subscription(spec)]:
+        # A start-up step may tie a group to its store (e.g. a store made anew replays all).
+        suffix = runtime.extras.get(f"group_suffix:{subscription_spec.group}", "")
+        group = named(subscription_spec.group + suffix)
         subscription = bus.subscription(
             group=group, topics=[named(topic) for topic in subscription_spec.topics]
         )
@@ -181,6 +189,22 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         runtime.consumers.append(consumer)
         runtime.tasks.append(asyncio.create_task(consumer.run(), name=group))
     return runtime
+
+
+def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
+    """Every service but retention erases its rows when a dossier is purged."""
+    if spec.name == "retention":
+        return []
+    from guichet_contracts import DossierPurged
+    from guichet_core.purge import RETENTION_TOPIC, purge_handler
+
+    def bind(runtime: Runtime) -> Mapping[str, Handler]:
+        if spec.purge_bind is not None:
+            return spec.purge_bind(runtime)
+        ebox = runtime.ebox if spec.erases_ebox else None
+        return {DossierPurged.event_type: purge_handler(spec.dossier_tables, ebox)}
+
+    return [SubscriptionSpec(group=f"{spec.name}.purge", topics=[RETENTION_TOPIC], bind=bind)]
 
 
 async def stop_runtime(runtime: Runtime) -> None:

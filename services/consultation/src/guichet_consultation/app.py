@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from guichet_consultation.access_log import AccessEntry, AccessLog, Outcome
-from guichet_consultation.feed import TOPICS, bind, blind_index_for
+from guichet_consultation.feed import TOPICS, bind, bind_purge, blind_index_for
 from guichet_consultation.generations import Generations, GenerationTables, load_view
 from guichet_consultation.policy import POLICY, register_markdown
 from guichet_consultation.settings import ConsultationSettings
@@ -174,6 +174,7 @@ SPEC = ServiceSpec(
     routers=[router],
     subscriptions=[SubscriptionSpec(group="consultation.projection", topics=TOPICS, bind=bind)],
     on_start=_start,
+    purge_bind=bind_purge,
 )
 
 

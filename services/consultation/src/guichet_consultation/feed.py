@@ -12,9 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_consultation import projection
 from guichet_consultation.generations import BlindIndex, Generations, GenerationTables, load_view
-from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent, SealedData
+from guichet_contracts import (
+    ApplicationFiled,
+    CloudEventEnvelope,
+    DomainEvent,
+    DossierPurged,
+    SealedData,
+)
 from guichet_core.blind_index import blind_index_for as blind_index
 from guichet_core.consumer import Handler
+from guichet_core.notifications import notification_outbox
 from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.vault import PersonalDataVault
@@ -99,6 +106,22 @@ def bind(runtime: Runtime) -> Mapping[str, Handler]:
             )
 
     return {event_type.event_type: handle for event_type in projection.FOLLOWED}
+
+
+def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
+    """A purged dossier leaves every generation of the projection (Art. 27 §2)."""
+    generations = Generations(runtime.engine)
+
+    async def on_purged(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        dossier_id = str(event.application_id)
+        for tables in await generations.writable(uow.connection):
+            for table in (tables.views, tables.subjects):
+                await uow.connection.execute(table.delete().where(table.c.dossier_id == dossier_id))
+        await uow.connection.execute(
+            notification_outbox.delete().where(notification_outbox.c.dossier_id == dossier_id)
+        )
+
+    return {DossierPurged.event_type: on_purged}
 
 
 __all__ = ["TOPICS", "SealedData", "bind", "blind_index_for", "project_into", "subjects_of"]

@@ -31,6 +31,8 @@ from guichet_intake import status as dossier_status
 from guichet_intake.domain import FilingRejected, validate
 from guichet_intake.requests import ApplicationForm, SupplementForm
 from guichet_intake.settings import IntakeSettings
+from guichet_intake.tables import applicant_access, documents
+from guichet_intake.tables import dossier_status as dossier_status_table
 
 TOPIC = "guichet.intake.v1"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
@@ -130,6 +132,12 @@ SPEC = ServiceSpec(
     topic=TOPIC,
     migrations=MIGRATIONS,
     routers=[router],
+    dossier_tables=[
+        (documents, "dossier_id"),
+        (applicant_access, "dossier_id"),
+        (dossier_status_table, "dossier_id"),
+    ],
+    erases_ebox=True,
     subscriptions=[
         SubscriptionSpec(
             group="intake.applicant-status",

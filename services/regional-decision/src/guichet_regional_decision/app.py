@@ -22,7 +22,7 @@ from guichet_core.dossier import StaleDossier, UnknownDossier
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_regional_decision import domain
 from guichet_regional_decision.handlers import REGION, Decide, on_received
-from guichet_regional_decision.queue import queue_of
+from guichet_regional_decision.queue import queue_of, work_queue
 from guichet_regional_decision.settings import RegionalDecisionSettings
 
 TOPIC = "guichet.regional-decision.v1"
@@ -262,6 +262,7 @@ SPEC = ServiceSpec(
     topic=TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
     routers=[router],
+    dossier_tables=[(work_queue, "application_id")],
     subscriptions=[
         SubscriptionSpec(
             group="regional-decision.intake",

@@ -26,6 +26,7 @@ from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_
 from guichet_residence_decision import domain
 from guichet_residence_decision.handlers import OFFICE, Decide, on_received
 from guichet_residence_decision.handlers import queue as residence_queue
+from guichet_residence_decision.handlers import residence_queue as residence_queue_table
 from guichet_residence_decision.settings import ResidenceDecisionSettings
 
 TOPIC = "guichet.residence-decision.v1"
@@ -157,6 +158,7 @@ SPEC = ServiceSpec(
     topic=TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
     routers=[router],
+    dossier_tables=[(residence_queue_table, "application_id")],
     subscriptions=[
         SubscriptionSpec(
             group="residence-decision.dossiers",

@@ -1,23 +1,153 @@
-"""Guichet retention: wiring. Its domain arrives with its own issue; the service already runs
-alone with its own database schema, topic, outbox relay, ``/health`` and ``/docs``."""
+"""Retention's HTTP API and its wiring (Art. 27-29)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
 
-from guichet_core.service import ServiceSpec, create_app
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from guichet_contracts import AppealDecided, AppealLodged, CloudEventEnvelope, DomainEvent
+from guichet_contracts.vocabulary import CompetentAuthority, DecisionStep
+from guichet_core.auth import REGIONS, Authority, Caller, require_authority
+from guichet_core.consumer import Handler
+from guichet_core.deps import RuntimeDep
+from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
+from guichet_core.store.sql import UnitOfWork
+from guichet_retention import handlers
+from guichet_retention.clock import Clock, FixedClock, SystemClock
+from guichet_retention.schedule import RetentionRules
 from guichet_retention.settings import RetentionSettings
+from guichet_retention.store import forecast as forecast_of
+from guichet_retention.store import retention_schedule, store_epoch
 
 TOPIC = "guichet.retention.v1"
+FOLLOWED_TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1",
+                   "guichet.residence-decision.v1"]  # fmt: skip
+router = APIRouter(tags=["retention"])
+DeciderDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.OE))]
+OverseerDep = Annotated[
+    Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.PLATFORM_OPS))
+]
+OpsDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_OPS))]
+
+
+def clock_of(rt: Runtime) -> Clock:
+    clock: Clock = rt.extras["clock"]
+    return clock
+
+
+def rules_of(rt: Runtime) -> RetentionRules:
+    rules: RetentionRules = rt.extras["rules"]
+    return rules
+
+
+class Appeal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    appeal_id: str = Field(min_length=1, max_length=64, examples=["RvV-2026-1234"])
+    step: DecisionStep
+    lodged_on: date
+
+
+class AppealEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decided_on: date
+
+
+@router.get("/schedule/{dossier_id}")
+async def schedule(dossier_id: uuid.UUID, rt: RuntimeDep, caller: OverseerDep) -> dict[str, Any]:
+    """When the dossier will be deleted, under which rule of Art. 27, and why."""
+    query = retention_schedule.select().where(retention_schedule.c.dossier_id == str(dossier_id))
+    async with rt.engine.connect() as connection:
+        row = (await connection.execute(query)).first()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier in the schedule")
+    return {"dossier_id": row.dossier_id, "due_on": row.due_on, "rule": row.rule,
+            "why": row.why, "held_by_appeal": row.held, "purged_at": row.purged_at}  # fmt: skip
+
+
+@router.get("/forecast")
+async def forecast(until: date, rt: RuntimeDep, caller: OverseerDep) -> list[dict[str, Any]]:
+    """What will be deleted until a date, when and why; and what appeals hold."""
+    async with rt.engine.connect() as connection:
+        return await forecast_of(connection, until)
+
+
+def _authority(caller: Caller) -> CompetentAuthority:
+    return CompetentAuthority(caller.authority.value)
+
+
+@router.post("/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED)
+async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
+                        caller: DeciderDep) -> dict[str, Any]:  # fmt: skip
+    """Record an appeal against a decision: deletion waits for its end (Art. 27 §1 3°)."""
+    event = AppealLodged(application_id=dossier_id, appeal_id=body.appeal_id, step=body.step,
+                         recorded_by=_authority(caller), lodged_on=body.lodged_on)  # fmt: skip
+    try:
+        await handlers.record(rt, event, rules_of(rt))
+    except LookupError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    return await schedule(dossier_id, rt, caller)
+
+
+@router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision")
+async def appeal_decided(dossier_id: uuid.UUID, appeal_id: str, body: AppealEnd,
+                         rt: RuntimeDep, caller: DeciderDep) -> dict[str, Any]:  # fmt: skip
+    """Record the end of an appeal: the retention period may now run out."""
+    event = AppealDecided(application_id=dossier_id, appeal_id=appeal_id,
+                          recorded_by=_authority(caller), decided_on=body.decided_on)  # fmt: skip
+    try:
+        await handlers.record(rt, event, rules_of(rt))
+    except LookupError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except ValueError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    return await schedule(dossier_id, rt, caller)
+
+
+@router.post("/purge-runs")
+async def purge_run(rt: RuntimeDep, caller: OpsDep) -> dict[str, Any]:
+    """Delete now every dossier whose retention has ended (the loop does it hourly)."""
+    purged = await handlers.purge_due(rt, clock_of(rt), rules_of(rt))
+    return {"today": clock_of(rt).today(), "purged": purged}
+
+
+def bind(runtime: Runtime) -> dict[str, Handler]:
+    rules = rules_of(runtime)
+
+    async def handle(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        await handlers.on_event(event, envelope, uow, rules)
+
+    from guichet_contracts import REGISTRY
+
+    return {model.event_type: handle for model in REGISTRY.models()}
+
+
+async def _start(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, RetentionSettings)
+    runtime.extras["clock"] = FixedClock(settings.today) if settings.today else SystemClock()
+    runtime.extras["rules"] = RetentionRules(appeal_days=settings.appeal_days)
+    runtime.extras["group_suffix:retention.schedule"] = "." + await store_epoch(runtime.engine)
+    loop = handlers.purge_loop(runtime, clock_of(runtime), rules_of(runtime),
+                               settings.purge_interval_seconds)  # fmt: skip
+    runtime.tasks.append(asyncio.create_task(loop, name="retention-purge"))
+
 
 SPEC = ServiceSpec(
     name="retention",
     title="Guichet retention",
-    description=(
-        "Retention schedule and deletion of dossiers, and data-subject rights (cooperation "
-        "agreement of 31 January 2025, Art. 27-29)."
-    ),
+    description="Retention schedule and deletion of dossiers, and data-subject rights "
+    "(cooperation agreement of 31 January 2025, Art. 27-29).",
     topic=TOPIC,
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    routers=[router],
+    subscriptions=[SubscriptionSpec(group="retention.schedule", topics=FOLLOWED_TOPICS, bind=bind)],
+    on_start=_start,
 )
 
 

@@ -1,0 +1,92 @@
+"""Retention's use cases: follow every dossier, record appeals, purge at expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, date, datetime
+
+from guichet_contracts import (
+    AppealDecided,
+    AppealLodged,
+    CloudEventEnvelope,
+    DomainEvent,
+    DossierPurged,
+)
+from guichet_core.codec import new_event
+from guichet_core.dossier import record_received
+from guichet_core.service import Runtime
+from guichet_core.store.sql import UnitOfWork
+from guichet_retention.clock import Clock
+from guichet_retention.schedule import RetentionRules, deletion, evolve
+from guichet_retention.store import due, save, state_of
+
+log = logging.getLogger(__name__)
+
+
+async def on_event(
+    event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork, rules: RetentionRules
+) -> None:
+    """Any event of a dossier: kept (its personal part stays sealed) and folded into the
+    dossier's deletion date."""
+    dossier_id = str(event.application_id)
+    await record_received(uow, dossier_id, event, envelope)
+    state = await state_of(uow.connection, dossier_id)
+    await save(uow.connection, evolve(state, event), rules)
+
+
+async def record(rt: Runtime, event: AppealLodged | AppealDecided, rules: RetentionRules) -> None:
+    """An appeal lodged or ended: on retention's topic, and into the schedule at once."""
+    dossier_id = str(event.application_id)
+    async with rt.unit_of_work() as uow:
+        version = await uow.stream_version(dossier_id)
+        if version == 0:
+            raise LookupError(f"no dossier {dossier_id} is known to retention")
+        await uow.append(dossier_id, [new_event(event)], expected_version=version,
+                         publish_to=rt.topic)  # fmt: skip
+        state = await state_of(uow.connection, dossier_id)
+        if isinstance(event, AppealDecided) and event.appeal_id not in state.open_appeals:
+            raise ValueError(f"no pending appeal {event.appeal_id} on this dossier")
+        await save(uow.connection, evolve(state, event), rules)
+
+
+async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool = False,
+                today: date) -> DossierPurged:  # fmt: skip
+    """Erase one dossier everywhere: destroy its key first — from then on none of its
+    sealed data opens in any store, topic or backup — then tell every service."""
+    await rt.vault.shred(dossier_id)
+    async with rt.unit_of_work() as uow:
+        state = await state_of(uow.connection, dossier_id)
+        rule = deletion(state, rules)
+        purged = DossierPurged(
+            application_id=uuid.UUID(dossier_id),
+            rule="erasure_request" if erasure else (rule.rule or "erasure_request"),
+            due_on=rule.due_on or today,
+            purged_at=datetime.now(UTC),
+        )
+        version = await uow.stream_version(dossier_id)
+        await uow.append(dossier_id, [new_event(purged)], expected_version=version,
+                         publish_to=rt.topic)  # fmt: skip
+        await save(uow.connection, evolve(state, purged), rules)
+    return purged
+
+
+async def purge_due(rt: Runtime, clock: Clock, rules: RetentionRules) -> list[str]:
+    """Art. 27 §2: every dossier whose date has come is deleted automatically."""
+    today = clock.today()
+    async with rt.engine.connect() as connection:
+        ids = await due(connection, today)
+    for dossier_id in ids:
+        await purge(rt, dossier_id, rules, today=today)
+        log.info("dossier %s purged (retention ended)", dossier_id)
+    return ids
+
+
+async def purge_loop(rt: Runtime, clock: Clock, rules: RetentionRules, interval: float) -> None:
+    while True:
+        try:
+            await purge_due(rt, clock, rules)
+        except Exception:
+            log.exception("retention purge run failed")
+        await asyncio.sleep(interval)

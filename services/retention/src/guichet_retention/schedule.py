@@ -1,0 +1,130 @@
+"""When a dossier is deleted (Art. 27): a pure fold of the dossier's events.
+
+Art. 27 §1: a dossier is kept
+1. 10 years from filing when residence and work were granted;
+2. 5 years from the notification of a refusal, an end or a withdrawal;
+3. in any case until one year after the prescription of all actions and the definitive
+   end of the administrative procedures and appeals — a pending appeal holds deletion.
+Art. 27 §2: at expiry it is deleted automatically.
+
+The period of 3. is counted from the last decision or the end of the last appeal, plus
+the time left to appeal (``appeal_days``: 60 days, the Council of State's period, the
+longest ordinary one against these decisions) and one year. A later event that changes
+the rule (a granted permit later withdrawn) moves the date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from guichet_contracts import (
+    AppealDecided,
+    AppealLodged,
+    ApplicationFiled,
+    AuthorisationWithdrawn,
+    DomainEvent,
+    DossierPurged,
+    NegativeDecisionTaken,
+    ProfessionalCardGranted,
+    SinglePermitGranted,
+    StayEnded,
+    WorkAuthorised,
+)
+from guichet_contracts.vocabulary import ApplicationKind
+
+GRANTED_YEARS = 10
+NEGATIVE_YEARS = 5
+
+
+def years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    appeal_days: int = 60
+    grace_years: int = 1
+
+
+@dataclass(frozen=True)
+class DossierRetention:
+    dossier_id: str
+    kind: str | None = None
+    filed_on: date | None = None
+    granted_on: date | None = None
+    negative_on: date | None = None  # the latest refusal, withdrawal or end of stay
+    last_procedure_on: date | None = None
+    open_appeals: frozenset[str] = field(default_factory=frozenset)
+    purged_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Deletion:
+    due_on: date | None
+    rule: str | None  # granted_10_years | negative_5_years
+    why: str
+    held_by_appeal: bool = False
+
+
+def _day(moment: datetime | date) -> date:
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
+    def procedure(day: date) -> date:
+        return max(day, state.last_procedure_on) if state.last_procedure_on else day
+
+    match event:
+        case ApplicationFiled():
+            return replace(state, kind=event.kind.value, filed_on=_day(event.filed_at),
+                           last_procedure_on=procedure(_day(event.filed_at)))  # fmt: skip
+        case SinglePermitGranted():
+            day = _day(event.granted_at)
+            return replace(state, granted_on=day, last_procedure_on=procedure(day))
+        case WorkAuthorised() if state.kind == ApplicationKind.WORK_AUTHORISATION.value:
+            day = _day(event.decided_at)  # a work authorisation alone is the whole grant
+            return replace(state, granted_on=day, last_procedure_on=procedure(day))
+        case ProfessionalCardGranted():
+            day = _day(event.decided_at)
+            return replace(state, granted_on=day, last_procedure_on=procedure(day))
+        case NegativeDecisionTaken() | AuthorisationWithdrawn() | StayEnded():
+            moment = (event.decided_at if isinstance(event, NegativeDecisionTaken) else
+                      event.withdrawn_at if isinstance(event, AuthorisationWithdrawn) else
+                      event.ended_at)  # fmt: skip
+            day = _day(moment)
+            latest = max(day, state.negative_on) if state.negative_on else day
+            return replace(state, negative_on=latest, last_procedure_on=procedure(day))
+        case AppealLodged():
+            return replace(state, open_appeals=state.open_appeals | {event.appeal_id},
+                           last_procedure_on=procedure(event.lodged_on))  # fmt: skip
+        case AppealDecided():
+            return replace(state, open_appeals=state.open_appeals - {event.appeal_id},
+                           last_procedure_on=procedure(event.decided_on))  # fmt: skip
+        case DossierPurged():
+            return replace(state, purged_on=_day(event.purged_at))
+    return state
+
+
+def deletion(state: DossierRetention, rules: RetentionRules = RetentionRules()) -> Deletion:
+    if state.open_appeals:
+        return Deletion(None, None, "an appeal is pending: deletion waits for its end "
+                        "(Art. 27 §1 3°)", held_by_appeal=True)  # fmt: skip
+    if state.negative_on is not None:
+        base, rule = years_after(state.negative_on, NEGATIVE_YEARS), "negative_5_years"
+        why = "5 years from the refusal, end or withdrawal (Art. 27 §1 2°)"
+    elif state.granted_on is not None and state.filed_on is not None:
+        base, rule = years_after(state.filed_on, GRANTED_YEARS), "granted_10_years"
+        why = "10 years from filing, work and residence granted (Art. 27 §1 1°)"
+    else:
+        return Deletion(None, None, "the procedure is still open: no retention period runs")
+    if state.last_procedure_on is not None:
+        floor = years_after(state.last_procedure_on + timedelta(days=rules.appeal_days),
+                            rules.grace_years)  # fmt: skip
+        if floor > base:
+            return Deletion(floor, rule, "one year after the end of the procedures and "
+                            "appeals (Art. 27 §1 3°), later than " + why)  # fmt: skip
+    return Deletion(base, rule, why)

@@ -1,0 +1,132 @@
+"""The deletion schedule: one row per dossier, the fold's state and its deletion date."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion
+
+metadata = MetaData()
+retention_schedule = Table(
+    "retention_schedule",
+    metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("due_on", Date, nullable=True),
+    Column("rule", String(40), nullable=True),
+    Column("why", Text, nullable=False),
+    Column("held", Boolean, nullable=False),
+    Column("purged_at", DateTime(timezone=True), nullable=True),
+)
+
+
+store_identity = Table("store_identity", metadata, Column("epoch", String(32), primary_key=True))
+
+
+async def store_epoch(engine: AsyncEngine) -> str:
+    """This store's identity, made once with the store."""
+    async with engine.begin() as connection:
+        row = (await connection.execute(select(store_identity.c.epoch))).first()
+        if row is not None:
+            return str(row.epoch)
+        epoch = uuid.uuid4().hex[:12]
+        await connection.execute(store_identity.insert().values(epoch=epoch))
+        return epoch
+
+
+def digest(rows: list[tuple[str, Any, Any, Any]]) -> str:
+    """A digest of (dossier, due date, rule, held) rows, in dossier order."""
+    text = json.dumps(sorted([list(map(str, row)) for row in rows]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def schedule_digest(connection: AsyncConnection) -> str:
+    table = retention_schedule
+    query = select(table.c.dossier_id, table.c.due_on, table.c.rule, table.c.held)
+    return digest([tuple(row) for row in await connection.execute(query)])
+
+
+def dump(state: DossierRetention) -> dict[str, Any]:
+    data = asdict(state)
+    data["open_appeals"] = sorted(state.open_appeals)
+    encoded: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return encoded
+
+
+def load(data: dict[str, Any]) -> DossierRetention:
+    days = {k: date.fromisoformat(v) if v else None for k, v in data.items()
+            if k.endswith("_on")}  # fmt: skip
+    return DossierRetention(
+        dossier_id=data["dossier_id"], kind=data.get("kind"), **days,
+        open_appeals=frozenset(data.get("open_appeals", ())),
+    )  # fmt: skip
+
+
+async def state_of(connection: AsyncConnection, dossier_id: str) -> DossierRetention:
+    query = select(retention_schedule.c.state).where(retention_schedule.c.dossier_id == dossier_id)
+    row = (await connection.execute(query)).first()
+    return load(row.state) if row else DossierRetention(dossier_id)
+
+
+async def save(
+    connection: AsyncConnection, state: DossierRetention, rules: RetentionRules
+) -> Deletion:
+    rule = deletion(state, rules)
+    values = {
+        "state": dump(state), "due_on": rule.due_on, "rule": rule.rule, "why": rule.why,
+        "held": rule.held_by_appeal,
+        "purged_at": datetime.combine(state.purged_on, datetime.min.time(), UTC)
+        if state.purged_on else None,
+    }  # fmt: skip
+    table = retention_schedule
+    done = await connection.execute(
+        table.update().where(table.c.dossier_id == state.dossier_id).values(values)
+    )
+    if done.rowcount == 0:
+        await connection.execute(table.insert().values(dossier_id=state.dossier_id, **values))
+    return rule
+
+
+async def due(connection: AsyncConnection, today: date) -> list[str]:
+    query = select(retention_schedule.c.dossier_id).where(
+        retention_schedule.c.due_on <= today, retention_schedule.c.purged_at.is_(None)
+    )
+    return [row.dossier_id for row in await connection.execute(query)]
+
+
+async def forecast(connection: AsyncConnection, until: date) -> list[dict[str, Any]]:
+    query = (
+        select(retention_schedule)
+        .where(retention_schedule.c.purged_at.is_(None))
+        .where((retention_schedule.c.due_on <= until) | retention_schedule.c.held.is_(True))
+        .order_by(retention_schedule.c.due_on)
+    )
+    return [
+        {
+            "dossier_id": row.dossier_id,
+            "due_on": row.due_on,
+            "rule": row.rule,
+            "why": row.why,
+            "held_by_appeal": row.held,
+        }
+        for row in await connection.execute(query)
+    ]
