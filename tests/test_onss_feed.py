@@ -18,6 +18,8 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
+from guichet_consultation.app import SPEC as CONSULTATION
+from guichet_consultation.settings import ConsultationSettings
 from guichet_core.auth import Authority
 from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_domain, to_envelope
@@ -54,6 +56,7 @@ OTHER_EMPLOYER = "0202239951"
 class Platform:
     intake: httpx.AsyncClient
     feed: httpx.AsyncClient
+    consultation: httpx.AsyncClient
     runtime: Runtime
     tokens: Tokens
     settings: ServiceSettings
@@ -80,10 +83,13 @@ async def platform(
     try:
         with environment(**secrets):
             feed_app = create_app(FEED, OnssFeedSettings(**shared))
-            apps = [create_app(INTAKE, IntakeSettings(**shared)), feed_app]
+            apps = [create_app(INTAKE, IntakeSettings(**shared)), feed_app,
+                    create_app(CONSULTATION, ConsultationSettings(**shared))]  # fmt: skip
             async with contextlib.AsyncExitStack() as services:
-                intake, feed = [await services.enter_async_context(running(a)) for a in apps]
-                yield Platform(intake, feed, feed_app.state.runtime, Tokens(issuer), settings)
+                clients = [await services.enter_async_context(running(a)) for a in apps]
+                intake, feed, consultation = clients
+                yield Platform(intake, feed, consultation, feed_app.state.runtime,
+                               Tokens(issuer), settings)  # fmt: skip
     finally:
         if request.param != "embedded":
             run_sync(_drop_schemas(request.getfixturevalue("postgres_url"), namespace))
@@ -155,6 +161,26 @@ async def test_a_dimona_batch_links_by_niss_and_employer_and_rejects_one_by_one(
     stored = [e for e in await events_in_store(platform) if e.stream_id == dossiers["general"]]
     assert [e.event_type for e in stored] == ["be.guichet.employment.declared.v1",
                                               "be.guichet.employment.ended.v1"]  # fmt: skip
+
+
+async def test_the_competent_region_sees_the_declarations_and_their_signals(
+    platform: Platform, dossiers: dict[str, str]
+) -> None:
+    """Art. 10 6°-8°, Art. 14: employment declared while no work authorisation was granted
+    is signalled to the region in its consultation view; ONSS itself consults nothing."""
+    bxl = platform.tokens.header(Authority.BXL)
+    url = f"/dossiers/{dossiers['general']}"
+
+    async def signalled() -> Any:
+        body = (await platform.consultation.get(url, headers=bxl)).json()
+        data = body.get("data", {}).get("employment_declarations") or {}
+        return data if data.get("signals") else None
+
+    data = await eventually(signalled, "consultation shows the DIMONA signal")
+    assert "employment_before_authorisation" in {s["code"] for s in data["signals"]}
+    assert data["declarations"][0]["niss"] == WORKER_NISS  # opened for the entitled region
+    denied = await platform.consultation.get(url, headers=onss(platform))
+    assert denied.status_code == 403
 
 
 async def test_only_the_feeding_authority_may_send_its_source(

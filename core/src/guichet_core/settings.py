@@ -43,6 +43,12 @@ class ServiceSettings(BaseSettings):
         "platforms (e.g. parallel test runs) can share one PostgreSQL and one Kafka",
         pattern=r"^([a-z][a-z0-9_]{0,30}_)?$",
     )
+    store: str | None = Field(
+        default=None,
+        description="Name of the service's own schema (or SQLite file); default: its name. "
+        "A second store for the same service reads the whole log into its own tables.",
+        pattern=r"^[a-z][a-z0-9_]{0,40}$",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

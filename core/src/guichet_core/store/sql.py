@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -145,6 +146,11 @@ class UnitOfWork:
             events.c.stream_id == stream_id
         )
         return int((await self.connection.execute(query)).scalar_one())
+
+    async def contains(self, event_id: UUID) -> bool:
+        """Whether this store already holds the event (e.g. one it appended itself)."""
+        query = select(events.c.position).where(events.c.event_id == event_id)
+        return (await self.connection.execute(query)).first() is not None
 
     async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         query = select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)

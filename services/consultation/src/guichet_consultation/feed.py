@@ -26,7 +26,12 @@ from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.vault import PersonalDataVault
 
-TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1", "guichet.residence-decision.v1"]
+TOPICS = [
+    "guichet.intake.v1",
+    "guichet.regional-decision.v1",
+    "guichet.residence-decision.v1",
+    "guichet.onss-feed.v1",
+]
 
 
 def blind_index_for(runtime: Runtime) -> BlindIndex:

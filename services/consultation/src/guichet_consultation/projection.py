@@ -28,6 +28,13 @@ from guichet_contracts import (
     SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
+from guichet_contracts.employment import (
+    EmploymentDeclared,
+    EmploymentEnded,
+    PostingDeclared,
+    SelfEmployedAffiliationRecorded,
+    WagesDeclared,
+)
 
 View = dict[str, Any]
 
@@ -127,6 +134,13 @@ def apply(view: View, event: DomainEvent, *, event_id: str, at: datetime) -> Vie
             view["withdrawals"] = [*view["withdrawals"], {
                 "step": "stay_ended", "authority": "OE", "at": _at(event.ended_at)}]  # fmt: skip
             step = ("stay_ended", "OE")
+        case (EmploymentDeclared() | EmploymentEnded() | WagesDeclared() | PostingDeclared()
+              | SelfEmployedAffiliationRecorded()):  # fmt: skip
+            # Art. 14: what ONSS and INASTI declared; the personal part stays sealed.
+            clear = event.model_dump(mode="json", exclude={"personal", "application_id"})
+            view["employment_declarations"] = [*view["employment_declarations"], {
+                "event_type": event.event_type, **clear,
+                "personal": event.personal.model_dump(), "at": _at(at)}]  # fmt: skip
     if step is not None:
         # Topics are read independently, so events may arrive out of order across
         # services: the timeline is kept in time order and the status follows its end.
@@ -163,6 +177,8 @@ FOLLOWED: tuple[type[DomainEvent], ...] = (
     ApplicationFiled, ApplicationDeclaredAdmissible, SupplementaryDocumentsRequested,
     SupplementaryDocumentsSupplied, WorkAuthorised, ProfessionalCardGranted, ResidenceAuthorised,
     SinglePermitGranted, NegativeDecisionTaken, AuthorisationWithdrawn, StayEnded,
+    EmploymentDeclared, EmploymentEnded, WagesDeclared, PostingDeclared,
+    SelfEmployedAffiliationRecorded,
 )  # fmt: skip
 
 

@@ -4,9 +4,11 @@ this module only cuts the view accordingly (and opens the sealed part when neede
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
+from guichet_consultation.signals_view import for_authority, opened_declarations
 from guichet_contracts import SealedData
 from guichet_core.auth import Caller
 from guichet_core.vault import PersonalDataVault
@@ -57,7 +59,8 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
     verdicts = evaluate(POLICY, requester, facts_of(view))
     allowed = {category for category, verdict in verdicts.items() if verdict.allowed}
     personal: dict[str, Any] = {}
-    if allowed & PERSONAL and view.get("sealed"):
+    employment_data = DataCategory.EMPLOYMENT_DECLARATIONS in allowed
+    if (allowed & PERSONAL or employment_data) and view.get("sealed"):
         sealed = SealedData.model_validate(view["sealed"])
         personal = await vault.unseal(sealed, dossier_id=view["dossier_id"])
     worker = personal.get("worker") or {}
@@ -107,8 +110,15 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
         DataCategory.WITHDRAWALS: view["withdrawals"],
         DataCategory.NEGATIVE_DECISION_FLAGS: view["negative_decisions"],
         DataCategory.TIMELINE: view["timeline"],
-        DataCategory.EMPLOYMENT_DECLARATIONS: view["employment_declarations"],
+        DataCategory.EMPLOYMENT_DECLARATIONS: None,
     }
+    if employment_data:
+        declarations = await opened_declarations(view, vault)
+        parts[DataCategory.EMPLOYMENT_DECLARATIONS] = {
+            "declarations": declarations,
+            "signals": for_authority(view, personal, declarations,
+                                     requester.authority.value, date.today()),
+        }  # fmt: skip
     data = {category.value: parts[category] for category in DataCategory if category in allowed}
     withheld = [
         {"category": category.value, "reason": verdict.reason}

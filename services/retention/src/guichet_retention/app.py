@@ -20,14 +20,16 @@ from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_
 from guichet_core.store.sql import UnitOfWork
 from guichet_retention import handlers
 from guichet_retention.clock import Clock, FixedClock, SystemClock
+from guichet_retention.rights_routes import router as rights_router
 from guichet_retention.schedule import RetentionRules
 from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import forecast as forecast_of
 from guichet_retention.store import retention_schedule, store_epoch
 
 TOPIC = "guichet.retention.v1"
+# Its own topic too: a store made anew learns the appeals and purges from the log.
 FOLLOWED_TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1",
-                   "guichet.residence-decision.v1"]  # fmt: skip
+                   "guichet.residence-decision.v1", "guichet.retention.v1"]  # fmt: skip
 router = APIRouter(tags=["retention"])
 DeciderDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.OE))]
 OverseerDep = Annotated[
@@ -145,7 +147,7 @@ SPEC = ServiceSpec(
     "(cooperation agreement of 31 January 2025, Art. 27-29).",
     topic=TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
-    routers=[router],
+    routers=[router, rights_router],
     subscriptions=[SubscriptionSpec(group="retention.schedule", topics=FOLLOWED_TOPICS, bind=bind)],
     on_start=_start,
 )

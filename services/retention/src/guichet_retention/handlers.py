@@ -19,6 +19,7 @@ from guichet_core.dossier import record_received
 from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
 from guichet_retention.clock import Clock
+from guichet_retention.rights_store import rights_requests
 from guichet_retention.schedule import RetentionRules, deletion, evolve
 from guichet_retention.store import due, save, state_of
 
@@ -31,6 +32,8 @@ async def on_event(
     """Any event of a dossier: kept (its personal part stays sealed) and folded into the
     dossier's deletion date."""
     dossier_id = str(event.application_id)
+    if await uow.contains(envelope.id):
+        return  # one of our own (an appeal, a purge): already in the schedule
     await record_received(uow, dossier_id, event, envelope)
     state = await state_of(uow.connection, dossier_id)
     await save(uow.connection, evolve(state, event), rules)
@@ -69,6 +72,10 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
         await uow.append(dossier_id, [new_event(purged)], expected_version=version,
                          publish_to=rt.topic)  # fmt: skip
         await save(uow.connection, evolve(state, purged), rules)
+        # the person's own words to their controller go with the dossier
+        await uow.connection.execute(
+            rights_requests.delete().where(rights_requests.c.dossier_id == dossier_id)
+        )
     return purged
 
 

@@ -1,0 +1,182 @@
+"""Data-subject rights over HTTP (Art. 28-29) and the GDPR information (Art. 13/14).
+
+The person files a request about one of their dossiers; it is routed to the controller
+concerned (the region for work and professional cards, the Immigration Office for
+residence) with a dated acknowledgment issued at once, in the response and in the
+e-box; the controller sees its requests by due date, overdue ones flagged, and answers.
+An access request is answered with a machine-readable export of what the platform
+holds about the person; a granted erasure erases the dossier everywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
+from guichet_core.auth import REGIONS, Authority, Caller, CallerDep, require_authority
+from guichet_core.blind_index import blind_index_for
+from guichet_core.deps import RuntimeDep
+from guichet_core.notifications import Notification, notification_id_for, queue_notification
+from guichet_core.service import Runtime
+from guichet_core.vault import KeyShredded
+from guichet_retention import privacy, rights
+from guichet_retention.handlers import purge
+from guichet_retention.rights_store import RightsStore
+
+router = APIRouter(tags=["data-subject rights"])
+ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
+ControllerDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.OE))]
+Language = Literal["fr", "nl", "de", "en"]
+
+
+class RightsRequestForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dossier_id: uuid.UUID
+    kind: rights.RightKind
+    concern: rights.Concern = Field(description="work, professional_card or residence")
+    details: str = Field(min_length=1, max_length=20_000)
+    language: Language = "en"
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["granted", "partially_granted", "refused"]
+    answer: str = Field(min_length=1, max_length=20_000)
+
+
+async def _filed(rt: Runtime, dossier_id: str) -> tuple[ApplicationFiled, dict[str, Any]]:
+    records = await rt.store.read_stream(dossier_id)
+    for record in records:
+        if record.event_type.startswith("be.guichet.application.filed"):
+            filed = REGISTRY.load(record.event_type, record.schema_version, dict(record.data))
+            assert isinstance(filed, ApplicationFiled)
+            personal: dict[str, Any] = {}
+            if filed.dossier is not None:
+                personal = await rt.vault.unseal(filed.dossier, dossier_id=dossier_id)
+            return filed, personal
+    raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
+
+
+def _is_the_person(caller: Caller, personal: dict[str, Any]) -> bool:
+    worker = personal.get("worker") or {}
+    return caller.subject in {worker.get("niss"), worker.get("email")} - {None}
+
+
+def _view(request: rights.RightsRequest, today: Any) -> dict[str, Any]:
+    data = asdict(request)
+    data["overdue"] = rights.is_overdue(request, today)
+    return data
+
+
+@router.post("/rights-requests", status_code=status.HTTP_201_CREATED)
+async def file_request(
+    form: RightsRequestForm, rt: RuntimeDep, caller: ApplicantDep
+) -> dict[str, Any]:
+    """File a request (access, rectification, restriction, objection, erasure) about
+    your dossier; a dated acknowledgment of receipt comes back at once (Art. 28)."""
+    dossier_id = str(form.dossier_id)
+    try:
+        filed, personal = await _filed(rt, dossier_id)
+    except KeyShredded as error:
+        raise HTTPException(status.HTTP_410_GONE, "this dossier was deleted") from error
+    if not _is_the_person(caller, personal):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the person the dossier is about "
+                            "exercises these rights (Art. 29)")  # fmt: skip
+    try:
+        request = rights.receive(
+            request_id=uuid.uuid4().hex, dossier_id=dossier_id,
+            subject_index=blind_index_for(rt.settings).of(caller.subject), kind=form.kind,
+            concern=form.concern, competent_region=filed.competent_authority.value,
+            details=form.details, received_at=datetime.now(UTC),
+        )  # fmt: skip
+    except rights.RightsError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    receipt = rights.acknowledgment(request, form.language)
+    await RightsStore(rt.engine).add(request)
+    worker = personal.get("worker") or {}
+    async with rt.unit_of_work() as uow:
+        await queue_notification(uow, Notification(
+            notification_id=notification_id_for(request.request_id, "rights-receipt",
+                                                 caller.subject),
+            dossier_id=dossier_id, recipient=caller.subject, email=worker.get("email"),
+            subject=receipt.text.splitlines()[0][:200], body=receipt.text,
+            language=form.language,
+        ))  # fmt: skip
+    return {"request": _view(request, datetime.now(UTC).date()),
+            "acknowledgment": asdict(receipt)}  # fmt: skip
+
+
+@router.get("/rights-requests/mine")
+async def mine(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
+    """Your requests, with their due dates and answers."""
+    index = blind_index_for(rt.settings).of(caller.subject)
+    today = datetime.now(UTC).date()
+    return [_view(r, today) for r in await RightsStore(rt.engine).mine(index)]
+
+
+@router.get("/rights-requests/queue")
+async def queue(rt: RuntimeDep, caller: ControllerDep) -> list[dict[str, Any]]:
+    """The requests your authority must answer, the most urgent first, overdue flagged."""
+    today = rt.extras["clock"].today()
+    rows = await RightsStore(rt.engine).queue(caller.authority.value, today=today)
+    return [{**asdict(request), "overdue": overdue} for request, overdue in rows]
+
+
+@router.post("/rights-requests/{request_id}/answer")
+async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
+                         caller: ControllerDep) -> dict[str, Any]:  # fmt: skip
+    """Answer a request; a granted erasure erases the dossier everywhere at once."""
+    store = RightsStore(rt.engine)
+    request = await store.get(request_id)
+    if request is None or request.controller != caller.authority.value:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request for your authority")
+    try:
+        answered = rights.answer(request, body.outcome, body.answer, datetime.now(UTC))
+        await store.save_answer(answered)
+    except rights.RightsError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    if answered.requires_purge:
+        await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
+                    today=rt.extras["clock"].today())  # fmt: skip
+    return _view(answered, rt.extras["clock"].today())
+
+
+@router.get("/rights-requests/{request_id}/export")
+async def export(request_id: str, rt: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+    """The answer to an access request (GDPR Art. 15, 20): every event the platform
+    keeps about the dossier, with its sealed personal data opened, as JSON."""
+    request = await RightsStore(rt.engine).get(request_id)
+    if request is None or request.kind != rights.RightKind.ACCESS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such access request")
+    is_controller = caller.authority.value == request.controller
+    own = blind_index_for(rt.settings).of(caller.subject) == request.subject_index
+    is_person = caller.authority is Authority.APPLICANT and request.outcome is not None and own
+    if not (is_controller or is_person):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the export goes to the controller and, "
+                            "once the request is answered, to the person")  # fmt: skip
+    events = []
+    for record in await rt.store.read_stream(request.dossier_id):
+        data = dict(record.data)
+        for key, value in list(data.items()):
+            if isinstance(value, dict) and value.get("alg") == "AES-256-GCM":
+                data[key] = await rt.vault.unseal(SealedData.model_validate(value),
+                                                  dossier_id=request.dossier_id)  # fmt: skip
+        events.append({"type": record.event_type, "occurred_at": record.occurred_at,
+                       "data": data})  # fmt: skip
+    return {"dossier_id": request.dossier_id, "exported_at": datetime.now(UTC),
+            "format": "application/json; guichet export v1", "events": events}  # fmt: skip
+
+
+@router.get("/privacy-notice")
+async def privacy_notice(
+    lang: Annotated[Language, Query(description="fr, nl, de or en")] = "en",
+) -> dict[str, Any]:
+    """The information owed to the people whose data the platform processes (GDPR Art.
+    13-14), in the national languages and English."""
+    return privacy.notice(lang)

@@ -1,0 +1,403 @@
+"""Retention and data-subject rights (Art. 27-29) across the platform, with a moved
+clock, on the embedded default and on PostgreSQL + Kafka."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from guichet_contracts import SealedData
+from guichet_core.auth import Authority
+from guichet_core.service import create_app, make_bus
+from guichet_core.store.database import normalise_url
+from guichet_core.testing.plugin import unique
+from guichet_core.vault import KeyShredded, open_vault
+from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.clock import FixedClock
+from guichet_retention.replay import replay
+from guichet_retention.rights import one_month_after
+from guichet_retention.settings import RetentionSettings
+from guichet_retention.store import schedule_digest
+
+from .conftest import running
+from .stacks import Stack, open_stack
+from .support import application_form, environment, eventually
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TODAY = date.today()
+ZEB = {  # the worker whose dossier will be purged: values found nowhere once it is
+    "niss": "17073003384", "last_name": "Quartermaine", "first_names": "Zebulon",
+    "birth_date": "2017-07-30", "passport_number": "Z99999999", "email": "zq@example.org",
+}  # fmt: skip
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
+async def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    retention = RetentionSettings(today=TODAY, purge_interval_seconds=3600)
+    async with open_stack(request, tmp_path_factory.mktemp("platform"),
+                          retention=retention) as running_stack:  # fmt: skip
+        yield running_stack
+
+
+def clock(stack: Stack) -> FixedClock:
+    moved: FixedClock = stack.apps[4].state.runtime.extras["clock"]
+    return moved
+
+
+async def file(stack: Stack, *, worker: dict[str, str] | None = None, **form: Any) -> str:
+    body = application_form(**form)
+    if worker:
+        body["worker"] = {**body["worker"], **worker}
+    headers = stack.tokens.employer()
+    response = await stack.intake.post("/applications", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["application_id"])
+
+
+Step = tuple[str, str, dict[str, Any]]
+
+
+async def decide(stack: Stack, dossier_id: str, *, steps: list[Step]) -> None:
+    clients = {"region": stack.region, "office": stack.office}
+    for who, path, body in steps:
+        token = stack.tokens.header(Authority.VLG if who == "region" else Authority.OE)
+        url = f"/dossiers/{dossier_id}/{path}"
+
+        async def done(who: str = who, url: str = url, body: dict[str, Any] = body,
+                       token: dict[str, str] = token) -> bool:  # fmt: skip
+            return (await clients[who].post(url, json=body, headers=token)).status_code == 200
+
+        await eventually(done, f"{who} {path}")
+
+
+def validity() -> dict[str, str]:
+    start = TODAY + timedelta(days=30)
+    return {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
+
+
+async def scheduled(stack: Stack, dossier_id: str, **expected: Any) -> dict[str, Any]:
+    assert stack.retention is not None
+    ops = stack.tokens.header(Authority.PLATFORM_OPS)
+
+    async def probe() -> Any:
+        response = await stack.retention.get(f"/schedule/{dossier_id}", headers=ops)
+        row = response.json() if response.status_code == 200 else {}
+        return row if all(row.get(k) == v for k, v in expected.items()) else None
+
+    return dict(await eventually(probe, f"the schedule of {dossier_id} shows {expected}"))
+
+
+GRANT = [("region", "admissibility", {"admissible": True}),
+         ("region", "work-decision", {"authorised": True, **validity()}),
+         ("office", "residence-decision", {"authorised": True, **validity()})]  # fmt: skip
+REFUSE = [("region", "admissibility", {"admissible": False, "reasons": "incomplete file"})]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def dossiers(stack: Stack) -> dict[str, str]:
+    ids = {"refused": await file(stack, postcode="2000", worker=ZEB),
+           "granted": await file(stack, postcode="2000"),
+           "appealed": await file(stack, postcode="2000"),
+           "withdrawn": await file(stack, postcode="2000")}  # fmt: skip
+    await decide(stack, ids["refused"], steps=REFUSE)
+    await decide(stack, ids["granted"], steps=GRANT)
+    await decide(stack, ids["appealed"], steps=REFUSE)
+    await decide(stack, ids["withdrawn"], steps=GRANT)
+    return ids
+
+
+def years(day: date, n: int) -> str:
+    return day.replace(year=day.year + n).isoformat()
+
+
+async def test_art_27_each_dossier_gets_its_deletion_date(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    await scheduled(stack, dossiers["refused"], due_on=years(TODAY, 5), rule="negative_5_years")
+    await scheduled(stack, dossiers["granted"], due_on=years(TODAY, 10), rule="granted_10_years")
+
+
+async def test_a_withdrawal_after_a_grant_moves_the_date(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    await scheduled(stack, dossiers["withdrawn"], rule="granted_10_years")
+    await decide(stack, dossiers["withdrawn"],
+                 steps=[("office", "withdrawal", {"reasons": "fraud established"})])  # fmt: skip
+    await scheduled(stack, dossiers["withdrawn"], due_on=years(TODAY, 5), rule="negative_5_years")
+
+
+async def test_an_appeal_holds_deletion_until_it_ends(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    assert stack.retention is not None
+    vlg = stack.tokens.header(Authority.VLG)
+    dossier = dossiers["appealed"]
+    await scheduled(stack, dossier, rule="negative_5_years")
+    lodged = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals",
+        headers=vlg,
+        json={"appeal_id": "RvV-1", "step": "admissibility", "lodged_on": TODAY.isoformat()},
+    )
+    assert lodged.status_code == 201 and lodged.json()["held_by_appeal"] is True
+    assert lodged.json()["due_on"] is None
+    ended_on = TODAY + timedelta(days=6 * 365)
+    ended = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals/RvV-1/decision", headers=vlg,
+        json={"decided_on": ended_on.isoformat()},
+    )  # fmt: skip
+    # one year after the end of the appeal and of the 60 days left to appeal further
+    assert ended.json()["due_on"] == years(ended_on + timedelta(days=60), 1)
+    assert ended.json()["held_by_appeal"] is False
+
+
+async def test_at_expiry_the_dossier_is_erased_everywhere_and_no_other(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    assert stack.retention is not None
+    ops = stack.tokens.header(Authority.PLATFORM_OPS)
+    purged_id = dossiers["refused"]
+    due = date.fromisoformat(years(TODAY, 5))
+    clock(stack).move_to(due - timedelta(days=1))
+    early = (await stack.retention.post("/purge-runs", headers=ops)).json()
+    assert purged_id not in early["purged"]
+    clock(stack).move_to(due)
+    run = (await stack.retention.post("/purge-runs", headers=ops)).json()
+    assert purged_id in run["purged"] and dossiers["granted"] not in run["purged"]
+    clock(stack).move_to(TODAY)
+
+    oe = stack.tokens.header(Authority.OE)
+
+    async def gone_from_consultation() -> bool:
+        response = await stack.consultation.get(f"/dossiers/{purged_id}", headers=oe)
+        return response.status_code == 404
+
+    await eventually(gone_from_consultation, "consultation erases the dossier")
+
+    async def gone_from_intake() -> bool:
+        response = await stack.intake.get(f"/applications/{purged_id}",
+                                          headers=stack.tokens.employer())  # fmt: skip
+        return response.status_code == 404
+
+    await eventually(gone_from_intake, "intake erases the dossier")
+    for app in stack.apps:
+        await app.state.runtime.relay.drain()
+    await scan_for(stack, purged_id, readable_elsewhere=dossiers["granted"])
+    kept = await stack.consultation.get(f"/dossiers/{dossiers['granted']}", headers=oe)
+    assert kept.status_code == 200 and kept.json()["data"]["identification"]["last_name"]
+
+
+async def scan_for(stack: Stack, purged_id: str, *, readable_elsewhere: str) -> None:
+    """Every row of every store and every message of every topic: nothing of the purged
+    dossier's personal data is readable; another dossier still opens."""
+    texts = [*(await every_row(stack)), *(await every_message(stack))]
+    for value in ZEB.values():
+        assert not any(value in text for text in texts), f"{value} still readable"
+    with environment(**stack.secrets):
+        vault, engine = await open_vault(stack.settings)
+    try:
+        sealed = [s for s in map(_sealed_in, texts) for s in s]
+        mine = [s for s in sealed if s.key_id == purged_id]
+        others = [s for s in sealed if s.key_id == readable_elsewhere]
+        assert mine and others
+        for value in mine:
+            with pytest.raises(KeyShredded):
+                await vault.unseal(value)
+        assert await vault.unseal(others[0])
+    finally:
+        await engine.dispose()
+
+
+def _sealed_in(text: str) -> list[SealedData]:
+    import json
+    import re
+
+    found = []
+    for match in re.finditer(r'\{[^{}]*"alg": ?"AES-256-GCM"[^{}]*\}', text):
+        with contextlib.suppress(ValueError):
+            found.append(SealedData.model_validate(json.loads(match.group(0))))
+    return found
+
+
+async def every_row(stack: Stack) -> list[str]:
+    settings = stack.settings
+    rows: list[str] = []
+    if settings.backend == "embedded":
+        for path in sorted(settings.data_dir.glob("*.sqlite3")):
+            engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+            async with engine.connect() as connection:
+                names = (
+                    (
+                        await connection.exec_driver_sql(
+                            "select name from sqlite_master where type='table'"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                for name in names:
+                    for row in await connection.exec_driver_sql(f'select * from "{name}"'):
+                        rows.append(_text(row))
+            await engine.dispose()
+        return rows
+    engine = create_async_engine(normalise_url(str(settings.database_url)))
+    async with engine.connect() as connection:
+        tables = (
+            await connection.exec_driver_sql(
+                "select table_schema, table_name from information_schema.tables "
+                f"where table_schema like '{settings.namespace}%'"
+            )
+        ).all()
+        for schema, name in tables:
+            for row in await connection.exec_driver_sql(f'select * from "{schema}"."{name}"'):
+                rows.append(_text(row))
+    await engine.dispose()
+    return rows
+
+
+def _text(row: Any) -> str:
+    import json
+
+    def plain(value: Any) -> str:
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)
+        return str(value)
+
+    return " ".join(plain(value) for value in row)
+
+
+async def every_message(stack: Stack) -> list[str]:
+    settings = stack.settings
+    bus = make_bus(settings, client_id="retention-scan")
+    topics = [settings.named(f"guichet.{name}.v1") for name in
+              ("intake", "regional-decision", "residence-decision", "retention")]  # fmt: skip
+    subscription = bus.subscription(group=settings.named(unique("scan-")), topics=topics)
+    await subscription.start()
+    seen: list[str] = []
+    idle = 0
+    try:
+        while idle < 6:
+            batch = await subscription.fetch(max_messages=500, timeout=0.5)
+            idle = 0 if batch else idle + 1
+            seen += [r.message.value.decode("utf-8", "replace") for r in batch]
+    finally:
+        await subscription.stop()
+        close = getattr(bus, "close", None)
+        if close is not None:
+            await close()
+    return seen
+
+
+async def test_replaying_the_log_rebuilds_the_same_schedule(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    settings = RetentionSettings(**stack.settings.model_dump())
+    with environment(**stack.secrets):
+        report = await replay(settings)
+    assert report.events > 0 and report.dossiers >= len(dossiers)
+    assert report.digest == report.previous_digest
+
+
+async def test_a_retention_store_made_anew_catches_up_alone(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    live = stack.apps[4].state.runtime
+    async with live.engine.connect() as connection:
+        expected = await schedule_digest(connection)
+    settings = RetentionSettings(**{**stack.settings.model_dump(), "store": "retention_anew"},
+                                 today=TODAY)  # fmt: skip
+    with environment(**stack.secrets):
+        app = create_app(RETENTION, settings)
+    async with running(app):
+        fresh = app.state.runtime
+
+        async def caught_up() -> bool:
+            async with fresh.engine.connect() as connection:
+                return await schedule_digest(connection) == expected
+
+        await eventually(caught_up, "the new store catches up with the log", seconds=60)
+
+
+async def test_rights_requests_are_acknowledged_routed_and_tracked_for_a_month(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    assert stack.retention is not None
+    worker = stack.tokens.worker()
+    dossier = dossiers["granted"]
+    filed = await stack.retention.post(
+        "/rights-requests",
+        headers=worker,
+        json={
+            "dossier_id": dossier,
+            "kind": "access",
+            "concern": "work",
+            "details": "Please send me everything you hold about me.",
+            "language": "fr",
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    receipt = filed.json()
+    assert receipt["request"]["controller"] == "VLG"
+    assert receipt["request"]["due_on"] == one_month_after(TODAY).isoformat()
+    assert receipt["acknowledgment"]["text"]
+    employer = await stack.retention.post(
+        "/rights-requests", headers=stack.tokens.employer(),
+        json={"dossier_id": dossier, "kind": "erasure", "concern": "work", "details": "erase"},
+    )  # fmt: skip
+    assert employer.status_code == 403
+    vlg = stack.tokens.header(Authority.VLG)
+    request_id = receipt["request"]["request_id"]
+    (entry,) = [e for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
+                if e["request_id"] == request_id]  # fmt: skip
+    assert entry["overdue"] is False
+    clock(stack).move_to(one_month_after(TODAY) + timedelta(days=1))
+    (late,) = [e for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
+               if e["request_id"] == request_id]  # fmt: skip
+    clock(stack).move_to(TODAY)
+    assert late["overdue"] is True
+    oe = stack.tokens.header(Authority.OE)
+    url = f"/rights-requests/{request_id}/answer"
+    not_theirs = await stack.retention.post(url, headers=oe, json={"outcome": "granted",
+                                                                   "answer": "x"})  # fmt: skip
+    assert not_theirs.status_code == 404
+    answered = await stack.retention.post(
+        url, headers=vlg, json={"outcome": "granted", "answer": "Attached."}
+    )
+    assert answered.status_code == 200
+    export = await stack.retention.get(f"/rights-requests/{request_id}/export", headers=worker)
+    assert export.status_code == 200
+    assert "Diallo" in export.text and export.json()["events"]
+    notice = await stack.retention.get("/privacy-notice", params={"lang": "nl"})
+    assert notice.status_code == 200 and notice.json()["language"] == "nl"
+
+
+async def test_a_granted_erasure_request_erases_the_dossier_at_once(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    assert stack.retention is not None
+    worker = stack.tokens.worker()
+    dossier = dossiers["appealed"]
+    filed = await stack.retention.post(
+        "/rights-requests",
+        headers=worker,
+        json={"dossier_id": dossier, "kind": "erasure", "concern": "work", "details": "Erase it."},
+    )
+    request_id = filed.json()["request"]["request_id"]
+    vlg = stack.tokens.header(Authority.VLG)
+    answered = await stack.retention.post(
+        f"/rights-requests/{request_id}/answer", headers=vlg,
+        json={"outcome": "granted", "answer": "Erased."},
+    )  # fmt: skip
+    assert answered.status_code == 200
+    row = await scheduled(stack, dossier)
+    assert row["purged_at"] is not None
