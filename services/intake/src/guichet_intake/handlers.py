@@ -97,7 +97,6 @@ async def file(
             dossier=sealed,
             documents=tuple(references),
         )
-        await uow.append(dossier_id, [new_event(filed)], expected_version=0, publish_to=rt.topic)
         for subject in {filer, *filing.subjects}:
             await uow.connection.execute(
                 applicant_access.insert().values(dossier_id=dossier_id, subject=subject)
@@ -105,6 +104,8 @@ async def file(
         await uow.connection.execute(
             dossier_status.insert().values(dossier_id=dossier_id, view=status.start(filed))
         )
+        # Last: on PostgreSQL the append holds the schema's ordering lock until commit.
+        await uow.append(dossier_id, [new_event(filed)], expected_version=0, publish_to=rt.topic)
     return filed
 
 
