@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint typecheck schemas clean install
+.PHONY: run test demo lint typecheck schemas clean install bench
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ typecheck: $(STAMP)
 
 schemas: $(STAMP) ## regenerate contracts/schemas from the event models
 	$(BIN)/guichet contracts export
+
+bench: ## throughput and latency on PostgreSQL + Kafka and embedded -> bench/results/latest.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

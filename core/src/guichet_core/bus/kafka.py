@@ -173,6 +173,9 @@ class KafkaSubscription:
             heartbeat_interval_ms=max(self._session_timeout_ms // 6, 100),
             # Notice topics created after subscribing within seconds (default: 5 min).
             metadata_max_age_ms=5000,
+            # Tansu holds a fetch until this wait expires rather than answering when data
+            # arrives: the default 500 ms would add up to half a second per hop.
+            fetch_max_wait_ms=20,
         )
         try:
             async with asyncio.timeout(_deadline(self._common)):

@@ -303,9 +303,13 @@ class PostgresEventStore(SqlEventStore):
     transaction fills later; the lock is released at commit, so it is held briefly.
     """
 
+    _schema: str | None = None
+
     async def _lock_key(self, connection: AsyncConnection, purpose: str) -> int:
-        schema = (await connection.execute(text("select current_schema()"))).scalar_one()
-        return zlib.crc32(f"guichet:{purpose}:{schema}".encode()) - 2**31
+        # The schema is fixed per engine (search_path): ask once, not on every append.
+        if self._schema is None:
+            self._schema = (await connection.execute(text("select current_schema()"))).scalar_one()
+        return zlib.crc32(f"guichet:{purpose}:{self._schema}".encode()) - 2**31
 
     async def _serialise_appends(self, connection: AsyncConnection) -> None:
         key = await self._lock_key(connection, "append")

@@ -1,0 +1,292 @@
+"""3. End to end at a steady 100 applications/s (open loop: requests leave on schedule
+whatever the answers do).
+
+- filed -> region: from the filing request to the dossier being in the competent
+  region's work queue (the ``work_queue`` projection the region's queue route reads);
+- decision -> office: from a regional work authorisation to the dossier being in the
+  Immigration Office's queue (``residence_queue``, status awaiting_residence_decision).
+
+Visibility is polled in the services' own tables every 5 ms (not through HTTP, so the
+probe does not load the services it measures). Each run starts once every consumer has
+read all that was published before it, so no earlier backlog is measured as latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sqlite3
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import TypeVar
+
+import asyncpg
+import httpx
+
+from bench.common import RUNS, Results, log, percentile
+from bench.filing import client, file_many, file_one
+from bench.stack import SERVICES, Stack
+from guichet_core.auth import Authority
+from tests.support import application_form
+
+T = TypeVar("T")
+RATE = 100.0  # applications/s
+FILINGS = 1000  # per run: 10 s at 100/s
+DECISIONS = 300  # per run: 3 s at 100/s
+POLL = 0.005
+UNLOADED, UNLOADED_RATE = 30, 10.0  # a baseline without queueing
+
+
+class Watch:
+    """Polls one service's table for ids; when each was first seen."""
+
+    def __init__(self, stack: Stack, service: str, table: str, condition: str = "") -> None:
+        self.stack, self.service, self.table, self.condition = stack, service, table, condition
+        self.sent: dict[str, float] = {}
+        self.latencies: dict[str, float] = {}
+        self._pg: asyncpg.Connection | None = None
+        self._sqlite: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        if self.stack.backend == "postgres-kafka":
+            self._pg = await asyncpg.connect(
+                self.stack.database_url,
+                server_settings={"search_path": self.stack.schema(self.service)},
+            )
+        else:
+            file = self.stack.sqlite_file(self.service)
+            self._sqlite = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+
+    async def close(self) -> None:
+        if self._pg:
+            await self._pg.close()
+        if self._sqlite:
+            self._sqlite.close()
+
+    def expect(self, application_id: str, sent: float) -> None:
+        self.sent[application_id] = sent
+
+    async def _visible(self, ids: list[str]) -> set[str]:
+        where = f" and {self.condition}" if self.condition else ""
+        if self._pg is not None:
+            query = f"select application_id::text from {self.table} where application_id = any($1::uuid[]){where}"  # noqa: E501
+            return {row[0] for row in await self._pg.fetch(query, ids)}
+        assert self._sqlite is not None
+        hexes = {uuid.UUID(i).hex: i for i in ids}
+        marks = ",".join("?" * len(hexes))
+        query = f"select application_id from {self.table} where application_id in ({marks}){where}"
+        rows = self._sqlite.execute(query, list(hexes)).fetchall()
+        return {hexes.get(str(r[0]).replace("-", ""), str(r[0])) for r in rows}
+
+    async def until_all(self, total: int, *, seconds: float = 120) -> list[float]:
+        """Poll until ``total`` expected ids were seen; their latencies in ms."""
+        deadline = time.monotonic() + seconds
+        while len(self.latencies) < total:
+            pending = [i for i in self.sent if i not in self.latencies]
+            if pending:
+                found = await self._visible(pending)
+                now = time.perf_counter()
+                for application_id in found:
+                    self.latencies[application_id] = (now - self.sent[application_id]) * 1000
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{total - len(self.latencies)} dossiers never reached "
+                    f"{self.service}.{self.table}"
+                )
+            await asyncio.sleep(POLL)
+        return list(self.latencies.values())
+
+
+RETRIES = {"count": 0}
+
+
+async def retried(request: Callable[[], Awaitable[T]]) -> T:
+    """Resend a request whose connection broke before an answer (seen under overload:
+    httpx ReadError); the latency still counts from the first send."""
+    for attempt in range(3):
+        try:
+            return await request()
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+            if attempt == 2:
+                raise
+            RETRIES["count"] += 1
+            await asyncio.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+async def paced(count: int, action: Callable[[int], Awaitable[None]], rate: float = RATE) -> None:
+    """Start ``action(i)`` at ``rate`` per second, on schedule, whatever the answers do."""
+    start = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(action(i)))
+    await asyncio.gather(*tasks)
+
+
+async def filed_to_region(
+    stack: Stack, count: int | None = None, rate: float | None = None
+) -> list[float]:
+    count, rate = count or FILINGS, rate or RATE
+    await caught_up(stack)
+    watch = Watch(stack, "regional-decision", "work_queue")
+    await watch.open()
+    form, headers = application_form(), stack.tokens.employer()
+    try:
+        async with client(stack.urls["intake"], 64) as http:
+
+            async def action(_: int) -> None:
+                sent = time.perf_counter()
+                application_id = await retried(lambda: file_one(http, headers, form))
+                watch.expect(application_id, sent)
+
+            poller = asyncio.create_task(watch.until_all(count))
+            try:
+                await paced(count, action, rate)
+                return await poller
+            finally:
+                poller.cancel()
+    finally:
+        await watch.close()
+
+
+def _validity() -> dict[str, str]:
+    start = date.today() + timedelta(days=30)
+    return {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
+
+
+async def admissible_dossiers(stack: Stack, count: int) -> list[str]:
+    """Single permits filed in Brussels, arrived in the region, declared admissible."""
+    ids, _, _ = await file_many(stack, count, form=application_form(postcode="1000"))
+    arrived = Watch(stack, "regional-decision", "work_queue")
+    await arrived.open()
+    for application_id in ids:
+        arrived.expect(application_id, time.perf_counter())
+    await arrived.until_all(count)
+    await arrived.close()
+    bxl = stack.tokens.header(Authority.BXL)
+    async with client(stack.urls["regional-decision"], 16) as http:
+        queue = iter(ids)
+
+        async def worker() -> None:
+            for application_id in queue:
+                response = await http.post(
+                    f"/dossiers/{application_id}/admissibility",
+                    json={"admissible": True},
+                    headers=bxl,
+                )
+                if response.status_code != 200:
+                    raise RuntimeError(f"admissibility: {response.status_code} {response.text}")
+
+        await asyncio.gather(*(worker() for _ in range(16)))
+    return ids
+
+
+async def decision_to_office(stack: Stack, ids: list[str]) -> list[float]:
+    await caught_up(stack)
+    watch = Watch(
+        stack, "residence-decision", "residence_queue", "status = 'awaiting_residence_decision'"
+    )
+    await watch.open()
+    bxl, body = stack.tokens.header(Authority.BXL), {"authorised": True, **_validity()}
+    try:
+        async with client(stack.urls["regional-decision"], 64) as http:
+
+            async def decide(application_id: str) -> None:
+                response = await http.post(
+                    f"/dossiers/{application_id}/work-decision", json=body, headers=bxl
+                )
+                if response.status_code != 200:
+                    raise RuntimeError(f"work decision: {response.status_code} {response.text}")
+
+            async def action(i: int) -> None:
+                watch.expect(ids[i], time.perf_counter())
+                await retried(lambda: decide(ids[i]))
+
+            poller = asyncio.create_task(watch.until_all(len(ids)))
+            try:
+                await paced(len(ids), action)
+                return await poller
+            finally:
+                poller.cancel()
+    finally:
+        await watch.close()
+
+
+async def measure(results: Results, stack: Stack) -> None:
+    log(
+        f"end to end [{stack.backend}]: unloaded baseline, filed -> region queue, "
+        f"{UNLOADED} at {UNLOADED_RATE:.0f}/s, {RUNS} runs"
+    )
+    p50, p99 = [], []
+    for _ in range(RUNS):
+        latencies = await filed_to_region(stack, UNLOADED, UNLOADED_RATE)
+        p50.append(percentile(latencies, 50))
+        p99.append(percentile(latencies, 99))
+    note = f"at {UNLOADED_RATE:.0f} applications/s: the hops' own latency, without queueing"
+    results.add("e2e_filed_to_region_unloaded_p50_ms", stack.backend, p50, "ms", note)
+    results.add("e2e_filed_to_region_unloaded_p99_ms", stack.backend, p99, "ms", note)
+    log(
+        f"end to end [{stack.backend}]: filed -> region queue, {FILINGS} at {RATE:.0f}/s, "
+        f"{RUNS} runs"
+    )
+    p50, p99 = [], []
+    for _ in range(RUNS):
+        latencies = await filed_to_region(stack)
+        p50.append(percentile(latencies, 50))
+        p99.append(percentile(latencies, 99))
+        log(f"  filed -> region: p50 {p50[-1]:.0f} ms, p99 {p99[-1]:.0f} ms")
+    results.add("e2e_filed_to_region_p50_ms", stack.backend, p50, "ms")
+    results.add("e2e_filed_to_region_p99_ms", stack.backend, p99, "ms")
+    log(
+        f"end to end [{stack.backend}]: work authorisation -> Office queue, {DECISIONS} at "
+        f"{RATE:.0f}/s, {RUNS} runs (preparing {RUNS * DECISIONS} admissible dossiers)"
+    )
+    prepared = await admissible_dossiers(stack, RUNS * DECISIONS)
+    p50, p99 = [], []
+    for run in range(RUNS):
+        latencies = await decision_to_office(stack, prepared[run * DECISIONS :][:DECISIONS])
+        p50.append(percentile(latencies, 50))
+        p99.append(percentile(latencies, 99))
+        log(f"  decision -> office: p50 {p50[-1]:.0f} ms, p99 {p99[-1]:.0f} ms")
+    results.add("e2e_decision_to_office_p50_ms", stack.backend, p50, "ms")
+    results.add("e2e_decision_to_office_p99_ms", stack.backend, p99, "ms")
+    if RETRIES["count"]:
+        results.notes.append(
+            f"end to end [{stack.backend}]: {RETRIES['count']} requests resent after a broken "
+            "connection (latency counted from the first send)"
+        )
+        RETRIES["count"] = 0
+
+
+async def caught_up(stack: Stack, *, seconds: float = 300) -> None:
+    """Wait until every consumer has read all that the others published and every outbox
+    is empty (a backlog left by earlier measurements would be measured as latency)."""
+    specs = {name: importlib.import_module(module + ".app").SPEC
+             for name, (module, _) in SERVICES.items()}  # fmt: skip
+    clients = {name: client(url, 1) for name, url in stack.urls.items()}
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            reports = {name: (await http.get("/health")).json() for name, http in clients.items()}
+            published = {specs[n].topic: r["relay"]["published"] for n, r in reports.items()}
+            behind = sum(int(r["relay"]["backlog"] or 0) for r in reports.values())
+            for name, spec in specs.items():
+                for subscription in spec.subscriptions:
+                    stats = next(v for k, v in reports[name]["consumers"].items()
+                                 if k.endswith(subscription.group))  # fmt: skip
+                    read = sum(stats.values())
+                    expected = sum(published.get(topic, 0) for topic in subscription.topics)
+                    behind += max(0, expected - read)
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the consumers are still {behind} messages behind")
+            await asyncio.sleep(0.5)
+    finally:
+        for http in clients.values():
+            await http.aclose()
