@@ -16,13 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_core.auth import Authority
-from guichet_core.service import make_bus
-from guichet_core.store.database import normalise_url
-from guichet_core.testing.plugin import unique
 
+from .scan import every_message, every_row
 from .stacks import Stack, open_stack
 from .support import (
     PDF,
@@ -372,73 +369,3 @@ async def test_reasons_and_personal_data_go_nowhere_they_should_not(stack: Stack
     for mail in stack.mailbox.messages:
         if REFUSAL_REASONS in mail.get_payload(decode=True).decode():
             assert mail["To"] in {"w1@example.org", "w9@example.org", "amina.diallo@example.org"}
-
-
-async def every_message(stack: Stack) -> list[bytes]:
-    settings = stack.settings
-    bus = make_bus(settings, client_id="leak-check")
-    topics = [settings.named(t) for t in ("guichet.intake.v1", "guichet.regional-decision.v1",
-                                          "guichet.residence-decision.v1")]  # fmt: skip
-    subscription = bus.subscription(group=settings.named(unique("leak-check-")), topics=topics)
-    await subscription.start()
-    seen: list[bytes] = []
-    idle = 0
-    try:
-        while idle < 6:
-            batch = await subscription.fetch(max_messages=500, timeout=0.5)
-            idle = 0 if batch else idle + 1
-            for received in batch:
-                message = received.message
-                headers = b" ".join(k.encode() + b"=" + v for k, v in message.headers)
-                seen.append(message.value + b" " + headers + b" " + (message.key or b""))
-    finally:
-        await subscription.stop()
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
-    return seen
-
-
-async def every_row(stack: Stack) -> list[tuple[str, str]]:
-    """(``store.table``, text of one row) for every row the platform keeps."""
-    settings = stack.settings
-    rows: list[tuple[str, str]] = []
-    if settings.backend == "embedded":
-        for path in sorted(settings.data_dir.glob("*.sqlite3")):
-            engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-            async with engine.connect() as connection:
-                names = (
-                    (
-                        await connection.exec_driver_sql(
-                            "select name from sqlite_master where type='table'"
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                for name in names:
-                    for row in await connection.exec_driver_sql(f'select * from "{name}"'):
-                        rows.append((f"{path.stem}.{name}", _text(row)))
-            await engine.dispose()
-        return rows
-    engine = create_async_engine(normalise_url(str(settings.database_url)))
-    async with engine.connect() as connection:
-        tables = (
-            await connection.exec_driver_sql(
-                "select table_schema, table_name from information_schema.tables "
-                f"where table_schema like '{settings.namespace}%'"
-            )
-        ).all()
-        for schema, name in tables:
-            for row in await connection.exec_driver_sql(f'select * from "{schema}"."{name}"'):
-                store = schema.removeprefix(settings.namespace)
-                rows.append((f"{store}.{name}", _text(row)))
-    await engine.dispose()
-    return rows
-
-
-def _text(row: Any) -> str:
-    return " ".join(
-        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-        for value in row
-    )

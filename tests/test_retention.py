@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_contracts import SealedData
 from guichet_core.auth import Authority
-from guichet_core.service import create_app, make_bus
-from guichet_core.store.database import normalise_url
-from guichet_core.testing.plugin import unique
+from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, open_vault
 from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.clock import FixedClock
@@ -26,6 +23,7 @@ from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import schedule_digest
 
 from .conftest import running
+from .scan import every_message, every_row
 from .stacks import Stack, open_stack
 from .support import application_form, environment, eventually
 
@@ -198,7 +196,8 @@ async def test_at_expiry_the_dossier_is_erased_everywhere_and_no_other(
 async def scan_for(stack: Stack, purged_id: str, *, readable_elsewhere: str) -> None:
     """Every row of every store and every message of every topic: nothing of the purged
     dossier's personal data is readable; another dossier still opens."""
-    texts = [*(await every_row(stack)), *(await every_message(stack))]
+    texts = [text for _, text in await every_row(stack)]
+    texts += [message.decode("utf-8", "replace") for message in await every_message(stack)]
     for value in ZEB.values():
         assert not any(value in text for text in texts), f"{value} still readable"
     with environment(**stack.secrets):
@@ -225,77 +224,6 @@ def _sealed_in(text: str) -> list[SealedData]:
         with contextlib.suppress(ValueError):
             found.append(SealedData.model_validate(json.loads(match.group(0))))
     return found
-
-
-async def every_row(stack: Stack) -> list[str]:
-    settings = stack.settings
-    rows: list[str] = []
-    if settings.backend == "embedded":
-        for path in sorted(settings.data_dir.glob("*.sqlite3")):
-            engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-            async with engine.connect() as connection:
-                names = (
-                    (
-                        await connection.exec_driver_sql(
-                            "select name from sqlite_master where type='table'"
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                for name in names:
-                    for row in await connection.exec_driver_sql(f'select * from "{name}"'):
-                        rows.append(_text(row))
-            await engine.dispose()
-        return rows
-    engine = create_async_engine(normalise_url(str(settings.database_url)))
-    async with engine.connect() as connection:
-        tables = (
-            await connection.exec_driver_sql(
-                "select table_schema, table_name from information_schema.tables "
-                f"where table_schema like '{settings.namespace}%'"
-            )
-        ).all()
-        for schema, name in tables:
-            for row in await connection.exec_driver_sql(f'select * from "{schema}"."{name}"'):
-                rows.append(_text(row))
-    await engine.dispose()
-    return rows
-
-
-def _text(row: Any) -> str:
-    import json
-
-    def plain(value: Any) -> str:
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        if isinstance(value, (dict, list)):
-            return json.dumps(value)
-        return str(value)
-
-    return " ".join(plain(value) for value in row)
-
-
-async def every_message(stack: Stack) -> list[str]:
-    settings = stack.settings
-    bus = make_bus(settings, client_id="retention-scan")
-    topics = [settings.named(f"guichet.{name}.v1") for name in
-              ("intake", "regional-decision", "residence-decision", "retention")]  # fmt: skip
-    subscription = bus.subscription(group=settings.named(unique("scan-")), topics=topics)
-    await subscription.start()
-    seen: list[str] = []
-    idle = 0
-    try:
-        while idle < 6:
-            batch = await subscription.fetch(max_messages=500, timeout=0.5)
-            idle = 0 if batch else idle + 1
-            seen += [r.message.value.decode("utf-8", "replace") for r in batch]
-    finally:
-        await subscription.stop()
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
-    return seen
 
 
 async def test_replaying_the_log_rebuilds_the_same_schedule(
