@@ -34,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.store.database import DatabaseConfig, as_utc, create_engine, migrate
 
 EBOX_MIGRATIONS = Path(__file__).resolve().parent / "ebox_migrations"
 
@@ -55,9 +55,7 @@ Index("ix_ebox_messages_recipient", ebox_messages.c.recipient, ebox_messages.c.d
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)
 
 
 @dataclass(frozen=True)

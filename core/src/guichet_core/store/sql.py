@@ -26,13 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_message
+from guichet_core.store.database import as_utc
 from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
 from guichet_core.store.tables import events, outbox, processed_messages
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _record(row: Row[Any]) -> RecordedEvent:
@@ -44,8 +40,8 @@ def _record(row: Row[Any]) -> RecordedEvent:
         event_type=row.event_type,
         schema_version=row.schema_version,
         data=row.data,
-        occurred_at=_utc(row.occurred_at),
-        recorded_at=_utc(row.recorded_at),
+        occurred_at=as_utc(row.occurred_at),
+        recorded_at=as_utc(row.recorded_at),
         metadata=row.metadata,
     )
 

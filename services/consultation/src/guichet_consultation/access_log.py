@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_consultation.policy import DataCategory, Verdict
 from guichet_core.auth import Caller
+from guichet_core.store.database import as_utc
 
 __all__ = [
     "GENESIS", "AccessEntry", "AccessLog", "AccessRecord", "ChainCheck", "Outcome",
@@ -116,7 +117,7 @@ class AccessRecord:
         """The hashed fields, in canonical form."""
         return {
             "seq": self.seq,
-            "at": _utc(self.at).isoformat(timespec="microseconds"),
+            "at": as_utc(self.at).isoformat(timespec="microseconds"),
             "authority": self.authority,
             "agent_id": self.agent_id,
             "roles": list(self.roles),
@@ -137,11 +138,6 @@ class ChainCheck:
     head: str | None = field(default=None)  # the newest entry's hash, when ``ok``
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
@@ -150,7 +146,7 @@ def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
 def _record(row: Row[Any]) -> AccessRecord:
     return AccessRecord(
         seq=row.seq,
-        at=_utc(row.at),
+        at=as_utc(row.at),
         authority=row.authority,
         agent_id=row.agent_id,
         roles=list(row.roles),
@@ -204,7 +200,7 @@ class AccessLog:
         seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
         record = AccessRecord(
             seq=seq,
-            at=_utc(entry.at or datetime.now(UTC)),
+            at=as_utc(entry.at or datetime.now(UTC)),
             authority=entry.authority,
             agent_id=entry.agent_id,
             roles=sorted(set(entry.roles)),

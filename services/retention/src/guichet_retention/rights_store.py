@@ -10,7 +10,7 @@ erasure is carried out, its requests go with it (``delete_dossier``).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_core.store.database import as_utc
 from guichet_retention.rights import RightsError, RightsRequest, is_overdue
 
 __all__ = ["RightsStore", "metadata", "rights_requests"]
@@ -61,11 +62,6 @@ Index("ix_rights_requests_subject", rights_requests.c.subject_index)
 Index("ix_rights_requests_dossier", rights_requests.c.dossier_id)
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _row(request: RightsRequest) -> dict[str, Any]:
     return {
         "request_id": request.request_id,
@@ -75,10 +71,10 @@ def _row(request: RightsRequest) -> dict[str, Any]:
         "concern": request.concern.value,
         "controller": request.controller,
         "details": request.details,
-        "received_at": _utc(request.received_at),
+        "received_at": as_utc(request.received_at),
         "due_on": request.due_on,
         "status": request.status,
-        "answered_at": None if request.answered_at is None else _utc(request.answered_at),
+        "answered_at": None if request.answered_at is None else as_utc(request.answered_at),
         "outcome": request.outcome,
         "answer": request.answer,
     }
@@ -93,10 +89,10 @@ def _request(row: Row[Any]) -> RightsRequest:
         concern=row.concern,
         controller=row.controller,
         details=row.details,
-        received_at=_utc(row.received_at),
+        received_at=as_utc(row.received_at),
         due_on=row.due_on,
         status=row.status,
-        answered_at=None if row.answered_at is None else _utc(row.answered_at),
+        answered_at=None if row.answered_at is None else as_utc(row.answered_at),
         outcome=row.outcome,
         answer=row.answer,
     )
@@ -164,7 +160,7 @@ class RightsStore:
             )
             .values(
                 status=request.status,
-                answered_at=None if request.answered_at is None else _utc(request.answered_at),
+                answered_at=None if request.answered_at is None else as_utc(request.answered_at),
                 outcome=request.outcome,
                 answer=request.answer,
             )
