@@ -209,21 +209,29 @@ def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    """Stop everything, each step bounded: a broker that is away or rebalancing must not
+    keep a service from stopping (what stays queued leaves at the next start)."""
     for task in runtime.tasks:
         task.cancel()
-    await asyncio.gather(*runtime.tasks, return_exceptions=True)
-    with contextlib.suppress(Exception):  # best effort: what stays queued leaves at next start
-        await asyncio.wait_for(runtime.relay.drain(), timeout=5)
+    await _bounded(asyncio.gather(*runtime.tasks, return_exceptions=True), 15)
+    await _bounded(runtime.relay.drain(), 5)
     for consumer in runtime.consumers:
-        with contextlib.suppress(Exception):
-            await consumer.subscription.stop()
-    await runtime.publisher.stop()
+        await _bounded(consumer.subscription.stop(), 10)
+    await _bounded(runtime.publisher.stop(), 10)
     close = getattr(runtime.bus, "close", None)
     if close is not None:
-        await close()
+        await _bounded(close(), 10)
     await runtime.engine.dispose()
     for engine in runtime.platform_engines:
         await engine.dispose()
+
+
+async def _bounded(step: Awaitable[Any], seconds: float) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await step
+    except Exception as error:  # stopping goes on; the log says which step was cut
+        log.warning("shutdown step cut short: %s", type(error).__name__)
 
 
 def create_app(
