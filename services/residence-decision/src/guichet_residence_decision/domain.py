@@ -150,12 +150,17 @@ def authorise_residence(
     ]
 
 
+def _reasons(state: Dossier, reason: SealedData) -> ResidenceDecisionReasonRecorded:
+    """The reasons of a negative decision, kept (sealed) by the Office alone (Art. 24)."""
+    return ResidenceDecisionReasonRecorded(
+        application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=reason
+    )
+
+
 def refuse_residence(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
     _expect(state, Status.AWAITING_RESIDENCE_DECISION, doing="refuse residence")
     return [
-        ResidenceDecisionReasonRecorded(
-            application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=reason
-        ),
+        _reasons(state, reason),
         NegativeDecisionTaken(
             application_id=state.application_id,
             step=DecisionStep.RESIDENCE,
@@ -168,9 +173,7 @@ def refuse_residence(state: Dossier, reason: SealedData, now: datetime) -> list[
 def withdraw_permit(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
     _expect(state, Status.GRANTED, doing="withdraw the single permit")
     return [
-        ResidenceDecisionReasonRecorded(
-            application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=reason
-        ),
+        _reasons(state, reason),
         AuthorisationWithdrawn(
             application_id=state.application_id,
             step=DecisionStep.RESIDENCE,
@@ -183,8 +186,6 @@ def withdraw_permit(state: Dossier, reason: SealedData, now: datetime) -> list[D
 def end_stay(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
     _expect(state, Status.GRANTED, doing="end the stay")
     return [
-        ResidenceDecisionReasonRecorded(
-            application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=reason
-        ),
+        _reasons(state, reason),
         StayEnded(application_id=state.application_id, ended_at=now),
     ]
