@@ -411,3 +411,49 @@ def test_verify_raises_unauthenticated_for_garbage(settings: AuthSettings) -> No
     DevTokenIssuer.from_settings(settings)
     with pytest.raises(Unauthenticated, match="not a well-formed JWT"):
         TokenVerifier.from_settings(settings).verify("a.b.c")
+
+
+def test_a_token_verified_once_is_refused_once_it_expires(
+    settings: AuthSettings, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Verified tokens are remembered so the signature is checked once, but expiry is
+    # checked on every request.
+    token = signed(settings, exp=datetime.now(UTC) + timedelta(seconds=60))
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+    later = datetime.now(UTC).timestamp() + 3600
+    monkeypatch.setattr("guichet_core.auth.time.time", lambda: later)
+    monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
+    response = client.get("/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert "token expired" in response.json()["detail"]
+
+
+def test_a_remembered_token_does_not_vouch_for_a_forged_one(
+    settings: AuthSettings, client: TestClient
+) -> None:
+    token = signed(settings)
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+    header, _, signature = token.split(".")
+    claims_as_oe = {
+        **jwt.decode(token, options={"verify_signature": False}),
+        "guichet_authority": "OE",
+    }
+    forged_payload = jwt.utils.base64url_encode(json.dumps(claims_as_oe).encode()).decode()
+    forged = f"{header}.{forged_payload}.{signature}"
+    response = client.get("/me", headers=bearer(forged))
+    assert response.status_code == 401
+    assert "signature" in response.json()["detail"]
+
+
+class _FrozenDatetime:
+    """Stands in for ``datetime`` inside PyJWT, at a fixed moment."""
+
+    def __init__(self, timestamp: float) -> None:
+        self._now = datetime.fromtimestamp(timestamp, UTC)
+
+    def now(self, tz: Any = None) -> datetime:
+        return self._now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(datetime, name)

@@ -10,7 +10,8 @@ No token or a bad one → 401 with ``WWW-Authenticate``; the wrong authority →
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,6 +20,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from guichet_core.auth_keys import (
     AuthConfigurationError,
@@ -38,6 +40,7 @@ __all__ = [
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
+_VERIFIED_CACHE_SIZE = 10_000  # tokens; one per calling agent and hour is typical
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "guichet_authority", "guichet_agent"]
 
 
@@ -112,6 +115,7 @@ class TokenVerifier:
         self, keys: VerificationKeys, *, issuer: str, audience: str, leeway: int = 30
     ) -> None:
         self.keys, self.issuer, self.audience, self.leeway = keys, issuer, audience, leeway
+        self._verified: dict[str, tuple[Caller, float]] = {}  # oldest first
 
     @classmethod
     def from_settings(cls, settings: AuthSettings) -> TokenVerifier:
@@ -122,6 +126,21 @@ class TokenVerifier:
             audience=settings.audience,
             leeway=settings.leeway_seconds,
         )
+
+    def cached(self, token: str) -> Caller | None:
+        """The caller of a token verified before and not expired since, else None.
+
+        Callers reuse a token until it expires: checking its signature once is enough.
+        The key is the whole token, signature included, so a forged token never hits.
+        """
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        caller, expires = entry
+        if time.time() > expires + self.leeway:
+            self._verified.pop(token, None)
+            return None  # verify() then says why it is refused
+        return caller
 
     def verify(self, token: str) -> Caller:
         key, algorithms = self.keys.for_token(token)
@@ -137,7 +156,11 @@ class TokenVerifier:
             )
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(self._reason(error, token)) from error
-        return _caller(claims)
+        caller = _caller(claims)
+        self._verified[token] = (caller, float(claims["exp"]))
+        while len(self._verified) > _VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))
+        return caller
 
     def _reason(self, error: jwt.InvalidTokenError, token: str) -> str:
         unverified = _unverified_claims(token)
@@ -203,7 +226,7 @@ def _header_text(text: str) -> str:
     return ascii_text.replace("\\", "\\\\").replace('"', "'")[:300]
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
@@ -215,7 +238,12 @@ def current_caller(
         reason, challenge = 'no bearer token: send "Authorization: Bearer <token>"', ""
     else:
         try:
-            caller = verifier.verify(credentials.credentials)
+            caller = verifier.cached(credentials.credentials)
+            if caller is None and verifier.keys.may_block:
+                # A JWKS lookup may go to the network: not on the event loop.
+                caller = await run_in_threadpool(verifier.verify, credentials.credentials)
+            elif caller is None:
+                caller = verifier.verify(credentials.credentials)
         except Unauthenticated as error:
             reason = error.reason
             challenge = f', error="invalid_token", error_description="{_header_text(reason)}"'
@@ -236,7 +264,9 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def require_authority(*allowed: Authority | Iterable[Authority]) -> Callable[[Caller], Caller]:
+def require_authority(
+    *allowed: Authority | Iterable[Authority],
+) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency giving the caller if its authority is allowed, else HTTP 403.
 
     ``Depends(require_authority(REGIONS))`` or ``require_authority(Authority.OE)``.
@@ -248,7 +278,7 @@ def require_authority(*allowed: Authority | Iterable[Authority]) -> Callable[[Ca
         raise ValueError("require_authority needs at least one authority")
     names = ", ".join(member.value for member in Authority if member in wanted)
 
-    def authorised_caller(caller: CallerDep) -> Caller:
+    async def authorised_caller(caller: CallerDep) -> Caller:
         if caller.authority not in wanted:
             reason = f"this action is reserved to: {names}; your token is for {caller.authority}"
             challenge = (

@@ -134,6 +134,11 @@ class VerificationKeys:
         self._key, self._jwks_url = key, jwks_url
         self._jwks = jwt.PyJWKClient(jwks_url, timeout=5) if jwks_url else None
 
+    @property
+    def may_block(self) -> bool:
+        """Whether finding a token's key may wait on the network (a JWKS fetch)."""
+        return self._jwks is not None
+
     @classmethod
     def from_settings(cls, settings: AuthSettings) -> VerificationKeys:
         source = settings.key_source()

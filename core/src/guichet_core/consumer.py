@@ -83,10 +83,23 @@ class EventConsumer:
         """Fetch and process one batch; return how many messages it held."""
         batch = await self.subscription.fetch(max_messages=100, timeout=timeout)
         for received in batch:
-            await self.process(received)
+            await self._handle(received)
+        # One offset commit per partition and batch, not per message: a commit is a
+        # broker round trip (a durable write on the embedded log), and a crash before it
+        # only redelivers messages whose processed-record makes them duplicates.
+        last: dict[tuple[str, int], ReceivedMessage] = {}
+        for received in batch:
+            last[(received.message.topic, received.partition)] = received
+        for received in last.values():
+            await self.subscription.commit(received)
         return len(batch)
 
     async def process(self, received: ReceivedMessage) -> None:
+        """Apply one message, then commit its offset."""
+        await self._handle(received)
+        await self.subscription.commit(received)
+
+    async def _handle(self, received: ReceivedMessage) -> None:
         message = received.message
         with tracer.start_as_current_span(
             f"{message.topic} process",
@@ -102,7 +115,6 @@ class EventConsumer:
             error = await self._apply(message)
             if error is not None:
                 await self._dead_letter(received, error)
-        await self.subscription.commit(received)
 
     async def _apply(self, message: BusMessage) -> str | None:
         """Apply the message once; return an error text if it must be dead-lettered."""

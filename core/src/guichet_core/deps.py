@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from guichet_core.service import Runtime
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
     """What the service's lifespan built (engine, store, bus, vault, e-box...)."""
     return request.app.state.runtime  # type: ignore[no-any-return]
 

@@ -69,8 +69,7 @@ async def record_received(
             **({"traceparent": traceparent} if traceparent else {}),
         },
     )
-    version = await uow.stream_version(stream_id)
-    return await uow.append(stream_id, [received], expected_version=version)
+    return await uow.append(stream_id, [received], expected_version=None)
 
 
 async def append_decision(

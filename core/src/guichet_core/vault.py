@@ -181,19 +181,24 @@ class SqlKeyStore:
         self._ttl = cache_ttl
         self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._shreds = 0  # a read that overlapped a shred does not fill the cache
+        self._single_statement = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     async def create_key(self, dossier_id: str) -> bytes:
         if (key := self._cached(dossier_id)) is not None:
             return key
         shreds = self._shreds
-        async with self.engine.begin() as connection:
-            row = await self._row(connection, dossier_id)
+        wrapped = self.master_key.wrap(dossier_id, AESGCM.generate_key(bit_length=256))
+        insert = self._insert(dossier_id, wrapped, self.master_key.key_id, None)
+        # One statement, in autocommit on PostgreSQL (a new dossier's key costs one round
+        # trip). Concurrent creators race on the insert: one wins, the others (and a
+        # shredded dossier's tombstone) read back what is there.
+        async with self._single_statement.begin() as connection:
+            row = (await connection.execute(insert.returning(*data_keys.c))).first()
             if row is None:
-                # Concurrent creators race here: one insert wins, all read back its key.
-                wrapped = self.master_key.wrap(dossier_id, AESGCM.generate_key(bit_length=256))
-                await connection.execute(
-                    self._insert(dossier_id, wrapped, self.master_key.key_id, None)
-                )
                 row = await self._row(connection, dossier_id)
         return self._open(dossier_id, row, shreds)
 
@@ -201,7 +206,7 @@ class SqlKeyStore:
         if (key := self._cached(dossier_id)) is not None:
             return key
         shreds = self._shreds
-        async with self.engine.connect() as connection:
+        async with self._single_statement.connect() as connection:
             return self._open(dossier_id, await self._row(connection, dossier_id), shreds)
 
     async def shred(self, dossier_id: str) -> bool:

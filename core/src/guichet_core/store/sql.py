@@ -62,15 +62,17 @@ class UnitOfWork:
         stream_id: str,
         new_events: Sequence[NewEvent],
         *,
-        expected_version: int,
+        expected_version: int | None,
         publish_to: str | None = None,
     ) -> list[RecordedEvent]:
-        """Append at ``expected_version`` (0 for a new stream); queue for ``publish_to``."""
+        """Append at ``expected_version`` (0 for a new stream; None: after whatever the
+        stream holds, for events recorded as received); queue for ``publish_to``."""
         if not new_events:
             return []
-        await self._store._serialise_appends(self.connection)
-        actual = await self.stream_version(stream_id)
-        if actual != expected_version:
+        actual = await self._store._serialise_appends(self.connection, stream_id)
+        if expected_version is None:
+            expected_version = actual
+        elif actual != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, actual)
         now = datetime.now(UTC)
         rows = [
@@ -275,8 +277,10 @@ class SqlEventStore:
             result = await connection.execute(outbox.delete().where(outbox.c.published_at < before))
             return int(result.rowcount or 0)
 
-    async def _serialise_appends(self, connection: AsyncConnection) -> None:
-        """Make global positions commit in order (readers of ``read_all`` never skip one)."""
+    async def _serialise_appends(self, connection: AsyncConnection, stream_id: str) -> int:
+        """Make global positions commit in order (readers of ``read_all`` never skip one);
+        return the stream's current version."""
+        return await UnitOfWork(connection, self).stream_version(stream_id)
 
     async def _lead_relay(self, connection: AsyncConnection) -> bool:
         return True
@@ -293,6 +297,12 @@ class SqliteEventStore(SqlEventStore):
         return (await connection.execute(statement)).rowcount == 1
 
 
+_LOCK_AND_VERSION = text(
+    "select (select 0 from pg_advisory_xact_lock(:key))"
+    " + coalesce((select max(version) from events where stream_id = :stream), 0)"
+)
+
+
 class PostgresEventStore(SqlEventStore):
     """Production backend. A transaction-scoped advisory lock per schema serialises
     appends, so a reader following positions never passes a gap that a slower
@@ -307,9 +317,16 @@ class PostgresEventStore(SqlEventStore):
             self._schema = (await connection.execute(text("select current_schema()"))).scalar_one()
         return zlib.crc32(f"guichet:{purpose}:{self._schema}".encode()) - 2**31
 
-    async def _serialise_appends(self, connection: AsyncConnection) -> None:
+    async def _serialise_appends(self, connection: AsyncConnection, stream_id: str) -> int:
+        # The lock and the version in one round trip: the lock is held until commit, so
+        # every statement inside it is paid by every other writer of the schema. (The
+        # unique (stream_id, version) key, not this lock, guards the version check.)
         key = await self._lock_key(connection, "append")
-        await connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
+        return int(
+            (
+                await connection.execute(_LOCK_AND_VERSION, {"key": key, "stream": stream_id})
+            ).scalar_one()
+        )
 
     async def _lead_relay(self, connection: AsyncConnection) -> bool:
         # Two replicas of a service must not publish the same rows out of order.

@@ -97,10 +97,10 @@ async def file(
             dossier=sealed,
             documents=tuple(references),
         )
-        for subject in {filer, *filing.subjects}:
-            await uow.connection.execute(
-                applicant_access.insert().values(dossier_id=dossier_id, subject=subject)
-            )
+        await uow.connection.execute(
+            applicant_access.insert(),
+            [{"dossier_id": dossier_id, "subject": s} for s in sorted({filer, *filing.subjects})],
+        )
         await uow.connection.execute(
             dossier_status.insert().values(dossier_id=dossier_id, view=status.start(filed))
         )
