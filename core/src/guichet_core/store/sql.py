@@ -401,7 +401,7 @@ class PostgresEventStore(SqlEventStore):
 async def _driver(connection: AsyncConnection) -> Any:
     """The asyncpg connection under a SQLAlchemy one, inside its begun transaction."""
     driver = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():  # SQLAlchemy begins lazily, at its first statement
+    if driver is None or not driver.is_in_transaction():  # SQLAlchemy begins lazily, at its first statement
         raise RuntimeError("a raw write outside the unit of work's transaction")
     return driver
 
