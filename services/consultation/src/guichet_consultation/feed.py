@@ -85,12 +85,13 @@ async def project_into(
     if isinstance(event, ApplicationFiled):
         niss_index, subjects = await subjects_of(vault, index, event)
         values.update(niss_index=niss_index, enterprise_number=event.employer_enterprise_number)
-        for subject_index, role in subjects:
+        if subjects:
             await connection.execute(
                 insert(tables.subjects)
-                .values(dossier_id=dossier_id, subject_index=subject_index, role=role)
+                .values([{"dossier_id": dossier_id, "subject_index": subject_index, "role": role}
+                         for subject_index, role in subjects])
                 .on_conflict_do_nothing()
-            )
+            )  # fmt: skip
     await connection.execute(
         tables.views.update().where(tables.views.c.dossier_id == dossier_id).values(values)
     )

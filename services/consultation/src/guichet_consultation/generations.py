@@ -9,6 +9,7 @@ transaction and the old one is retired, then dropped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -53,7 +54,10 @@ class GenerationTables:
     subjects: Table
 
 
+@functools.cache
 def tables_of(generation: int) -> GenerationTables:
+    # Built once per generation: new Table objects on every event would cost their
+    # construction and defeat SQLAlchemy's compiled-statement cache, keyed on them.
     metadata = MetaData()
     views = Table(
         f"dossier_views_g{generation}",
