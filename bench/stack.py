@@ -21,6 +21,7 @@ SERVICES = {  # name: (module, environment prefix)
     "intake": ("guichet_intake", "GUICHET_INTAKE_"),
     "regional-decision": ("guichet_regional_decision", "GUICHET_REGIONAL_DECISION_"),
     "residence-decision": ("guichet_residence_decision", "GUICHET_RESIDENCE_DECISION_"),
+    "consultation": ("guichet_consultation", "GUICHET_CONSULTATION_"),
 }
 
 
@@ -62,7 +63,8 @@ def running_stack(
     kafka_bootstrap: str | None = None,
     namespace: str = "",
 ) -> Iterator[Stack]:
-    """Start intake, regional-decision and residence-decision; stop them at the end."""
+    """Start intake, regional-decision, residence-decision and consultation; stop them at
+    the end."""
     directory.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
     env.update(
@@ -79,7 +81,7 @@ def running_stack(
         env.update(secrets, DATABASE_URL=database_url, KAFKA_BOOTSTRAP=kafka_bootstrap)
     else:
         # The embedded default signs with the development key in the data dir: make it
-        # now, before three services race to create it.
+        # now, before the services race to create it.
         issuer = issuer_for(ServiceSettings(backend="embedded", data_dir=directory / "var"))
     stack = Stack(backend, directory, namespace, {}, Tokens(issuer), database_url)
     try:
