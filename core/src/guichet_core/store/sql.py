@@ -401,7 +401,8 @@ class PostgresEventStore(SqlEventStore):
 async def _driver(connection: AsyncConnection) -> Any:
     """The asyncpg connection under a SQLAlchemy one, inside its begun transaction."""
     driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None or not driver.is_in_transaction():  # SQLAlchemy begins lazily, at its first statement
+    # SQLAlchemy begins lazily, at its first statement: a raw one must come after it.
+    if driver is None or not driver.is_in_transaction():
         raise RuntimeError("a raw write outside the unit of work's transaction")
     return driver
 

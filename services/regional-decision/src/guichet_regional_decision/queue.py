@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_contracts.deadlines import legal_clock
+from guichet_core.store.upsert import upsert
 from guichet_regional_decision.domain import Dossier, Status
 
 metadata = MetaData()
@@ -60,13 +61,7 @@ async def project(connection: AsyncConnection, dossier: Dossier, *, category: st
         ],
         "decided": dossier.status in DECIDED,
     }
-    updated = await connection.execute(
-        work_queue.update().where(work_queue.c.application_id == dossier.application_id).values(row)
-    )
-    if updated.rowcount == 0:
-        await connection.execute(
-            work_queue.insert().values(application_id=dossier.application_id, **row)
-        )
+    await upsert(connection, work_queue, {"application_id": dossier.application_id}, row)
 
 
 def _entry(row: Any, today: date) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from guichet_contracts.vocabulary import ApplicationKind
 from guichet_core.dossier import DecidingService, UnknownDossier, load, record_received
 from guichet_core.store.records import RecordedEvent
 from guichet_core.store.sql import UnitOfWork
+from guichet_core.store.upsert import upsert
 from guichet_residence_decision import messages
 from guichet_residence_decision.domain import PRIVATE, Dossier, Status, evolve
 
@@ -78,14 +79,7 @@ async def _project(connection: AsyncConnection, dossier: Dossier) -> None:
             for start, end in dossier.suspensions
         ],
     }
-    table = residence_queue
-    done = await connection.execute(
-        table.update().where(table.c.application_id == dossier.application_id).values(row)
-    )
-    if done.rowcount == 0:
-        await connection.execute(
-            table.insert().values(application_id=dossier.application_id, **row)
-        )
+    await upsert(connection, residence_queue, {"application_id": dossier.application_id}, row)
 
 
 async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:

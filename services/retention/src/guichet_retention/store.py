@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from guichet_core.store.upsert import upsert
 from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion
 
 metadata = MetaData()
@@ -97,12 +98,7 @@ async def save(
         "purged_at": datetime.combine(state.purged_on, datetime.min.time(), UTC)
         if state.purged_on else None,
     }  # fmt: skip
-    table = retention_schedule
-    done = await connection.execute(
-        table.update().where(table.c.dossier_id == state.dossier_id).values(values)
-    )
-    if done.rowcount == 0:
-        await connection.execute(table.insert().values(dossier_id=state.dossier_id, **values))
+    await upsert(connection, retention_schedule, {"dossier_id": state.dossier_id}, values)
     return rule
 
 
