@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_contracts.sealed import SealedData
 from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.store.database import DatabaseConfig, create_engine, migrate, single_statements
 
 VAULT_MIGRATIONS_DIR = Path(__file__).resolve().parent / "vault_migrations"
 ALG = "AES-256-GCM"
@@ -181,11 +181,7 @@ class SqlKeyStore:
         self._ttl = cache_ttl
         self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._shreds = 0  # a read that overlapped a shred does not fill the cache
-        self._single_statement = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if engine.dialect.name == "postgresql"
-            else engine
-        )
+        self._single_statement = single_statements(engine)
 
     async def create_key(self, dossier_id: str) -> bytes:
         if (key := self._cached(dossier_id)) is not None:

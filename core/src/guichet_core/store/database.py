@@ -70,6 +70,15 @@ def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
     )
 
 
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for work that needs no transaction around its statements: autocommit on
+    PostgreSQL (no BEGIN and ROLLBACK round trips around a read or a lone insert); SQLite
+    as it is (its writers must begin IMMEDIATE)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _switch_to_wal(path: Path) -> None:
     """Put a database file in WAL mode once, before any concurrent use.
 

@@ -192,8 +192,12 @@ class AccessLog:
     async def append_in(self, connection: AsyncConnection, entry: AccessEntry) -> AccessRecord:
         """Append inside the caller's transaction; the chain holds the lock until it ends."""
         if connection.dialect.name == "postgresql":
-            schema = (await connection.execute(text("select current_schema()"))).scalar_one()
-            key = zlib.crc32(f"guichet:access-log:{schema}".encode()) - 2**31
+            # The schema is fixed per connection (search_path): ask each connection once.
+            key = connection.info.get("guichet_access_log_lock")
+            if key is None:
+                schema = (await connection.execute(text("select current_schema()"))).scalar_one()
+                key = zlib.crc32(f"guichet:access-log:{schema}".encode()) - 2**31
+                connection.info["guichet_access_log_lock"] = key
             await connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
         newest = select(access_log.c.seq, access_log.c.hash).order_by(access_log.c.seq.desc())
         last = (await connection.execute(newest.limit(1))).first()

@@ -20,6 +20,7 @@ from guichet_consultation.views import Cut, cut, requester_of
 from guichet_core.auth import Authority, Caller, CallerDep, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
+from guichet_core.store.database import single_statements
 
 TOPIC = "guichet.consultation.v1"
 router = APIRouter(tags=["consultation"])
@@ -60,7 +61,7 @@ async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: 
 
 async def _consult(rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None) -> Cut:
     generations = Generations(rt.engine)
-    async with rt.engine.connect() as connection:
+    async with single_statements(rt.engine).connect() as connection:
         tables = await generations.active(connection)
         view = await load_view(connection, tables, dossier_id)
     if view is None or not view.get("filed"):
