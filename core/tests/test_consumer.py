@@ -39,11 +39,13 @@ class Effects:
     def __init__(self, failing: set[uuid.UUID] | None = None) -> None:
         self.failing = failing or set()
         self.calls = 0
+        self.calls_for: dict[uuid.UUID, int] = {}
 
     async def __call__(
         self, event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork
     ) -> None:
         self.calls += 1
+        self.calls_for[event.application_id] = self.calls_for.get(event.application_id, 0) + 1
         await uow.append(f"seen-{event.application_id}", [new_event(event)], expected_version=0)
         if event.application_id in self.failing:
             raise RuntimeError("the handler cannot apply this event")
@@ -234,6 +236,52 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_effect_rol
     await consume(consumer, until=2)
     await subscription.stop()
     assert consumer.stats.dead_lettered == 1 and consumer.stats.handled == 1
-    assert handler.calls == 3 + 1  # three attempts for the bad one, one for the good one
+    # Three attempts on its own (after, when both came in one batch, the batch's own
+    # attempt, rolled back as a whole).
+    assert handler.calls_for[bad.application_id] >= 3
     assert await store.read_stream(f"seen-{bad.application_id}") == []
     assert len(await store.read_stream(f"seen-{good.application_id}")) == 1
+
+
+async def test_a_batch_with_a_failing_message_keeps_every_other_effect_exactly_once(
+    stack: Stack, topic: str
+) -> None:
+    """A batch is applied in one transaction; when one message fails, none of the batch
+    is kept and each message is applied on its own: the others once, the bad one never."""
+    store, bus = stack
+    group = f"g-{uuid.uuid4().hex}"
+    await bus.ensure_topics([topic, dead_letter_topic(group)])
+    events = [filed() for _ in range(5)]
+    bad = events[2]
+    await publish(store, bus, topic, events)
+    handler = Effects(failing={bad.application_id})
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=5)
+    await subscription.stop()
+    assert consumer.stats.handled == 4 and consumer.stats.dead_lettered == 1
+    for event in events:
+        expected = 0 if event is bad else 1
+        assert len(await store.read_stream(f"seen-{event.application_id}")) == expected
+    assert await effects_in(store) == 4
+    async with store.engine.connect() as connection:
+        count = select(func.count()).select_from(processed_messages)
+        assert (await connection.execute(count)).scalar_one() == 4
+
+
+async def test_a_backlog_is_applied_in_batches_each_event_once(stack: Stack, topic: str) -> None:
+    store, bus = stack
+    await bus.ensure_topics([topic])
+    events = [filed() for _ in range(40)]
+    await publish(store, bus, topic, events)
+    group = f"g-{uuid.uuid4().hex}"
+    handler = Effects()
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=40)
+    await subscription.stop()
+    assert consumer.stats.handled == 40
+    assert handler.calls == 40  # nothing failed, so nothing was applied twice
+    assert await effects_in(store) == 40

@@ -2,7 +2,9 @@
 
 For every message: decode it, then in ONE transaction record ``(consumer, event id)`` as
 processed and apply the handler's effect; only after that commit is the offset
-committed. A redelivered message finds its record and is skipped. A message that
+committed. A redelivered message finds its record and is skipped. A fetched batch is
+first applied in one transaction (a backlog then pays one commit, not one per message);
+if anything in it fails, none of it is kept and its messages are applied one by one. A message that
 cannot be decoded, or whose handler still fails after retries, is published to the
 dead-letter topic with the error, its offset committed, and the consumer goes on.
 """
@@ -13,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry import trace
 
@@ -82,8 +85,9 @@ class EventConsumer:
     async def poll(self, *, timeout: float = 0.5) -> int:
         """Fetch and process one batch; return how many messages it held."""
         batch = await self.subscription.fetch(max_messages=100, timeout=timeout)
-        for received in batch:
-            await self._handle(received)
+        if len(batch) < 2 or not await self._apply_together(batch):
+            for received in batch:
+                await self._handle(received)
         # One offset commit per partition and batch, not per message: a commit is a
         # broker round trip (a durable write on the embedded log), and a crash before it
         # only redelivers messages whose processed-record makes them duplicates.
@@ -94,14 +98,47 @@ class EventConsumer:
             await self.subscription.commit(received)
         return len(batch)
 
-    async def process(self, received: ReceivedMessage) -> None:
-        """Apply one message, then commit its offset."""
-        await self._handle(received)
-        await self.subscription.commit(received)
+    async def _apply_together(self, batch: list[ReceivedMessage]) -> bool:
+        """Apply a whole batch in ONE transaction (one BEGIN and one durable COMMIT for
+        all, where a backlog would otherwise pay them per message). All or nothing: if
+        any message does not decode or its handler fails, nothing of the batch is kept
+        and the caller applies the messages one by one, with retries and dead letters."""
+        work: list[tuple[ReceivedMessage, CloudEventEnvelope, DomainEvent, Handler]] = []
+        ignored = 0
+        try:
+            for received in batch:
+                envelope = to_envelope(received.message)
+                handler = self._handlers.get(envelope.type)
+                if handler is None:
+                    ignored += 1
+                else:
+                    work.append((received, envelope, to_domain(envelope), handler))
+        except UndecodableMessage:
+            return False
+        handled = duplicates = 0
+        try:
+            async with self._store.unit_of_work() as uow:
+                for received, envelope, event, handler in work:
+                    with self._span(received):
+                        first_time = await uow.mark_processed(
+                            consumer=self.group, event_id=str(envelope.id),
+                            topic=received.message.topic,
+                        )  # fmt: skip
+                        if first_time:
+                            await handler(event, envelope, uow)
+                    handled, duplicates = handled + first_time, duplicates + (not first_time)
+        except Exception as error:
+            log.info("%s: a batch of %d failed as a whole (%r): one by one",
+                     self.group, len(batch), error)  # fmt: skip
+            return False
+        self.stats.handled += handled
+        self.stats.duplicates += duplicates
+        self.stats.ignored += ignored
+        return True
 
-    async def _handle(self, received: ReceivedMessage) -> None:
+    def _span(self, received: ReceivedMessage) -> Any:
         message = received.message
-        with tracer.start_as_current_span(
+        return tracer.start_as_current_span(
             f"{message.topic} process",
             context=context_of(message),
             kind=trace.SpanKind.CONSUMER,
@@ -111,8 +148,16 @@ class EventConsumer:
                 "messaging.consumer.group.name": self.group,
                 "messaging.kafka.offset": received.offset,
             },
-        ):
-            error = await self._apply(message)
+        )
+
+    async def process(self, received: ReceivedMessage) -> None:
+        """Apply one message, then commit its offset."""
+        await self._handle(received)
+        await self.subscription.commit(received)
+
+    async def _handle(self, received: ReceivedMessage) -> None:
+        with self._span(received):
+            error = await self._apply(received.message)
             if error is not None:
                 await self._dead_letter(received, error)
 
