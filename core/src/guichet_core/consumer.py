@@ -4,9 +4,10 @@ For every message: decode it, then in ONE transaction record ``(consumer, event 
 processed and apply the handler's effect; only after that commit is the offset
 committed. A redelivered message finds its record and is skipped. A fetched batch is
 first applied in one transaction (a backlog then pays one commit, not one per message);
-if anything in it fails, none of it is kept and its messages are applied one by one. A message that
-cannot be decoded, or whose handler still fails after retries, is published to the
-dead-letter topic with the error, its offset committed, and the consumer goes on.
+if anything in it fails, none of it is kept and its messages are applied one by one.
+A message that cannot be decoded, or whose handler still fails after retries, is
+published to the dead-letter topic with the error, its offset committed, and the
+consumer goes on.
 """
 
 from __future__ import annotations
