@@ -3,8 +3,8 @@
 The log is seeded fast (COPY on PostgreSQL, one executemany on SQLite) into a bench
 schema's ``events`` table migrated like any service's. Each read runs in a fresh process
 (``bench.replay_reader``) so its peak RSS is its own; the peak is taken at 250,000 and at
-1,000,000 events: equal peaks mean memory does not grow with the log. The consultation
-projections and the retention schedule that replay will rebuild arrive with those issues.
+1,000,000 events: equal peaks mean memory does not grow with the log. Rebuilding the
+consultation projections and the retention schedule from the log is ``bench.rebuild``.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ SMALL = 250_000
 PER_STREAM = 10
 CHUNK = 50_000
 NOTE = (
-    "reading the log through SqlEventStore.iter_all; rebuilding the consultation "
-    "projections and the retention schedule arrives with those services"
+    "replay_* reads the event store's log through SqlEventStore.iter_all; rebuilding the "
+    "consultation projections and the retention schedule from the bus's log is "
+    "rebuild_* (bench/rebuild.py)"
 )
 
 

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import append, consultation, e2e, filing, onss, replay
+from bench import append, consultation, e2e, filing, onss, rebuild, replay
 from bench.common import RUNS, Results, drop_schemas, kafka_bootstrap, log, machine_facts, unique
 from bench.common import postgres_url as find_postgres
 from bench.stack import running_stack
@@ -105,6 +105,19 @@ async def postgres_kafka(results: Results, directory: Path, url: str, namespace:
         "replay (postgres)",
         replay.measure(results, "postgres-kafka", url, namespace + "replay"),
     )
+    with kafka_bootstrap() as bootstrap:
+        await section(
+            results,
+            "rebuild (postgres-kafka)",
+            rebuild.measure(
+                results,
+                "postgres-kafka",
+                directory / "rebuild-pg",
+                url=url,
+                bootstrap=bootstrap,
+                namespace=namespace + "rebuild_",
+            ),
+        )
 
 
 async def embedded(results: Results, directory: Path) -> None:
@@ -119,6 +132,9 @@ async def embedded(results: Results, directory: Path) -> None:
     file = directory / "replay.sqlite3"
     await section(
         results, "replay (embedded)", replay.measure(results, "embedded", f"sqlite:///{file}", "")
+    )
+    await section(
+        results, "rebuild (embedded)", rebuild.measure(results, "embedded", directory / "rebuild")
     )
     await section(results, "onss import (embedded)", onss.measure(results))
 
