@@ -71,6 +71,9 @@ class OutboxRelay:
         backoff = self._poll_interval
         last_purge = datetime.now(UTC)
         while True:
+            # Cleared before the claim, not after: a commit that lands while a batch is
+            # being published wakes the next round instead of waiting out the poll.
+            self._wakeup.clear()
             try:
                 sent = await self.publish_pending()
                 backoff = self._poll_interval
@@ -84,12 +87,11 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            if sent:
-                continue  # more may be waiting
+            if sent >= self._batch_size:
+                continue  # a full batch: more is waiting
             if datetime.now(UTC) - last_purge > timedelta(minutes=10):
                 last_purge = datetime.now(UTC)
                 await self._store.purge_published(before=last_purge - self._keep_published)
-            self._wakeup.clear()
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
             # that races with the wake-up, and the relay would never stop.
             with contextlib.suppress(TimeoutError):

@@ -50,6 +50,7 @@ class SubscriptionSpec:
     topics: Sequence[str]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     bind: Callable[[Runtime], Mapping[str, Handler]] | None = None
+    max_wait: float | None = None  # seconds a message may wait unnoticed (bus default)
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         suffix = runtime.extras.get(f"group_suffix:{subscription_spec.group}", "")
         group = named(subscription_spec.group + suffix)
         subscription = bus.subscription(
-            group=group, topics=[named(topic) for topic in subscription_spec.topics]
+            group=group,
+            topics=[named(topic) for topic in subscription_spec.topics],
+            max_wait=subscription_spec.max_wait,
         )
         await subscription.start()
         consumer = EventConsumer(
@@ -205,7 +208,13 @@ def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
         ebox = runtime.ebox if spec.erases_ebox else None
         return {DossierPurged.event_type: purge_handler(spec.dossier_tables, ebox)}
 
-    return [SubscriptionSpec(group=f"{spec.name}.purge", topics=[RETENTION_TOPIC], bind=bind)]
+    # A purge is due days ahead (Art. 27): half a second's notice is plenty, and each
+    # service then polls the retention topic 25 times less often than its own topics.
+    return [
+        SubscriptionSpec(
+            group=f"{spec.name}.purge", topics=[RETENTION_TOPIC], bind=bind, max_wait=0.5
+        )
+    ]
 
 
 async def stop_runtime(runtime: Runtime) -> None:

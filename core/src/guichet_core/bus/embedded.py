@@ -90,8 +90,10 @@ class EmbeddedLog:
     def publisher(self) -> EmbeddedPublisher:
         return EmbeddedPublisher(self)
 
-    def subscription(self, *, group: str, topics: Sequence[str]) -> EmbeddedSubscription:
-        return EmbeddedSubscription(self, group=group, topics=topics)
+    def subscription(
+        self, *, group: str, topics: Sequence[str], max_wait: float | None = None
+    ) -> EmbeddedSubscription:
+        return EmbeddedSubscription(self, group=group, topics=topics, max_wait=max_wait)
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         engine = await self.engine()
@@ -155,7 +157,15 @@ class EmbeddedPublisher:
 
 
 class EmbeddedSubscription:
-    def __init__(self, log: EmbeddedLog, *, group: str, topics: Sequence[str]) -> None:
+    def __init__(
+        self,
+        log: EmbeddedLog,
+        *,
+        group: str,
+        topics: Sequence[str],
+        max_wait: float | None = None,
+    ) -> None:
+        self._poll = 0.05 if max_wait is None else max_wait  # one read of the file per poll
         self._log = log
         self._group = group
         self._topics = list(topics)
@@ -184,7 +194,7 @@ class EmbeddedSubscription:
             batch = await self._read(max_messages)
             if batch or loop.time() >= deadline:
                 return batch
-            await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
+            await asyncio.sleep(min(self._poll, max(0.0, deadline - loop.time())))
 
     async def _read(self, max_messages: int) -> list[ReceivedMessage]:
         engine = await self._log.engine()

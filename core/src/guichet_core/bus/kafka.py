@@ -58,8 +58,12 @@ class KafkaBus:
     def publisher(self) -> KafkaPublisher:
         return KafkaPublisher(self._common)
 
-    def subscription(self, *, group: str, topics: Sequence[str]) -> KafkaSubscription:
-        return KafkaSubscription(self._common, group, topics, self._session_timeout_ms)
+    def subscription(
+        self, *, group: str, topics: Sequence[str], max_wait: float | None = None
+    ) -> KafkaSubscription:
+        return KafkaSubscription(
+            self._common, group, topics, self._session_timeout_ms, max_wait=max_wait
+        )
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         admin = AIOKafkaAdminClient(**self._common)
@@ -148,8 +152,17 @@ class KafkaPublisher:
 
 class KafkaSubscription:
     def __init__(
-        self, common: dict[str, Any], group: str, topics: Sequence[str], session_timeout_ms: int
+        self,
+        common: dict[str, Any],
+        group: str,
+        topics: Sequence[str],
+        session_timeout_ms: int,
+        *,
+        max_wait: float | None = None,
     ) -> None:
+        # Tansu holds a fetch until this wait expires rather than answering when data
+        # arrives: the default 500 ms would add up to half a second per hop.
+        self._fetch_max_wait_ms = round(1000 * (0.02 if max_wait is None else max_wait))
         self._common = common
         self._group = group
         self._topics = list(topics)
@@ -173,9 +186,7 @@ class KafkaSubscription:
             heartbeat_interval_ms=max(self._session_timeout_ms // 6, 100),
             # Notice topics created after subscribing within seconds (default: 5 min).
             metadata_max_age_ms=5000,
-            # Tansu holds a fetch until this wait expires rather than answering when data
-            # arrives: the default 500 ms would add up to half a second per hop.
-            fetch_max_wait_ms=20,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
         try:
             async with asyncio.timeout(_deadline(self._common)):

@@ -83,7 +83,13 @@ class Bus(Protocol):
 
     def publisher(self) -> Publisher: ...
 
-    def subscription(self, *, group: str, topics: Sequence[str]) -> Subscription: ...
+    def subscription(
+        self, *, group: str, topics: Sequence[str], max_wait: float | None = None
+    ) -> Subscription:
+        """A member of ``group``. ``max_wait``: how long, in seconds, a new message may sit
+        before the subscription notices it (the adapter's default when None). Shorter
+        costs more polling while idle; a group that is not in a hurry asks for more."""
+        ...
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Create the topics if they do not exist yet (idempotent)."""

@@ -45,22 +45,26 @@ async def _store_documents(
 ) -> list[DocumentReference]:
     """Documents are stored sealed with the dossier's key; events carry references only."""
     references = []
+    rows = []
     now = datetime.now(UTC)
     for document in checked:
         document_id = uuid.uuid4().hex
         sealed_content = await vault.seal_bytes(dossier_id, document.content)
         sealed_name = await vault.seal(dossier_id, {"filename": document.filename})
-        await uow.connection.execute(
-            documents.insert().values(
-                document_id=document_id,
-                dossier_id=dossier_id,
-                kind=document.kind.value,
-                media_type=document.media_type,
-                size_bytes=len(document.content),
-                sha256=document.sha256,
-                sealed={"content": sealed_content.model_dump(), "name": sealed_name.model_dump()},
-                stored_at=now,
-            )
+        rows.append(
+            {
+                "document_id": document_id,
+                "dossier_id": dossier_id,
+                "kind": document.kind.value,
+                "media_type": document.media_type,
+                "size_bytes": len(document.content),
+                "sha256": document.sha256,
+                "sealed": {
+                    "content": sealed_content.model_dump(),
+                    "name": sealed_name.model_dump(),
+                },
+                "stored_at": now,
+            }
         )
         references.append(
             DocumentReference(
@@ -71,6 +75,8 @@ async def _store_documents(
                 sha256=document.sha256,
             )
         )
+    if rows:
+        await uow.connection.execute(documents.insert(), rows)
     return references
 
 
