@@ -138,6 +138,20 @@ async def test_concurrent_appends_keep_one_linear_chain(engine: AsyncEngine) -> 
     assert (check.ok, check.entries) == (True, 20)
 
 
+async def test_two_writers_grouping_their_appends_still_keep_one_chain(
+    engine: AsyncEngine,
+) -> None:
+    """Each replica of the service commits its concurrent requests' entries together;
+    the chain's lock still orders the groups of different replicas."""
+    first, second = AccessLog(engine), AccessLog(engine)
+    records = await asyncio.gather(
+        *(log.append(entry(f"d-{n}")) for n in range(30) for log in (first, second))
+    )
+    assert sorted(r.seq for r in records) == list(range(1, 61))
+    check = await first.verify()
+    assert (check.ok, check.entries) == (True, 60)
+
+
 async def test_append_in_joins_the_callers_transaction(engine: AsyncEngine) -> None:
     log = AccessLog(engine)
     with pytest.raises(RuntimeError):

@@ -14,6 +14,7 @@ chain itself: compare ``ChainCheck.head`` with a head recorded elsewhere to dete
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import zlib
@@ -42,6 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from guichet_consultation.policy import DataCategory, Verdict
 from guichet_core.auth import Caller
 from guichet_core.store.database import as_utc
+
+_GROUP = 500  # entries per transaction at most
 
 __all__ = [
     "GENESIS", "AccessEntry", "AccessLog", "AccessRecord", "ChainCheck", "Outcome",
@@ -184,13 +187,45 @@ class AccessLog:
     def __init__(self, engine: AsyncEngine, *, page_size: int = 1000) -> None:
         self.engine = engine
         self.page_size = page_size
+        self._pending: list[tuple[AccessEntry, asyncio.Future[AccessRecord]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def append(self, entry: AccessEntry) -> AccessRecord:
-        async with self.engine.begin() as connection:
-            return await self.append_in(connection, entry)
+        """Record ``entry``; return once it is durably in the chain.
+
+        Group commit: the entries of concurrent requests go in one transaction, one lock
+        and one durable commit, instead of each request queueing for the chain's lock in
+        turn. An entry is written even if the request waiting for it goes away.
+        """
+        done: asyncio.Future[AccessRecord] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        return await asyncio.shield(done)
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:_GROUP], self._pending[_GROUP:]
+            try:
+                async with self.engine.begin() as connection:
+                    records = await self.append_all_in(connection, [e for e, _ in batch])
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for (_, done), record in zip(batch, records, strict=True):
+                    if not done.done():
+                        done.set_result(record)
 
     async def append_in(self, connection: AsyncConnection, entry: AccessEntry) -> AccessRecord:
         """Append inside the caller's transaction; the chain holds the lock until it ends."""
+        return (await self.append_all_in(connection, [entry]))[0]
+
+    async def append_all_in(
+        self, connection: AsyncConnection, entries: Sequence[AccessEntry]
+    ) -> list[AccessRecord]:
+        """Append ``entries`` in order inside the caller's transaction."""
         if connection.dialect.name == "postgresql":
             # The schema is fixed per connection (search_path): ask each connection once.
             key = connection.info.get("guichet_access_log_lock")
@@ -202,25 +237,28 @@ class AccessLog:
         newest = select(access_log.c.seq, access_log.c.hash).order_by(access_log.c.seq.desc())
         last = (await connection.execute(newest.limit(1))).first()
         seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        record = AccessRecord(
-            seq=seq,
-            at=as_utc(entry.at or datetime.now(UTC)),
-            authority=entry.authority,
-            agent_id=entry.agent_id,
-            roles=sorted(set(entry.roles)),
-            purpose=entry.purpose,
-            dossier_id=entry.dossier_id,
-            categories=list(entry.categories),
-            withheld=list(entry.withheld),
-            outcome=entry.outcome,
-            prev_hash=prev_hash,
-            hash="",
-        )
-        digest = chain_hash(prev_hash, record.fields())
-        await connection.execute(access_log.insert().values(**record.fields() | {
-            "at": record.at, "prev_hash": prev_hash, "hash": digest,
-        }))  # fmt: skip
-        return replace(record, hash=digest)
+        records, rows = [], []
+        for entry in entries:
+            record = AccessRecord(
+                seq=seq,
+                at=as_utc(entry.at or datetime.now(UTC)),
+                authority=entry.authority,
+                agent_id=entry.agent_id,
+                roles=sorted(set(entry.roles)),
+                purpose=entry.purpose,
+                dossier_id=entry.dossier_id,
+                categories=list(entry.categories),
+                withheld=list(entry.withheld),
+                outcome=entry.outcome,
+                prev_hash=prev_hash,
+                hash="",
+            )
+            digest = chain_hash(prev_hash, record.fields())
+            rows.append(record.fields() | {"at": record.at, "prev_hash": prev_hash, "hash": digest})
+            records.append(replace(record, hash=digest))
+            seq, prev_hash = seq + 1, digest
+        await connection.execute(access_log.insert(), rows)
+        return records
 
     async def for_dossiers(self, ids: Sequence[str]) -> list[AccessRecord]:
         """Every consultation of these dossiers, oldest first (the data subject's view)."""

@@ -42,7 +42,11 @@ async def _roles_in(
 
 
 def _log(rt: Runtime) -> AccessLog:
-    return AccessLog(rt.engine)
+    # One per service: its appends of concurrent requests are committed together.
+    log = rt.extras.get("access_log")
+    if not isinstance(log, AccessLog):
+        log = rt.extras["access_log"] = AccessLog(rt.engine)
+    return log
 
 
 async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: str,
