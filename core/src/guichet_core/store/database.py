@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +77,13 @@ def single_statements(engine: AsyncEngine) -> AsyncEngine:
     as it is (its writers must begin IMMEDIATE)."""
     if engine.dialect.name != "postgresql":
         return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    autocommit = _autocommit.get(engine)
+    if autocommit is None:  # made once per engine: it is asked for on every read
+        autocommit = _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return autocommit
+
+
+_autocommit: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 def _switch_to_wal(path: Path) -> None:
