@@ -94,3 +94,17 @@ def test_art_27_3_a_pending_appeal_holds_deletion_and_its_end_releases_it() -> N
 
 def test_an_application_still_being_examined_has_no_deletion_date() -> None:
     assert deletion(fold(filed())).due_on is None
+
+
+def test_the_schedule_does_not_depend_on_the_order_the_topics_were_read_in() -> None:
+    """Each service's topic is read on its own: a region's decision may come before the
+    filing it decides on, in a replay as live. The date must not change with that."""
+    from itertools import permutations
+
+    work = WorkAuthorised(application_id=DOSSIER, authority="VLG", valid_from=date(2026, 7, 1),
+                          valid_until=date(2026, 9, 1), decided_at=at("2026-06-20"))  # fmt: skip
+    for kind, later in (("work_authorisation", ()), ("single_permit", (granted("2026-08-15"),))):
+        events = (filed("2026-06-01", kind), work, *later)
+        dates = {deletion(fold(*order)) for order in permutations(events)}
+        assert len(dates) == 1, (kind, dates)
+        assert dates.pop().rule == "granted_10_years"

@@ -56,6 +56,9 @@ class DossierRetention:
     kind: str | None = None
     filed_on: date | None = None
     granted_on: date | None = None
+    # A work authorisation is the whole grant only of a work-authorisation application;
+    # kept apart because it may be read before the filing that says the kind.
+    work_authorised_on: date | None = None
     negative_on: date | None = None  # the latest refusal, withdrawal or end of stay
     last_procedure_on: date | None = None
     open_appeals: frozenset[str] = field(default_factory=frozenset)
@@ -85,9 +88,8 @@ def evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
         case SinglePermitGranted():
             day = _day(event.granted_at)
             return replace(state, granted_on=day, last_procedure_on=procedure(day))
-        case WorkAuthorised() if state.kind == ApplicationKind.WORK_AUTHORISATION.value:
-            day = _day(event.decided_at)  # a work authorisation alone is the whole grant
-            return replace(state, granted_on=day, last_procedure_on=procedure(day))
+        case WorkAuthorised():
+            return replace(state, work_authorised_on=_day(event.decided_at))
         case ProfessionalCardGranted():
             day = _day(event.decided_at)
             return replace(state, granted_on=day, last_procedure_on=procedure(day))
@@ -109,7 +111,18 @@ def evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
     return state
 
 
+def _settled(state: DossierRetention) -> DossierRetention:
+    """The state with a work authorisation counted as the grant where it is one: the
+    fold stays the same whatever order the topics' events were read in."""
+    day = state.work_authorised_on
+    if day is None or state.kind != ApplicationKind.WORK_AUTHORISATION.value:
+        return state
+    last = max(day, state.last_procedure_on) if state.last_procedure_on else day
+    return replace(state, granted_on=state.granted_on or day, last_procedure_on=last)
+
+
 def deletion(state: DossierRetention, rules: RetentionRules = RetentionRules()) -> Deletion:
+    state = _settled(state)
     if state.open_appeals:
         return Deletion(None, None, "an appeal is pending: deletion waits for its end "
                         "(Art. 27 §1 3°)", held_by_appeal=True)  # fmt: skip
