@@ -185,6 +185,10 @@ class EmbeddedSubscription:
     async def stop(self) -> None:
         self._positions = {}
 
+    @property
+    def assigned(self) -> bool:
+        return bool(self._positions)  # one member per group: every topic is its own
+
     async def fetch(
         self, *, max_messages: int = 100, timeout: float = 0.5
     ) -> list[ReceivedMessage]:

@@ -73,9 +73,16 @@ class KafkaBus:
                 missing = set(topics) - set(await admin.list_topics())
                 if not missing:
                     return
+                # Kept for ever: rebuilds and new consumer groups replay a topic from
+                # its first message (Kafka's default would drop it after 7 days).
+                forever = {"retention.ms": "-1", "retention.bytes": "-1"}
                 response = await admin.create_topics(
-                    [NewTopic(t, self._num_partitions, self._replication_factor) for t in missing]
-                )
+                    [
+                        NewTopic(t, self._num_partitions, self._replication_factor,
+                                 topic_configs=forever)
+                        for t in missing
+                    ]
+                )  # fmt: skip
                 for topic, code, *_ in response.topic_errors:
                     if code not in (0, _TOPIC_ALREADY_EXISTS):  # a concurrent creator won
                         raise BusUnavailable(f"cannot create topic {topic}: error {code}")
@@ -254,6 +261,10 @@ class KafkaSubscription:
             )
         except _UNAVAILABLE as exc:
             raise BusUnavailable(f"Kafka commit failed: {exc!r}") from exc
+
+    @property
+    def assigned(self) -> bool:
+        return self._consumer is not None and bool(self._consumer.assignment())
 
     def _started(self) -> Any:
         if self._consumer is None:

@@ -77,6 +77,12 @@ class Subscription(Protocol):
         """Record that ``received`` and everything before it in its partition is done."""
         ...
 
+    @property
+    def assigned(self) -> bool:
+        """Whether the group has given this member its partitions: until then an empty
+        fetch says nothing about the log (joining a group takes seconds on Kafka)."""
+        ...
+
 
 class Bus(Protocol):
     """Factory of publishers and subscriptions over one log."""

@@ -11,6 +11,7 @@ from guichet_consultation import projection
 from guichet_consultation.feed import TOPICS, project_into
 from guichet_consultation.generations import BlindIndex, Generations, tables_of
 from guichet_core.blind_index import blind_index_for
+from guichet_core.bus.replay import until_quiet
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
 from guichet_core.service import database_config, make_bus
 from guichet_core.settings import ServiceSettings
@@ -49,14 +50,14 @@ async def replay_into(
     later is fed to the building generation by the live consumer as well."""
     bus = make_bus(settings, client_id="guichet-consultation-rebuild")
     group = settings.named(f"consultation.rebuild.g{generation}.{uuid.uuid4().hex[:8]}")
-    subscription = bus.subscription(group=group, topics=[settings.named(t) for t in TOPICS])
+    topics = [settings.named(t) for t in TOPICS]
+    await bus.ensure_topics(topics)  # a topic nobody wrote yet still gets a partition
+    subscription = bus.subscription(group=group, topics=topics)
     await subscription.start()
     tables = tables_of(generation)
-    applied = quiet = 0
+    applied = 0
     try:
-        while quiet < idle_polls:
-            batch = await subscription.fetch(max_messages=500, timeout=1.0)
-            quiet = 0 if batch else quiet + 1
+        async for batch in until_quiet(subscription, idle_polls=idle_polls):
             async with generations.engine.begin() as connection:
                 for received in batch:
                     try:

@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from guichet_core.bus.replay import until_quiet
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
 from guichet_core.service import database_config, make_bus
 from guichet_core.store.database import create_engine, migrate
@@ -43,18 +44,18 @@ async def replay(settings: RetentionSettings, *, idle_polls: int = 4) -> ReplayR
     engine = create_engine(config)
     bus = make_bus(settings, client_id="guichet-retention-replay")
     group = settings.named(f"retention.replay.{uuid.uuid4().hex[:8]}")
-    subscription = bus.subscription(group=group, topics=[settings.named(t) for t in TOPICS])
+    topics = [settings.named(t) for t in TOPICS]
+    subscription = bus.subscription(group=group, topics=topics)
     states: dict[str, DossierRetention] = {}
-    events = quiet = 0
+    events = 0
     started = time.perf_counter()
     try:
         await migrate(
             engine, config, version_locations=[SPEC.migrations] if SPEC.migrations else []
         )
+        await bus.ensure_topics(topics)  # a topic nobody wrote yet still gets a partition
         await subscription.start()
-        while quiet < idle_polls:
-            batch = await subscription.fetch(max_messages=1000, timeout=1.0)
-            quiet = 0 if batch else quiet + 1
+        async for batch in until_quiet(subscription, idle_polls=idle_polls, max_messages=1000):
             for received in batch:
                 try:
                     event = to_domain(to_envelope(received.message))
