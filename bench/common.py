@@ -30,6 +30,25 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status", encoding="utf-8") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, MiB."""
+    return _status_mb("VmRSS")
+
+
+def peak_mb() -> float:
+    """This process's own peak RSS, MiB. Not ``getrusage().ru_maxrss``: Linux keeps that
+    across fork and exec, so a child started by a larger parent reports the parent's."""
+    return _status_mb("VmHWM")
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)

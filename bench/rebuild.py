@@ -38,6 +38,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import peak_mb, rss_mb
+
 EVENTS = 1_000_000  # what the issue names
 BUDGET_S = 60.0  # per backend: calibration, seeding and every run
 # Per run, a rebuild has ~3 s (embedded) to ~6 s (Kafka: group join) of fixed waits, and
@@ -322,24 +324,6 @@ async def _append_embedded(bus: Any, messages: list[Any]) -> None:
 
 
 # --- one rebuild, in a process of its own ---------------------------------------------
-
-
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status", encoding="utf-8") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def rss_mb() -> float:
-    return _status_mb("VmRSS")
-
-
-def peak_mb() -> float:
-    """This process's own peak RSS. Not ``getrusage().ru_maxrss``: Linux keeps that across
-    fork and exec, so a child started by a larger parent reports the parent's RSS."""
-    return _status_mb("VmHWM")
 
 
 class _Timing:

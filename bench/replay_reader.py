@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 import time
 from typing import Any
 
+from bench.common import peak_mb, rss_mb
 from guichet_core.store.database import DatabaseConfig, create_engine
 from guichet_core.store.sql import event_store_for
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="utf-8") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def main(url: str, schema: str, limit: int, marks: set[int]) -> dict[str, Any]:

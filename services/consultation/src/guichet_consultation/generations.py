@@ -161,8 +161,10 @@ class Generations:
             tables.views.c.dossier_id
         )
         async with self.engine.connect() as connection:
-            for row in await connection.execute(query):
-                digest.update(json.dumps(normalised(row.view), sort_keys=True).encode())
+            result = await connection.stream(query)  # a server-side cursor: memory stays flat
+            async for rows in result.partitions(1000):
+                for row in rows:
+                    digest.update(json.dumps(normalised(row.view), sort_keys=True).encode())
         return digest.hexdigest()
 
 
