@@ -365,6 +365,10 @@ class _TimedSubscription:
     async def commit(self, received: Any) -> None:
         await self._inner.commit(received)
 
+    @property
+    def assigned(self) -> bool:
+        return bool(self._inner.assigned)
+
     async def fetch(self, *, max_messages: int = 100, timeout: float = 0.5) -> list[Any]:
         timing = self._timing
         if timing.first_data is not None:
