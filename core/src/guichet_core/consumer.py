@@ -13,7 +13,9 @@ consumer goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +59,7 @@ class EventConsumer:
         dead_letters: Publisher,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
+        commit_interval: float = 1.0,
     ) -> None:
         self.group = group
         self.subscription = subscription
@@ -67,21 +70,32 @@ class EventConsumer:
         self._retry_delay = retry_delay
         self.stats = ConsumerStats()
         self.last_error: str | None = None
+        # Offsets are committed at most once per interval, and whenever the log is quiet:
+        # a commit is a broker round trip (a durable write on the embedded log), and what
+        # a crash leaves uncommitted is redelivered and recognised as duplicates.
+        self._commit_interval = commit_interval
+        self._uncommitted: dict[tuple[str, int], ReceivedMessage] = {}
+        self._committed_at = time.monotonic()
 
     async def run(self) -> None:
         """Poll forever. A broker outage (fetch or offset commit failing) is waited out:
         nothing is skipped, and what was applied but not committed is redelivered and
         recognised as a duplicate."""
         backoff = 0.5
-        while True:
-            try:
-                await self.poll()
-                backoff = 0.5
-            except Exception as error:
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+        try:
+            while True:
+                try:
+                    await self.poll()
+                    backoff = 0.5
+                except Exception as error:
+                    self.last_error = f"{type(error).__name__}: {error}"
+                    log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            # Stopping: leave the offsets where the work is, if the broker answers soon.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self.commit_pending(), 2.0)
 
     async def poll(self, *, timeout: float = 0.5) -> int:
         """Fetch and process one batch; return how many messages it held."""
@@ -89,15 +103,20 @@ class EventConsumer:
         if len(batch) < 2 or not await self._apply_together(batch):
             for received in batch:
                 await self._handle(received)
-        # One offset commit per partition and batch, not per message: a commit is a
-        # broker round trip (a durable write on the embedded log), and a crash before it
-        # only redelivers messages whose processed-record makes them duplicates.
-        last: dict[tuple[str, int], ReceivedMessage] = {}
         for received in batch:
-            last[(received.message.topic, received.partition)] = received
-        for received in last.values():
-            await self.subscription.commit(received)
+            self._uncommitted[(received.message.topic, received.partition)] = received
+        due = time.monotonic() - self._committed_at >= self._commit_interval
+        if self._uncommitted and (due or not batch):
+            await self.commit_pending()
         return len(batch)
+
+    async def commit_pending(self) -> None:
+        """Commit the offset after the last message handled in each partition."""
+        for key, received in list(self._uncommitted.items()):
+            await self.subscription.commit(received)
+            if self._uncommitted.get(key) is received:
+                del self._uncommitted[key]
+        self._committed_at = time.monotonic()
 
     async def _apply_together(self, batch: list[ReceivedMessage]) -> bool:
         """Apply a whole batch in ONE transaction (one BEGIN and one durable COMMIT for
