@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_consultation import projection
-from guichet_consultation.generations import BlindIndex, Generations, GenerationTables, load_view
+from guichet_consultation.generations import BlindIndex, Generations, GenerationTables, load_rows
 from guichet_contracts import (
     ApplicationFiled,
     CloudEventEnvelope,
@@ -67,34 +67,72 @@ async def project_into(
     vault: PersonalDataVault,
     index: BlindIndex,
 ) -> None:
-    dossier_id = str(event.application_id)
+    await project_all(connection, tables, [(event, envelope)], vault=vault, index=index)
+
+
+async def project_all(
+    connection: AsyncConnection,
+    tables: GenerationTables,
+    items: Sequence[tuple[DomainEvent, CloudEventEnvelope]],
+    *,
+    vault: PersonalDataVault,
+    index: BlindIndex,
+) -> int:
+    """Fold ``items`` (in log order) into their dossiers' views; return how many changed.
+
+    A few statements whatever the number of events: the rows are made sure to exist,
+    locked (the live feed and a rebuild may both write) and read together, folded in
+    memory, and written back together.
+    """
+    if not items:
+        return 0
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     now = datetime.now(UTC)
-    # Make sure the row exists, then lock it: the live feed and a rebuild may both write.
+    ids = sorted({str(event.application_id) for event, _ in items})  # one lock order
     await connection.execute(
         insert(tables.views)
-        .values(dossier_id=dossier_id, view=projection.empty(dossier_id), updated_at=now)
+        .values([{"dossier_id": d, "view": projection.empty(d), "updated_at": now} for d in ids])
         .on_conflict_do_nothing()
     )
-    view = await load_view(connection, tables, dossier_id, lock=True)
-    assert view is not None
-    after = projection.apply(view, event, event_id=str(envelope.id), at=envelope.time)
-    if after is view:
-        return
-    values: dict[str, Any] = {"view": after, "updated_at": now}
-    if isinstance(event, ApplicationFiled):
-        niss_index, subjects = await subjects_of(vault, index, event)
-        values.update(niss_index=niss_index, enterprise_number=event.employer_enterprise_number)
-        if subjects:
-            await connection.execute(
-                insert(tables.subjects)
-                .values([{"dossier_id": dossier_id, "subject_index": subject_index, "role": role}
-                         for subject_index, role in subjects])
-                .on_conflict_do_nothing()
-            )  # fmt: skip
-    await connection.execute(
-        tables.views.update().where(tables.views.c.dossier_id == dossier_id).values(values)
-    )
+    rows = {row.dossier_id: row for row in await load_rows(connection, tables, ids, lock=True)}
+    views = {d: dict(rows[d].view) for d in ids}
+    found = {d: (rows[d].niss_index, rows[d].enterprise_number) for d in ids}
+    changed: set[str] = set()
+    filings: list[ApplicationFiled] = []
+    for event, envelope in items:
+        dossier_id = str(event.application_id)
+        after = projection.apply(views[dossier_id], event, event_id=str(envelope.id),
+                                 at=envelope.time)  # fmt: skip
+        if after is not views[dossier_id]:
+            views[dossier_id] = after
+            changed.add(dossier_id)
+            if isinstance(event, ApplicationFiled):
+                filings.append(event)
+    subjects: list[dict[str, str]] = []
+    await vault.preload([str(filed.application_id) for filed in filings])
+    for filed in filings:
+        dossier_id = str(filed.application_id)
+        niss_index, of_dossier = await subjects_of(vault, index, filed)
+        found[dossier_id] = (niss_index, filed.employer_enterprise_number)
+        subjects += [{"dossier_id": dossier_id, "subject_index": subject, "role": role}
+                     for subject, role in of_dossier]  # fmt: skip
+    if subjects:
+        await connection.execute(insert(tables.subjects).values(subjects).on_conflict_do_nothing())
+    if changed:
+        written = insert(tables.views).values(
+            [{"dossier_id": d, "view": views[d], "niss_index": found[d][0],
+              "enterprise_number": found[d][1], "updated_at": now} for d in sorted(changed)]
+        )  # fmt: skip
+        await connection.execute(
+            written.on_conflict_do_update(
+                index_elements=["dossier_id"],
+                set_={
+                    c: written.excluded[c]
+                    for c in ("view", "niss_index", "enterprise_number", "updated_at")
+                },
+            )
+        )
+    return len(changed)
 
 
 def bind(runtime: Runtime) -> Mapping[str, Handler]:
@@ -130,4 +168,7 @@ def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
     return {DossierPurged.event_type: on_purged}
 
 
-__all__ = ["TOPICS", "SealedData", "bind", "blind_index_for", "project_into", "subjects_of"]
+__all__ = [
+    "TOPICS", "SealedData", "bind", "blind_index_for", "project_all", "project_into",
+    "subjects_of",
+]  # fmt: skip

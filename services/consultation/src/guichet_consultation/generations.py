@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -34,7 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from guichet_consultation.projection import View, normalised
 from guichet_core.blind_index import BlindIndex
 
-__all__ = ["BlindIndex", "GenerationTables", "Generations", "load_view", "tables_of"]
+__all__ = [
+    "BlindIndex", "GenerationTables", "Generations", "load_rows", "load_view", "tables_of",
+]  # fmt: skip
 
 _meta = MetaData()
 projection_generations = Table(
@@ -166,6 +170,19 @@ class Generations:
                 for row in rows:
                     digest.update(json.dumps(normalised(row.view), sort_keys=True).encode())
         return digest.hexdigest()
+
+
+async def load_rows(
+    connection: AsyncConnection, tables: GenerationTables, ids: Sequence[str], *, lock: bool = False
+) -> list[Row[Any]]:
+    """The rows of these dossiers (locked, in id order, on PostgreSQL when ``lock``)."""
+    query: Any = (
+        select(tables.views).where(tables.views.c.dossier_id.in_(ids))
+        .order_by(tables.views.c.dossier_id)
+    )  # fmt: skip
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(await connection.execute(query))
 
 
 async def load_view(

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from guichet_consultation import projection
-from guichet_consultation.feed import TOPICS, project_into
+from guichet_consultation.feed import TOPICS, project_all
 from guichet_consultation.generations import BlindIndex, Generations, tables_of
 from guichet_core.blind_index import blind_index_for
 from guichet_core.bus.replay import until_quiet
@@ -58,19 +58,18 @@ async def replay_into(
     applied = 0
     try:
         async for batch in until_quiet(subscription, idle_polls=idle_polls):
+            items = []
+            for received in batch:
+                try:
+                    envelope = to_envelope(received.message)
+                    if envelope.type not in FOLLOWED:
+                        continue
+                    items.append((to_domain(envelope), envelope))
+                except UndecodableMessage:
+                    continue  # the live consumer dead-letters it; nothing to project
             async with generations.engine.begin() as connection:
-                for received in batch:
-                    try:
-                        envelope = to_envelope(received.message)
-                        if envelope.type not in FOLLOWED:
-                            continue
-                        event = to_domain(envelope)
-                    except UndecodableMessage:
-                        continue  # the live consumer dead-letters it; nothing to project
-                    await project_into(
-                        connection, tables, event, envelope, vault=vault, index=index
-                    )
-                    applied += 1
+                await project_all(connection, tables, items, vault=vault, index=index)
+            applied += len(items)
     finally:
         await subscription.stop()
         close = getattr(bus, "close", None)

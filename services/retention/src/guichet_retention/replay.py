@@ -18,7 +18,7 @@ from guichet_core.service import database_config, make_bus
 from guichet_core.store.database import create_engine, migrate
 from guichet_retention.schedule import DossierRetention, RetentionRules, evolve
 from guichet_retention.settings import RetentionSettings
-from guichet_retention.store import retention_schedule, save, schedule_digest
+from guichet_retention.store import retention_schedule, save_all, schedule_digest
 
 TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1", "guichet.residence-decision.v1",
           "guichet.retention.v1"]  # fmt: skip
@@ -70,8 +70,7 @@ async def replay(settings: RetentionSettings, *, idle_polls: int = 4) -> ReplayR
         async with engine.begin() as connection:
             previous = await schedule_digest(connection)
             await connection.execute(retention_schedule.delete())
-            for state in states.values():
-                await save(connection, state, rules)
+            await save_all(connection, states.values(), rules)
             rebuilt = await schedule_digest(connection)
         return ReplayReport(events, len(states), seconds, previous, rebuilt)
     finally:

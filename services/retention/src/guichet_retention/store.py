@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from guichet_core.store.upsert import upsert
+from guichet_core.store.upsert import upsert_all
 from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion
 
 metadata = MetaData()
@@ -88,18 +89,30 @@ async def state_of(connection: AsyncConnection, dossier_id: str) -> DossierReten
     return load(row.state) if row else DossierRetention(dossier_id)
 
 
-async def save(
-    connection: AsyncConnection, state: DossierRetention, rules: RetentionRules
-) -> Deletion:
-    rule = deletion(state, rules)
-    values = {
+def _row(state: DossierRetention, rule: Deletion) -> dict[str, Any]:
+    return {
+        "dossier_id": state.dossier_id,
         "state": dump(state), "due_on": rule.due_on, "rule": rule.rule, "why": rule.why,
         "held": rule.held_by_appeal,
         "purged_at": datetime.combine(state.purged_on, datetime.min.time(), UTC)
         if state.purged_on else None,
     }  # fmt: skip
-    await upsert(connection, retention_schedule, {"dossier_id": state.dossier_id}, values)
+
+
+async def save(
+    connection: AsyncConnection, state: DossierRetention, rules: RetentionRules
+) -> Deletion:
+    rule = deletion(state, rules)
+    await upsert_all(connection, retention_schedule, ["dossier_id"], [_row(state, rule)])
     return rule
+
+
+async def save_all(
+    connection: AsyncConnection, states: Iterable[DossierRetention], rules: RetentionRules
+) -> None:
+    """Save many dossiers' schedules, a few hundred per statement (a replay's end)."""
+    rows = [_row(state, deletion(state, rules)) for state in states]
+    await upsert_all(connection, retention_schedule, ["dossier_id"], rows)
 
 
 async def due(connection: AsyncConnection, today: date) -> list[str]:
