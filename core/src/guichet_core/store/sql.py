@@ -311,6 +311,27 @@ class StreamVersionTaken(Exception):
 class SqliteEventStore(SqlEventStore):
     """Embedded default. ``BEGIN IMMEDIATE`` already serialises writers."""
 
+    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        # Replays read millions of events: straight from the driver, outside a
+        # transaction (a read in WAL mode takes no lock; SQLAlchemy's would begin
+        # IMMEDIATE), decoding the columns as SQLAlchemy stores them.
+        async with self.engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            cursor = await driver.execute(_READ_ALL.replace("$1", "?").replace("$2", "?"),
+                                          (after, limit))  # fmt: skip
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [
+            RecordedEvent(
+                stream_id=row[0], version=row[1], position=row[2], event_id=UUID(row[3]),
+                event_type=row[4], schema_version=row[5], data=json.loads(row[6]),
+                occurred_at=_sqlite_moment(row[7]), recorded_at=_sqlite_moment(row[8]),
+                metadata=json.loads(row[9]),
+            )
+            for row in rows
+        ]  # fmt: skip
+
     async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
         statement = sqlite_insert(processed_messages).values(row).on_conflict_do_nothing()
         return (await connection.execute(statement)).rowcount == 1
@@ -412,6 +433,11 @@ class PostgresEventStore(SqlEventStore):
             [_json(row["headers"]) for row in rows],
             [row["value"] for row in rows],
         )
+
+
+def _sqlite_moment(text: str) -> datetime:
+    """A moment as SQLAlchemy stores it in SQLite: ISO text, UTC, without the zone."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 async def _driver(connection: AsyncConnection) -> Any:
