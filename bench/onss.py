@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,19 +23,25 @@ async def measure(results: Results, *, runs: int = RUNS) -> None:
     peaks: list[float] = []
     growth: list[float] = []
     imported: list[int] = []
-    for index in range(runs):
-        with tempfile.TemporaryDirectory(prefix="guichet-bench-onss-") as directory:
-            settings = OnssFeedSettings(
-                **ServiceSettings(backend="embedded", data_dir=Path(directory) / "var").model_dump()
-            )
-            report = await import_run(records=RECORDS, settings=settings)
-        sources = report["sources"].values()
-        rates.append(float(report["records_per_second"]))
-        imported.append(int(report["records"]))
-        peaks.append(max(s["rss_mb_max_during"] for s in sources))
-        growth.append(max(s["rss_mb_max_during"] - s["rss_mb_before"] for s in sources))
-        log(f"onss import run {index + 1}: {report['records']} records, "
-            f"{report['records_per_second']} records/s")  # fmt: skip
+    files = Path(tempfile.mkdtemp(prefix="guichet-bench-onss-files-"))  # generated once
+    try:
+        for index in range(runs):
+            with tempfile.TemporaryDirectory(prefix="guichet-bench-onss-") as directory:
+                settings = OnssFeedSettings(
+                    **ServiceSettings(
+                        backend="embedded", data_dir=Path(directory) / "var"
+                    ).model_dump()
+                )
+                report = await import_run(records=RECORDS, settings=settings, files_dir=files)
+            sources = report["sources"].values()
+            rates.append(float(report["records_per_second"]))
+            imported.append(int(report["records"]))
+            peaks.append(max(s["rss_mb_max_during"] for s in sources))
+            growth.append(max(s["rss_mb_max_during"] - s["rss_mb_before"] for s in sources))
+            log(f"onss import run {index + 1}: {report['records']} records, "
+                f"{report['records_per_second']} records/s")  # fmt: skip
+    finally:
+        shutil.rmtree(files, ignore_errors=True)
     note = (f"{min(imported):,}+ generated DIMONA + DmfA records per run, streamed as CSV, "
             "embedded backend")  # fmt: skip
     results.add("onss_import_records_per_s", "embedded", rates, "records/s", note)

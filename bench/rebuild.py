@@ -41,7 +41,7 @@ from typing import Any
 from bench.common import peak_mb, rss_mb
 
 EVENTS = 1_000_000  # what the issue names
-BUDGET_S = 40.0  # per backend: calibration, seeding and every run
+BUDGET_S = 25.0  # per backend: calibration, seeding and every run
 # Per run, a rebuild has ~3 s (embedded) to ~6 s (Kafka: group join) of fixed waits, and
 # it rebuilds a few hundred events a second: the budget affords little more than MINIMUM.
 MINIMUM = 600  # also the calibration's log

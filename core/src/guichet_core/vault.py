@@ -30,7 +30,18 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Row, Table, Text, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    Row,
+    Table,
+    Text,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -171,6 +182,18 @@ class KeyStore(Protocol):
         ...
 
 
+# The new row if the insert won, else the row already there (a key or a tombstone).
+_CREATE_OR_READ = text(
+    "with created as ("
+    " insert into data_keys (dossier_id, wrapped_key, master_key_id, created_at, shredded_at)"
+    " values (:dossier_id, :wrapped_key, :master_key_id, :created_at, :shredded_at)"
+    " on conflict (dossier_id) do nothing returning *)"
+    " select * from created"
+    " union all select * from data_keys"
+    " where dossier_id = :dossier_id and not exists (select from created)"
+).columns(*data_keys.c)
+
+
 class SqlKeyStore:
     """Wrapped data keys in SQL (PostgreSQL or SQLite), with a short-lived key cache.
 
@@ -193,14 +216,19 @@ class SqlKeyStore:
             return key
         shreds = self._shreds
         wrapped = self.master_key.wrap(dossier_id, AESGCM.generate_key(bit_length=256))
-        insert = self._insert(dossier_id, wrapped, self.master_key.key_id, None)
-        # One statement, in autocommit on PostgreSQL (a new dossier's key costs one round
-        # trip). Concurrent creators race on the insert: one wins, the others (and a
-        # shredded dossier's tombstone) read back what is there.
+        values = self._values(dossier_id, wrapped, self.master_key.key_id, None)
+        # Concurrent creators race on the insert: one wins, the others (and a shredded
+        # dossier's tombstone) read back what is there.
         async with self._single_statement.begin() as connection:
-            row = (await connection.execute(insert.returning(*data_keys.c))).first()
-            if row is None:
+            if connection.dialect.name == "postgresql":
+                # One statement in autocommit, whether the key is new or not.
+                row = (await connection.execute(_CREATE_OR_READ, values)).first()
+            else:
                 row = await self._row(connection, dossier_id)
+                if row is None:
+                    insert = self._insert(dossier_id, wrapped, self.master_key.key_id, None)
+                    row = (await connection.execute(insert.returning(*data_keys.c))).first()
+                    row = row or await self._row(connection, dossier_id)
         return self._open(dossier_id, row, shreds)
 
     async def get_key(self, dossier_id: str) -> bytes:
@@ -244,16 +272,22 @@ class SqlKeyStore:
             row = await self._row(connection, dossier_id)
         return row is not None and row.shredded_at is not None
 
-    def _insert(
-        self, dossier_id: str, wrapped: bytes | None, master_id: str | None, shredded: Any
-    ) -> Any:
-        values = {
+    @staticmethod
+    def _values(
+        dossier_id: str, wrapped: bytes | None, master_id: str | None, shredded: Any
+    ) -> dict[str, Any]:
+        return {
             "dossier_id": dossier_id,
             "wrapped_key": wrapped,
             "master_key_id": master_id,
             "created_at": datetime.now(UTC),
             "shredded_at": shredded,
         }
+
+    def _insert(
+        self, dossier_id: str, wrapped: bytes | None, master_id: str | None, shredded: Any
+    ) -> Any:
+        values = self._values(dossier_id, wrapped, master_id, shredded)
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         return (
             insert(data_keys).values(values).on_conflict_do_nothing(index_elements=["dossier_id"])

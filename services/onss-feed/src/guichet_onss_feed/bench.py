@@ -9,6 +9,7 @@ and after (sampled during the import). ``bench.run`` (``make bench``) may call i
 from __future__ import annotations
 
 import contextlib
+import json
 import resource
 import tempfile
 import time
@@ -44,8 +45,14 @@ async def stream(path: Path, samples: list[float]) -> AsyncIterator[bytes]:
 
 
 async def run(
-    *, records: int = 100_000, linked_share: float = 0.1, settings: OnssFeedSettings | None = None
+    *,
+    records: int = 100_000,
+    linked_share: float = 0.1,
+    settings: OnssFeedSettings | None = None,
+    files_dir: Path | None = None,
 ) -> dict[str, Any]:
+    """One import; ``files_dir`` keeps the generated files for the next run (the plan is
+    seeded, so every run of the same size imports the same files)."""
     from fastapi import FastAPI
 
     from guichet_core.service import create_app
@@ -54,7 +61,7 @@ async def run(
         settings = settings or OnssFeedSettings(backend="embedded", data_dir=Path(directory))
         plan = Plan(employers=max(records // 200, 5), workers=max(records // 5, 10),
                     quarters=4, invalid_share=0.01, today=date.today())  # fmt: skip
-        files = write(plan, Path(directory) / "files")
+        files = _files(plan, files_dir or Path(directory) / "files")
         app: FastAPI = create_app(SPEC, settings)
         token = DevTokenIssuer.from_settings(auth_settings_for(settings)).issue(
             subject="onss-bench", authority=Authority.ONSS, agent_id="bench"
@@ -88,6 +95,15 @@ async def run(
         seconds = sum(s["seconds"] for s in report["sources"].values())
         report["records"], report["records_per_second"] = total, round(total / seconds)
         return report
+
+
+def _files(plan: Plan, directory: Path) -> dict[Path, int]:
+    done = directory / f"plan-{plan.seed}-{plan.workers}.json"
+    if done.exists():
+        return {directory / name: count for name, count in json.loads(done.read_text()).items()}
+    files = write(plan, directory)
+    done.write_text(json.dumps({path.name: count for path, count in files.items()}))
+    return files
 
 
 async def _link(app: Any, plan: Plan, share: float) -> None:

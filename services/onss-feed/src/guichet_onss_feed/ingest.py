@@ -181,5 +181,5 @@ class Feed:
     async def _append(self, uow: UnitOfWork, pending: dict[str, list[NewEvent]]) -> None:
         topic = self.runtime.topic
         for dossier_id, events in pending.items():
-            version = await uow.stream_version(dossier_id)
-            await uow.append(dossier_id, events, expected_version=version, publish_to=topic)
+            # After whatever the stream holds: the feed adds to a dossier, it decides nothing.
+            await uow.append(dossier_id, events, expected_version=None, publish_to=topic)
