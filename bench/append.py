@@ -25,7 +25,7 @@ from guichet_core.store.records import NewEvent
 from guichet_core.store.sql import SqlEventStore, event_store_for
 
 STREAMS = 1000  # per run
-EMBEDDED_STREAMS = 500  # per run on SQLite, which writes about a fifth as fast
+EMBEDDED_STREAMS = 300  # per run on SQLite, which writes about a fifth as fast
 EVENTS = 10  # per stream
 WRITERS = 4  # concurrent writers, for every contender
 BATCH = 10  # streams per transaction in the batched run

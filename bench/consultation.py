@@ -29,8 +29,8 @@ CONNECTIONS = 64
 # make bench must finish in 15 minutes: while the service answers fewer than RATE reads/s,
 # a run of READS would last READS / throughput seconds, so the runs read fewer (never
 # fewer than MINIMUM) and the figure says so. BENCH_READS=2000 forces the full count.
-BUDGET_S = 20.0  # for the RUNS runs of one backend (they run slower than the warm-up)
-MINIMUM = 400
+BUDGET_S = 15.0  # for the RUNS runs of one backend (they run slower than the warm-up)
+MINIMUM = 300
 
 
 async def dossiers(stack: Stack, wanted: int) -> list[str]:

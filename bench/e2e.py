@@ -36,7 +36,7 @@ from tests.support import application_form
 T = TypeVar("T")
 RATE = 100.0  # applications/s
 FILINGS = 1000  # per run: 10 s at 100/s
-DECISIONS = 150  # per run: 1.5 s at 100/s
+DECISIONS = 100  # per run: 1 s at 100/s
 POLL = 0.005
 UNLOADED, UNLOADED_RATE = 30, 10.0  # a baseline without queueing
 
