@@ -111,18 +111,6 @@ def postgres_url() -> str:
     return run_sync(_ensure_database(LOCAL_URL, BENCH_DATABASE))
 
 
-async def drop_schemas(url: str, prefix: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        rows = await connection.fetch(
-            "select nspname from pg_namespace where nspname like $1", prefix + "%"
-        )
-        for row in rows:
-            await connection.execute(f'drop schema if exists "{row["nspname"]}" cascade')
-    finally:
-        await connection.close()
-
-
 @contextlib.contextmanager
 def kafka_bootstrap() -> Iterator[str]:
     """``$KAFKA_BOOTSTRAP``, else a broker started as the test harness does (Tansu)."""

@@ -26,6 +26,19 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+async def drop_schemas(url: str, prefix: str) -> None:
+    """Drop every schema whose name starts with ``prefix`` (a throw-away namespace)."""
+    connection = await asyncpg.connect(url)
+    try:
+        names = await connection.fetch(
+            "select nspname from pg_namespace where nspname like $1", prefix + "%"
+        )
+        for row in names:
+            await connection.execute(f'drop schema if exists "{row["nspname"]}" cascade')
+    finally:
+        await connection.close()
+
+
 async def _reachable(url: str) -> str | None:
     try:
         connection = await asyncio.wait_for(asyncpg.connect(url), timeout=5)

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from guichet_core.bus.embedded import EmbeddedLog
@@ -26,7 +25,7 @@ from guichet_core.bus.port import Bus
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, event_store_for
-from guichet_core.testing.database import postgres_url_for_tests, run_sync
+from guichet_core.testing.database import drop_schemas, postgres_url_for_tests, run_sync
 
 
 def unique(prefix: str) -> str:
@@ -47,24 +46,12 @@ def kafka_bootstrap() -> Iterator[str]:
         yield bootstrap
 
 
-async def _drop_schemas(url: str, prefix: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        names = await connection.fetch(
-            "select nspname from pg_namespace where nspname like $1", prefix + "%"
-        )
-        for row in names:
-            await connection.execute(f'drop schema if exists "{row["nspname"]}" cascade')
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def pg_namespace(postgres_url: str) -> Iterator[str]:
     """A namespace prefix whose PostgreSQL schemas are all dropped after the test."""
     namespace = unique("t") + "_"
     yield namespace
-    run_sync(_drop_schemas(postgres_url, namespace))
+    run_sync(drop_schemas(postgres_url, namespace))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
