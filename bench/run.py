@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import append, consultation, e2e, filing, onss, rebuild, replay
-from bench.common import RUNS, Results, drop_schemas, kafka_bootstrap, log, machine_facts, unique
+from bench.common import RUNS, Results, kafka_bootstrap, log, machine_facts, unique
 from bench.common import postgres_url as find_postgres
 from bench.stack import running_stack
+from guichet_core.testing.database import drop_schemas
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
