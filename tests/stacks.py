@@ -21,8 +21,8 @@ from guichet_consultation.app import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
-from guichet_core.testing.database import run_sync
-from guichet_core.testing.plugin import _drop_schemas, unique
+from guichet_core.testing.database import drop_schemas, run_sync
+from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_regional_decision.app import SPEC as REGIONAL
@@ -116,4 +116,4 @@ async def open_stack(
     finally:
         smtp.stop()
         if request.param != "embedded":
-            run_sync(_drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+            run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))

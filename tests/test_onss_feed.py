@@ -25,8 +25,8 @@ from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_domain, to_envelope
 from guichet_core.service import Runtime, create_app, make_bus
 from guichet_core.settings import ServiceSettings
-from guichet_core.testing.database import run_sync
-from guichet_core.testing.plugin import _drop_schemas, unique
+from guichet_core.testing.database import drop_schemas, run_sync
+from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_onss_feed.app import SPEC as FEED
@@ -92,7 +92,7 @@ async def platform(
                                Tokens(issuer), settings)  # fmt: skip
     finally:
         if request.param != "embedded":
-            run_sync(_drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+            run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
 
 
 def worker_form(niss: str, birth: str, **overrides: Any) -> dict[str, Any]:
