@@ -29,12 +29,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, as_utc, create_engine, migrate
+from guichet_core.store.upsert import insert_missing
 
 EBOX_MIGRATIONS = Path(__file__).resolve().parent / "ebox_migrations"
 
@@ -99,10 +98,8 @@ class SqlEBox:
             "language": message.language,
             "delivered_at": datetime.now(UTC),
         }
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(ebox_messages).values(row).on_conflict_do_nothing()
         async with self.engine.begin() as connection:
-            await connection.execute(statement)
+            await insert_missing(connection, ebox_messages, [row])
 
     async def delete_dossier(self, dossier_id: str) -> int:
         """Erase every message about a dossier (its retention ended, Art. 27 §2)."""

@@ -34,13 +34,12 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.ebox import EBox, EBoxMessage
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import UnitOfWork
+from guichet_core.store.upsert import insert_missing
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +93,7 @@ async def queue_notification(uow: UnitOfWork, notification: Notification) -> Non
     """Queue in the unit of work's transaction: delivered only if the decision commits."""
     now = datetime.now(UTC)
     row = {**vars(notification), "created_at": now, "next_attempt_at": now, "attempts": 0}
-    insert = pg_insert if uow.connection.dialect.name == "postgresql" else sqlite_insert
-    await uow.connection.execute(insert(notification_outbox).values(row).on_conflict_do_nothing())
+    await insert_missing(uow.connection, notification_outbox, [row])
 
 
 class MailUnavailable(Exception):

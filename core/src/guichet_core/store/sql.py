@@ -21,8 +21,6 @@ from uuid import UUID
 
 import asyncpg
 from sqlalchemy import Row, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,6 +29,7 @@ from guichet_core.codec import to_message
 from guichet_core.store.database import as_utc, single_statements
 from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
 from guichet_core.store.tables import events, outbox, processed_messages
+from guichet_core.store.upsert import insert_missing
 
 
 def _record(row: Row[Any]) -> RecordedEvent:
@@ -301,7 +300,7 @@ class SqlEventStore:
         await connection.execute(outbox.insert(), rows)
 
     async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
-        raise NotImplementedError
+        return await insert_missing(connection, processed_messages, [row]) == 1
 
 
 class StreamVersionTaken(Exception):
@@ -331,10 +330,6 @@ class SqliteEventStore(SqlEventStore):
             )
             for row in rows
         ]  # fmt: skip
-
-    async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
-        statement = sqlite_insert(processed_messages).values(row).on_conflict_do_nothing()
-        return (await connection.execute(statement)).rowcount == 1
 
 
 _LOCK_AND_VERSION = text(
@@ -373,10 +368,6 @@ class PostgresEventStore(SqlEventStore):
         key = await self._lock_key(connection, "relay")
         query = text("select pg_try_advisory_xact_lock(:key)")
         return bool((await connection.execute(query, {"key": key})).scalar_one())
-
-    async def _insert_processed(self, connection: AsyncConnection, row: dict[str, Any]) -> bool:
-        statement = pg_insert(processed_messages).values(row).on_conflict_do_nothing()
-        return (await connection.execute(statement)).rowcount == 1
 
     # The two inserts of every append go straight to asyncpg, in the transaction the
     # unit of work opened (its first statement, the lock, has begun it): one statement

@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_consultation import projection
@@ -24,6 +22,7 @@ from guichet_core.consumer import Handler
 from guichet_core.notifications import notification_outbox
 from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
+from guichet_core.store.upsert import insert_missing, upsert_all
 from guichet_core.vault import PersonalDataVault
 
 TOPICS = [
@@ -86,14 +85,11 @@ async def project_all(
     """
     if not items:
         return 0
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     now = datetime.now(UTC)
     ids = sorted({str(event.application_id) for event, _ in items})  # one lock order
-    await connection.execute(
-        insert(tables.views)
-        .values([{"dossier_id": d, "view": projection.empty(d), "updated_at": now} for d in ids])
-        .on_conflict_do_nothing()
-    )
+    await insert_missing(connection, tables.views,
+                         [{"dossier_id": d, "view": projection.empty(d), "updated_at": now}
+                          for d in ids])  # fmt: skip
     rows = {row.dossier_id: row for row in await load_rows(connection, tables, ids, lock=True)}
     views = {d: dict(rows[d].view) for d in ids}
     found = {d: (rows[d].niss_index, rows[d].enterprise_number) for d in ids}
@@ -116,22 +112,11 @@ async def project_all(
         found[dossier_id] = (niss_index, filed.employer_enterprise_number)
         subjects += [{"dossier_id": dossier_id, "subject_index": subject, "role": role}
                      for subject, role in of_dossier]  # fmt: skip
-    if subjects:
-        await connection.execute(insert(tables.subjects).values(subjects).on_conflict_do_nothing())
-    if changed:
-        written = insert(tables.views).values(
-            [{"dossier_id": d, "view": views[d], "niss_index": found[d][0],
-              "enterprise_number": found[d][1], "updated_at": now} for d in sorted(changed)]
-        )  # fmt: skip
-        await connection.execute(
-            written.on_conflict_do_update(
-                index_elements=["dossier_id"],
-                set_={
-                    c: written.excluded[c]
-                    for c in ("view", "niss_index", "enterprise_number", "updated_at")
-                },
-            )
-        )
+    await insert_missing(connection, tables.subjects, subjects)
+    await upsert_all(connection, tables.views, ["dossier_id"],
+                     [{"dossier_id": d, "view": views[d], "niss_index": found[d][0],
+                       "enterprise_number": found[d][1], "updated_at": now}
+                      for d in sorted(changed)])  # fmt: skip
     return len(changed)
 
 
