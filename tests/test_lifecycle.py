@@ -206,9 +206,15 @@ async def test_a_refused_work_authorisation_never_reaches_the_office(stack: Stac
     assert refused.json()["status"] == "refused"
     await applicant_sees(stack, application_id, "refused")
     oe = stack.tokens.header(Authority.OE)
-    decision = await post(
-        stack.office, url + "/residence-decision", oe, authorised=True, **validity()
-    )
+
+    async def answered() -> Any:
+        # 404 until the office's consumer has read the filing; then it must refuse
+        decision = await post(
+            stack.office, url + "/residence-decision", oe, authorised=True, **validity()
+        )
+        return decision if decision.status_code != 404 else None
+
+    decision = await eventually(answered, "the office knows the dossier")
     assert decision.status_code == 409, decision.text
 
 
