@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
+import orjson
 from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -324,9 +325,9 @@ class SqliteEventStore(SqlEventStore):
         return [
             RecordedEvent(
                 stream_id=row[0], version=row[1], position=row[2], event_id=UUID(row[3]),
-                event_type=row[4], schema_version=row[5], data=json.loads(row[6]),
+                event_type=row[4], schema_version=row[5], data=orjson.loads(row[6]),
                 occurred_at=_sqlite_moment(row[7]), recorded_at=_sqlite_moment(row[8]),
-                metadata=json.loads(row[9]),
+                metadata=orjson.loads(row[9]),
             )
             for row in rows
         ]  # fmt: skip
