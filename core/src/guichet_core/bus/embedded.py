@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.bus.port import BusMessage, BusUnavailable, ReceivedMessage
 from guichet_core.store.database import DatabaseConfig, create_engine
+from guichet_core.store.upsert import insert_missing
 
 _metadata = MetaData()
 _topics = Table(
@@ -128,30 +129,25 @@ class EmbeddedPublisher:
             engine = await self._log.engine()
             now = datetime.now(UTC)
             async with engine.begin() as connection:
-                for message in messages:
-                    await connection.execute(
-                        sqlite_insert(_topics)
-                        .values(topic=message.topic, next_offset=0)
-                        .on_conflict_do_nothing()
-                    )
-                    offset = (
+                # Three statements a topic, whatever the number of messages: the
+                # topic's offsets are taken together, in the order given.
+                for topic, group in _by_topic(messages).items():
+                    await insert_missing(connection, _topics, [{"topic": topic, "next_offset": 0}])
+                    end = (
                         await connection.execute(
                             update(_topics)
-                            .where(_topics.c.topic == message.topic)
-                            .values(next_offset=_topics.c.next_offset + 1)
+                            .where(_topics.c.topic == topic)
+                            .values(next_offset=_topics.c.next_offset + len(group))
                             .returning(_topics.c.next_offset)
                         )
-                    ).scalar_one() - 1
-                    await connection.execute(
-                        _messages.insert().values(
-                            topic=message.topic,
-                            offset=offset,
-                            message_key=message.key,
-                            value=message.value,
-                            headers=_encode_headers(message.headers),
-                            appended_at=now,
-                        )
-                    )
+                    ).scalar_one()
+                    rows = [
+                        {"topic": topic, "offset": end - len(group) + n,
+                         "message_key": message.key, "value": message.value,
+                         "headers": _encode_headers(message.headers), "appended_at": now}
+                        for n, message in enumerate(group)
+                    ]  # fmt: skip
+                    await connection.execute(_messages.insert(), rows)
         except OperationalError as error:
             raise BusUnavailable(f"embedded log {self._log.path}: {error}") from error
 
@@ -247,3 +243,10 @@ def _encode_headers(headers: Sequence[tuple[str, bytes]]) -> str:
 
 def _decode_headers(raw: str) -> tuple[tuple[str, bytes], ...]:
     return tuple((key, value.encode("latin-1")) for key, value in json.loads(raw))
+
+
+def _by_topic(messages: Sequence[BusMessage]) -> dict[str, list[BusMessage]]:
+    groups: dict[str, list[BusMessage]] = {}
+    for message in messages:
+        groups.setdefault(message.topic, []).append(message)
+    return groups
