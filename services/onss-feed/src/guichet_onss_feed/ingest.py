@@ -102,9 +102,10 @@ class Feed:
         tally = ImportResult()
         hashes = {id(d): (self.index.of(d.key), self.index.of(_canonical(d.content())))
                   for _, d in batch}  # fmt: skip
+        subjects = {niss: self.index.of(niss) for niss in {d.niss for _, d in batch}}
         now = datetime.now(UTC)
         async with self.runtime.unit_of_work() as uow:
-            links = await dossiers_for(uow.connection, (self.index.of(d.niss) for _, d in batch))
+            links = await dossiers_for(uow.connection, subjects.values())
             seen = await self._seen(uow, [key for key, _ in hashes.values()])
             pending: dict[str, list[NewEvent]] = {}
             rows: list[dict[str, Any]] = []
@@ -112,7 +113,7 @@ class Feed:
                 key_hash, digest = hashes[id(declaration)]
                 targets = [
                     link.dossier_id
-                    for link in links.get(self.index.of(declaration.niss), [])
+                    for link in links.get(subjects[declaration.niss], [])
                     if declaration.employer is None or link.employer == declaration.employer
                 ]
                 if not targets:

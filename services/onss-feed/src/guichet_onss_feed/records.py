@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from stdnum.be import ssn, vat
@@ -102,18 +103,30 @@ def _required(raw: Mapping[str, Any], name: str) -> str:
 
 def niss_of(raw: Mapping[str, Any], name: str = "niss") -> str:
     value = _required(raw, name)
-    if not ssn.is_valid(value):
+    if (niss := _valid_niss(value)) is None:
         raise RecordRejected(f"{name}: {value!r} is not a valid NISS/INSZ (11 digits, check 97)")
-    return str(ssn.compact(value))
+    return niss
 
 
 def enterprise_of(raw: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
     value = _text(raw, name, required=required)
     if value is None:
         return None
-    if not vat.is_valid(value):
+    if (number := _valid_enterprise(value)) is None:
         raise RecordRejected(f"{name}: {value!r} is not a valid KBO/BCE enterprise number")
-    return str(vat.compact(value))
+    return number
+
+
+# A file repeats a worker's NISS and an employer's number on neighbouring lines (one per
+# quarter and declaration): a small cache checks each once, and stays small.
+@lru_cache(maxsize=1024)
+def _valid_niss(value: str) -> str | None:
+    return str(ssn.compact(value)) if ssn.is_valid(value) else None
+
+
+@lru_cache(maxsize=1024)
+def _valid_enterprise(value: str) -> str | None:
+    return str(vat.compact(value)) if vat.is_valid(value) else None
 
 
 def _date(raw: Mapping[str, Any], name: str, today: date, *, required: bool = True) -> date | None:
