@@ -48,6 +48,31 @@ async def test_published_messages_arrive_in_order_with_key_and_headers(
     assert [r.offset for r in received] == sorted(r.offset for r in received)
 
 
+async def test_a_batch_over_two_topics_keeps_each_topics_order(bus: Bus, topic: str) -> None:
+    other = topic + "-other"
+    await bus.ensure_topics([topic, other])
+    publisher = bus.publisher()
+    await publisher.start()
+    sent = [message(topic if n % 3 else other, n) for n in range(250)]  # interleaved
+    await publisher.publish(sent)
+    received: dict[str, list[bytes]] = {}
+    try:
+        for name in (topic, other):
+            subscription = bus.subscription(group=f"g-{uuid.uuid4().hex}", topics=[name])
+            await subscription.start()
+            try:
+                expected = [m for m in sent if m.topic == name]
+                got = await read(subscription, len(expected))
+                received[name] = [r.message.value for r in got]
+                assert [r.offset for r in got] == sorted({r.offset for r in got})
+            finally:
+                await subscription.stop()
+    finally:
+        await publisher.stop()
+    for name in (topic, other):
+        assert received[name] == [m.value for m in sent if m.topic == name]
+
+
 async def test_a_group_resumes_after_its_last_committed_offset(bus: Bus, topic: str) -> None:
     await bus.ensure_topics([topic])
     publisher = bus.publisher()
