@@ -146,7 +146,7 @@ PACKAGES = [
     "uvicorn",
     "uvloop",
     "pydantic",
-    "httpx",
+    "aiohttp",
     "eventsourcing",
     "psycopg",
     "psycopg-binary",

@@ -25,10 +25,10 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 import asyncpg
-import httpx
 
 from bench.common import RUNS, Results, log, percentile
 from bench.filing import client, file_many, file_one
+from bench.http import BROKEN
 from bench.stack import SERVICES, Stack
 from guichet_core.auth import Authority
 from tests.support import application_form
@@ -160,11 +160,11 @@ RETRIES = {"count": 0}
 
 async def retried(request: Callable[[], Awaitable[T]]) -> T:
     """Resend a request whose connection broke before an answer (seen under overload:
-    httpx ReadError); the latency still counts from the first send."""
+    a reset connection); the latency still counts from the first send."""
     for attempt in range(3):
         try:
             return await request()
-        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+        except BROKEN:
             if attempt == 2:
                 raise
             RETRIES["count"] += 1

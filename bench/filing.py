@@ -8,9 +8,8 @@ import os
 import time
 from typing import Any
 
-import httpx
-
 from bench.common import RUNS, Results, log, percentile
+from bench.http import Http
 from bench.stack import Stack
 from tests.support import application_form
 
@@ -24,24 +23,23 @@ BUDGET_S = 45.0  # for the RUNS runs of one backend
 MINIMUM = 700
 
 
-def client(base_url: str, connections: int = CONCURRENCY) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60)
+def client(base_url: str, connections: int = CONCURRENCY) -> Http:
+    return Http(base_url, connections)
 
 
-async def file_one(http: httpx.AsyncClient, headers: dict[str, str], form: dict[str, Any]) -> str:
+async def file_one(http: Http, headers: dict[str, str], form: dict[str, Any]) -> str:
     response = await http.post("/applications", json=form, headers=headers)
     if response.status_code != 201:
         raise RuntimeError(f"filing refused: {response.status_code} {response.text[:500]}")
     return str(response.json()["application_id"])
 
 
-async def backlog(http: httpx.AsyncClient) -> int:
+async def backlog(http: Http) -> int:
     report = (await http.get("/health")).json()
     return int(report["relay"]["backlog"] or 0)
 
 
-async def wait_published(http: httpx.AsyncClient, *, seconds: float = 300) -> float:
+async def wait_published(http: Http, *, seconds: float = 300) -> float:
     """Poll until the intake outbox is empty; the monotonic time it was seen empty."""
     deadline = time.monotonic() + seconds
     while await backlog(http):
