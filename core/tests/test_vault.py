@@ -192,6 +192,21 @@ async def test_shredding_a_dossier_without_key_still_forbids_one(vault: Personal
         await vault.seal("app-never-sealed", PERSON)
 
 
+async def test_keys_made_together_open_like_any_and_spare_existing_and_shredded_ones(
+    vault: PersonalDataVault,
+) -> None:
+    kept = await vault.seal("app-kept", PERSON)
+    await vault.shred("app-gone")
+
+    await vault.create_keys(["app-new-1", "app-new-2", "app-kept", "app-gone", "app-new-1"])
+
+    assert await vault.unseal(kept) == PERSON  # its key was not replaced
+    for dossier in ("app-new-1", "app-new-2"):
+        assert await vault.unseal(await vault.seal(dossier, PERSON)) == PERSON
+    with pytest.raises(KeyShredded):
+        await vault.seal("app-gone", PERSON)
+
+
 async def test_concurrent_seals_for_a_new_dossier_share_one_key(
     engine: AsyncEngine, master_key: MasterKey
 ) -> None:

@@ -228,7 +228,7 @@ class SqlEventStore:
         async with self.engine.connect() as connection:
             return [_record(row) for row in await connection.execute(query.limit(limit))]
 
-    async def iter_all(self, *, after: int = 0, batch: int = 1000) -> AsyncIterator[RecordedEvent]:
+    async def iter_all(self, *, after: int = 0, batch: int = 5000) -> AsyncIterator[RecordedEvent]:
         """Every event from ``after`` on, read page by page so memory stays flat."""
         while page := await self.read_all(after=after, limit=batch):
             for event in page:

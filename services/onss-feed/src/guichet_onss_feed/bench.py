@@ -118,5 +118,5 @@ async def _link(app: Any, plan: Plan, share: float) -> None:
     async with runtime.engine.begin() as connection:
         for start in range(0, len(rows), 1000):
             await connection.execute(dossier_links.insert(), rows[start : start + 1000])
-    for row in rows:  # intake created each dossier's key when it was filed
-        await runtime.vault.seal(row["dossier_id"], {})
+    # intake created each dossier's key when it was filed
+    await runtime.vault.create_keys([row["dossier_id"] for row in rows])

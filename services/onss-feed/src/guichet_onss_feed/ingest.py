@@ -106,6 +106,9 @@ class Feed:
         now = datetime.now(UTC)
         async with self.runtime.unit_of_work() as uow:
             links = await dossiers_for(uow.connection, subjects.values())
+            # the batch's dossier keys in one query, not a key-store transaction per event
+            await self.runtime.vault.preload([link.dossier_id for found in links.values()
+                                              for link in found])  # fmt: skip
             seen = await self._seen(uow, [key for key, _ in hashes.values()])
             pending: dict[str, list[NewEvent]] = {}
             rows: list[dict[str, Any]] = []
