@@ -17,10 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from guichet_core.auth import Authority, AuthSettings, DevTokenIssuer, auth_settings_for
 from guichet_core.settings import ServiceSettings
+from guichet_core.testing.samples import PDF
 from guichet_core.vault import MasterKey
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 WORKER_NISS = "85073003328"  # born 30 July 1985 (DOMAIN.md's example)
 EMPLOYER = "0403019261"
 

@@ -19,8 +19,8 @@ import httpx
 
 from guichet_core.auth import Authority, DevTokenIssuer, auth_settings_for
 from guichet_core.settings import ServiceSettings
+from guichet_core.testing.samples import PDF
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EMPLOYER = "0403019261"
 REASONS = "Demo reasons: the conditions of the applicable regulation are not met."
 
