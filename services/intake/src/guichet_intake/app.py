@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from guichet_contracts import (
@@ -28,8 +30,9 @@ from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_intake import handlers
 from guichet_intake import status as dossier_status
+from guichet_intake.documents import CheckedDocument, DocumentRejected
 from guichet_intake.domain import FilingRejected, validate
-from guichet_intake.requests import ApplicationForm, SupplementForm
+from guichet_intake.requests import ApplicationForm, DocumentUpload, SupplementForm
 from guichet_intake.settings import IntakeSettings
 from guichet_intake.tables import applicant_access, documents
 from guichet_intake.tables import dossier_status as dossier_status_table
@@ -56,13 +59,49 @@ def _unprocessable(error: FilingRejected) -> HTTPException:
     )
 
 
+PROBLEM_JSON = "application/problem+json"
+DOCUMENT_REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "A document or a field was refused: which one and what to do (RFC 9457)",
+        "content": {PROBLEM_JSON: {}},
+    }
+}
+
+
+def _document_refused(error: DocumentRejected) -> JSONResponse:
+    """RFC 9457 problem details: which document (place and kind) and what to do, never
+    its file name or content (GDPR Art. 5 §1 f)."""
+    problem = {
+        "type": "about:blank",
+        "title": "Unprocessable Content",
+        "status": status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "detail": error.detail,
+        "errors": [
+            {"loc": ["body", "documents", error.index], "msg": error.reason, "type": "document"}
+        ],
+    }
+    return JSONResponse(problem, status.HTTP_422_UNPROCESSABLE_CONTENT, media_type=PROBLEM_JSON)
+
+
+async def _checked(uploads: list[DocumentUpload]) -> list[CheckedDocument]:
+    """Parsing a document is CPU work: off the event loop, so other requests go on."""
+    return await run_in_threadpool(handlers.check_documents, uploads)
+
+
 async def _own(rt: Runtime, application_id: uuid.UUID, caller: Caller) -> None:
     if not await handlers.may_follow(rt, str(application_id), caller.subject):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no application of yours with this id")
 
 
-@router.post("/applications", status_code=status.HTTP_201_CREATED)
-async def file(form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep) -> ApplicationReceipt:
+@router.post(
+    "/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationReceipt,
+    responses=DOCUMENT_REFUSED,
+)
+async def file(
+    form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep
+) -> ApplicationReceipt | JSONResponse:
     """File an application; it is routed to the region competent for the place of work."""
     settings = rt.settings
     assert isinstance(settings, IntakeSettings)
@@ -70,9 +109,12 @@ async def file(form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep) -> A
         filing = validate(
             form, today=date.today(), professional_card_enabled=settings.professional_card_enabled
         )
-        checked = handlers.check_documents(form.documents)
     except FilingRejected as error:
         raise _unprocessable(error) from error
+    try:
+        checked = await _checked(form.documents)
+    except DocumentRejected as error:
+        return _document_refused(error)
     filed = await handlers.file(rt, filing, checked, filer=caller.subject)
     return ApplicationReceipt(
         application_id=filed.application_id,
@@ -83,15 +125,21 @@ async def file(form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep) -> A
 
 
 @router.post(
-    "/applications/{application_id}/supplementary-documents", status_code=status.HTTP_201_CREATED
+    "/applications/{application_id}/supplementary-documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=dict[str, Any],
+    responses=DOCUMENT_REFUSED,
 )
 async def supply(
     application_id: uuid.UUID, form: SupplementForm, rt: RuntimeDep, caller: ApplicantDep
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
     """Supply the documents a controller asked for (Art. 20 §4)."""
     await _own(rt, application_id, caller)
     try:
-        checked = handlers.check_documents(form.documents)
+        checked = await _checked(form.documents)
+    except DocumentRejected as error:
+        return _document_refused(error)
+    try:
         supplied = await handlers.supply(rt, str(application_id), form.request_id, checked)
     except FilingRejected as error:
         raise _unprocessable(error) from error

@@ -21,7 +21,7 @@ from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.vault import PersonalDataVault
 from guichet_intake import status
-from guichet_intake.documents import CheckedDocument, DocumentRejected, check_document
+from guichet_intake.documents import CheckedDocument, check_document
 from guichet_intake.domain import FilingRejected, ValidFiling
 from guichet_intake.requests import DocumentUpload
 from guichet_intake.tables import applicant_access, documents, dossier_status
@@ -32,12 +32,8 @@ class NotYours(PermissionError):
 
 
 def check_documents(uploads: Sequence[DocumentUpload]) -> list[CheckedDocument]:
-    try:
-        return [
-            check_document(index, **upload.model_dump()) for index, upload in enumerate(uploads)
-        ]
-    except DocumentRejected as error:
-        raise FilingRejected(f"documents[{error.index}]", error.reason) from error
+    """Every upload, checked; ``DocumentRejected`` names the first that is refused."""
+    return [check_document(index, **upload.model_dump()) for index, upload in enumerate(uploads)]
 
 
 async def _store_documents(
