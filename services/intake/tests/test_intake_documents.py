@@ -217,6 +217,13 @@ def test_a_pdf_that_launches_a_program_is_refused() -> None:
     assert refusal(pdf(launch)) == structure.LAUNCH
 
 
+def test_a_pdf_whose_link_is_a_script_or_a_local_file_is_refused() -> None:
+    script = annotation({"/A": action("/URI", URI="JavaScript:app.alert(1)")})
+    assert refusal(pdf(script)) == structure.JAVASCRIPT
+    local = annotation({"/A": action("/URI", URI="file:///C:/Windows/System32/cmd.exe")})
+    assert refusal(pdf(local)) == structure.REMOTE_ACTION
+
+
 def test_a_pdf_that_submits_a_form_or_opens_another_file_is_refused() -> None:
     submit = annotation({"/A": action("/SubmitForm", F="https://example.org/collect")})
     assert refusal(pdf(submit)) == structure.REMOTE_ACTION

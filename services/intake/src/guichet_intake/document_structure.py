@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,7 +32,7 @@ _MARKUP = re.compile(
     rb"<\s*(?:script|html|body|head|iframe|object|embed|svg|meta|form|!doctype|\?php)\b",
     re.IGNORECASE,
 )
-_PDF_STREAM = re.compile(rb"\bstream\r?\n.*?\bendstream\b", re.DOTALL)
+_PDF_STREAM = re.compile(rb"\bstream(?:\r\n|\r|\n).*?\bendstream\b", re.DOTALL)
 
 DAMAGED_PDF = (
     "the PDF cannot be read (it is damaged or incomplete): "
@@ -162,9 +161,19 @@ def _active_content(reader: PdfReader) -> str | None:
                     refusal = _ACTIONS.get(str(value))
                 elif key in ("/Type", "/Subtype"):
                     refusal = _TYPES.get(str(value))
+                elif key == "/URI":
+                    refusal = _link(value)
                 if refusal:
                     return refusal
     return None
+
+
+def _link(uri: object) -> str | None:
+    """A web or mail link is no active content; ``javascript:``, ``file:`` and the like are."""
+    target = str(uri).strip().lower()
+    if target.startswith(("https://", "http://", "mailto:")):
+        return None
+    return JAVASCRIPT if target.startswith("javascript:") else REMOTE_ACTION
 
 
 def _objects(reader: PdfReader) -> Iterator[PdfObject | None]:
@@ -206,16 +215,17 @@ def _examine_image(content: bytes, image_format: str, end: int | None) -> Verdic
         "scan or save it at a lower resolution and upload it again"
     )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content), formats=[image_format]) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    return too_large
-                image.verify()
-            with Image.open(io.BytesIO(content), formats=[image_format]) as image:
-                image.load()
-                texts = [v for v in image.info.values() if isinstance(v, str | bytes)]
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Opening reads the header only; Pillow itself refuses past 2 x its own limit.
+        with Image.open(io.BytesIO(content), formats=[image_format]) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                return too_large
+            image.verify()  # PNG: every chunk's CRC
+        with Image.open(io.BytesIO(content), formats=[image_format]) as image:
+            if image_format == "JPEG":  # every coefficient is decoded, at an eighth the size
+                image.draft(image.mode, (image.width // 8, image.height // 8))
+            image.load()
+            texts = [v for v in image.info.values() if isinstance(v, str | bytes)]
+    except Image.DecompressionBombError:
         return too_large
     except Exception:  # as for PDFs: whatever the decoder trips on, the file is unreadable
         return damaged

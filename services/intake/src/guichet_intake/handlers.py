@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -31,9 +32,18 @@ class NotYours(PermissionError):
     """The caller is not an applicant of this dossier."""
 
 
+# Parsing and decoding an image may take a hundred megabytes and a core for a second:
+# two at a time per process (the machines have two cores), the others wait their turn.
+_PARSERS = threading.BoundedSemaphore(2)
+
+
 def check_documents(uploads: Sequence[DocumentUpload]) -> list[CheckedDocument]:
-    """Every upload, checked; ``DocumentRejected`` names the first that is refused."""
-    return [check_document(index, **upload.model_dump()) for index, upload in enumerate(uploads)]
+    """Every upload, checked; ``DocumentRejected`` names the first that is refused.
+    Blocking: run it in a worker thread."""
+    with _PARSERS:
+        return [
+            check_document(index, **upload.model_dump()) for index, upload in enumerate(uploads)
+        ]
 
 
 async def _store_documents(
