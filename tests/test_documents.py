@@ -73,7 +73,7 @@ async def test_a_filing_with_a_polyglot_or_active_document_is_refused_and_stores
     cases = [
         (b"%PDF-1.7\n" + HTML, "application/pdf", "cannot be read"),
         (PDF + HTML, "application/pdf", "extra data after its end"),
-        (with_javascript(PDF), "application/pdf", "runs an action when it is opened"),
+        (with_javascript(PDF), "application/pdf", "contains JavaScript: remove it"),
         (PNG + HTML, "image/png", "extra data after its end"),
     ]
     for content, media_type, reason in cases:
@@ -134,7 +134,7 @@ async def test_supplied_documents_are_checked_like_filed_ones(stack: Stack) -> N
 
     before = await stored(stack)
     refused = await supply([named("employment_contract", with_javascript(PDF))])
-    assert_refused(refused, 1, "employment_contract", "remove the action")
+    assert_refused(refused, 1, "employment_contract", "contains JavaScript: remove it")
     assert await stored(stack) == before
     assert await open_request() == request_id
 

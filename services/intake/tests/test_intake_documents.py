@@ -200,6 +200,18 @@ def test_javascript_is_found_under_an_escaped_name_and_in_an_unreferenced_object
     assert refusal(orphan) == structure.JAVASCRIPT
 
 
+def test_a_script_run_on_opening_is_reported_as_javascript_wherever_it_sits() -> None:
+    """Said the same way whether the action is the catalogue's own dictionary or an
+    object numbered before or after it."""
+    script = action("/JavaScript", JS="app.alert(1)")
+    assert refusal(pdf(on_catalogue("/OpenAction", script))) == structure.JAVASCRIPT
+    inline = handmade(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (x) >> >>",
+        *PAGES[1:],
+    )
+    assert refusal(inline) == structure.JAVASCRIPT
+
+
 def test_a_pdf_that_acts_when_it_is_opened_is_refused() -> None:
     """/OpenAction with an action, and /AA (additional actions) on a page."""
     opens = on_catalogue("/OpenAction", action("/URI", URI="https://example.org/track"))

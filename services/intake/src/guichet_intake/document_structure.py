@@ -77,6 +77,7 @@ _ACTIONS = {
     "/Movie": RICH_MEDIA,
     "/Sound": RICH_MEDIA,
 }
+_PRIORITY = [JAVASCRIPT, LAUNCH, EMBEDDED_FILE, XFA, RICH_MEDIA, REMOTE_ACTION, AUTOMATIC_ACTION]
 _KEYS = {
     "/JS": JAVASCRIPT,
     "/JavaScript": JAVASCRIPT,
@@ -144,28 +145,37 @@ def _examine_pdf(content: bytes) -> Verdict:
 
 
 def _active_content(reader: PdfReader) -> str | None:
-    """The first thing in any object of the file that runs, reaches out or hides a file.
+    """The most telling of what, in any object of the file, runs, reaches out or hides
+    a file (a script run on opening is reported as JavaScript, whatever the objects'
+    order).
 
     Every object the cross-reference tables list is read (those in object streams too),
     not only those reachable from the catalogue: a viewer may find the others.
     """
+    found: set[str] = set()
     for top in _objects(reader):
         for dictionary in _dictionaries(top):
-            for key, item in dictionary.items():
-                value = item.get_object() if isinstance(item, IndirectObject) else item
-                refusal = _KEYS.get(key)
-                if key == "/OpenAction":
-                    # A destination (an array) only opens a page; a dictionary is an action.
-                    refusal = None if isinstance(value, ArrayObject) else AUTOMATIC_ACTION
-                elif key == "/S":
-                    refusal = _ACTIONS.get(str(value))
-                elif key in ("/Type", "/Subtype"):
-                    refusal = _TYPES.get(str(value))
-                elif key == "/URI":
-                    refusal = _link(value)
-                if refusal:
-                    return refusal
-    return None
+            found.update(_refusals(dictionary))
+            if JAVASCRIPT in found:
+                return JAVASCRIPT
+    return min(found, key=_PRIORITY.index, default=None)
+
+
+def _refusals(dictionary: DictionaryObject) -> Iterator[str]:
+    for key, item in dictionary.items():
+        value = item.get_object() if isinstance(item, IndirectObject) else item
+        refusal = _KEYS.get(key)
+        if key == "/OpenAction":
+            # A destination (an array) only opens a page; a dictionary is an action.
+            refusal = None if isinstance(value, ArrayObject) else AUTOMATIC_ACTION
+        elif key == "/S":
+            refusal = _ACTIONS.get(str(value))
+        elif key in ("/Type", "/Subtype"):
+            refusal = _TYPES.get(str(value))
+        elif key == "/URI":
+            refusal = _link(value)
+        if refusal:
+            yield refusal
 
 
 def _link(uri: object) -> str | None:
