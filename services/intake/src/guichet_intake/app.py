@@ -62,8 +62,12 @@ def _unprocessable(error: FilingRejected) -> HTTPException:
 PROBLEM_JSON = "application/problem+json"
 DOCUMENT_REFUSED: dict[int | str, dict[str, Any]] = {
     422: {
-        "description": "A document or a field was refused: which one and what to do (RFC 9457)",
-        "content": {PROBLEM_JSON: {}},
+        "description": "A field was refused (application/json), or a document: which one "
+        "and what to do (application/problem+json, RFC 9457)",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}},
+            PROBLEM_JSON: {},
+        },
     }
 }
 
