@@ -130,6 +130,43 @@ def handmade(*bodies: bytes) -> bytes:
     return bytes(out)
 
 
+def packed(*bodies: bytes) -> bytes:
+    """A PDF 1.5 file whose objects 4, 5, ... are ``bodies``, compressed in one object
+    stream and listed by a compressed cross-reference stream (PDF 32000-1 §7.5.7-8):
+    nothing of them can be read in the bytes without inflating. Objects 1-3 are a page
+    whose catalogue names object 4 as its name dictionary."""
+    catalogue = b"<< /Type /Catalog /Pages 2 0 R /Names 4 0 R >>"
+    out, offsets = bytearray(b"%PDF-1.7\n"), {}
+    for number, body in enumerate((catalogue, *PAGES[1:]), start=1):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    index = b"".join(b"%d %d " % (4 + i, 64 * i) for i in range(len(bodies)))
+    stream = zlib.compress(index + b"".join(body.ljust(64) for body in bodies))
+    holder, xref = 4 + len(bodies), 5 + len(bodies)
+    offsets[holder] = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\n" % (
+        holder,
+        len(bodies),
+        len(index),
+        len(stream),
+    )
+    out += b"stream\n" + stream + b"\nendstream\nendobj\n"
+    offsets[xref] = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)] + [
+        struct.pack(">BIH", 1, offsets[n], 0)
+        if n in offsets
+        else struct.pack(">BIH", 2, holder, n - 4)
+        for n in range(1, xref + 1)
+    ]
+    table = zlib.compress(b"".join(rows))
+    out += b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode " % (
+        xref,
+        xref + 1,
+    )
+    out += b"/Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(table), table)
+    return bytes(out + b"startxref\n%d\n%%%%EOF\n" % offsets[xref])
+
+
 PAGES = (
     b"<< /Type /Catalog /Pages 2 0 R >>",
     b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -185,17 +222,27 @@ def test_a_pdf_with_javascript_is_refused() -> None:
     assert refusal(pdf(javascript_name_tree)) == structure.JAVASCRIPT
 
 
-def test_javascript_is_found_under_an_escaped_name_and_in_an_unreferenced_object() -> None:
-    """``/J#61vaScript`` is ``/JavaScript`` (PDF 32000-1 §7.3.5), and a viewer that
-    rebuilds a damaged file finds objects the catalogue does not reference."""
-    escaped = handmade(
-        b"<< /Type /Catalog /Pages 2 0 R /Names << /J#61vaScript 4 0 R >> >>",
-        *PAGES[1:],
-        b"<< /Names [(x) 5 0 R] >>",
-        b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",
-    )
-    assert b"/JavaScript" not in escaped
-    assert refusal(escaped) == structure.JAVASCRIPT
+def test_javascript_is_found_where_a_search_of_the_bytes_would_miss_it() -> None:
+    """Under an escaped name (``/J#61vaScript`` is ``/JavaScript``, PDF 32000-1
+    §7.3.5), compressed in an object stream, or in an object the catalogue does not
+    reference (a viewer rebuilding a damaged file finds it)."""
+    hidden = [
+        handmade(
+            b"<< /Type /Catalog /Pages 2 0 R /Names << /J#61vaScript 4 0 R >> >>",
+            *PAGES[1:],
+            b"<< /Names [(x) 5 0 R] >>",
+            b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",
+        ),
+        packed(
+            b"<< /JavaScript 5 0 R >>",
+            b"<< /Names [(x) 6 0 R] >>",
+            b"<< /S /JavaScript /JS (app.alert(1)) >>",
+        ),
+    ]
+    for document in hidden:
+        assert b"JavaScript" not in document
+        assert refusal(document) == structure.JAVASCRIPT
+    upload(packed(b"<< /Dests 5 0 R >>", b"<< /Names [] >>"))
     orphan = handmade(*PAGES, b"<< /S /JavaScript /JS (app.alert(1)) >>")
     assert refusal(orphan) == structure.JAVASCRIPT
 
