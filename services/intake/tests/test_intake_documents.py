@@ -320,6 +320,14 @@ def test_a_pdf_encrypted_without_an_opening_password_is_read_and_checked() -> No
     assert refusal(pdf(javascript_name_tree, password="")) == structure.JAVASCRIPT
 
 
+def test_a_pdf_of_more_objects_than_a_document_needs_is_refused_before_they_are_read() -> None:
+    """Reading an object costs time: the count the cross-reference table gives is
+    checked first, so an upload cannot keep intake parsing for minutes."""
+    filler = [b"<< /A [1 2 3] >>"] * (structure.MAX_PDF_OBJECTS - len(PAGES))
+    upload(handmade(*PAGES, *filler))
+    assert refusal(handmade(*PAGES, *filler, b"<< >>")) == structure.TOO_MANY_OBJECTS
+
+
 def test_a_pdf_without_pages_is_refused() -> None:
     catalogue_only = handmade(
         b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"

@@ -24,6 +24,10 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObje
 # 3 bytes a pixel, so the limit also bounds what one upload may make intake allocate.
 MAX_IMAGE_PIXELS = 40_000_000
 
+# A scanned or exported document of a few hundred pages has a few thousand objects; each
+# costs the parser about 0.1 ms, so the limit bounds what one upload may cost in CPU.
+MAX_PDF_OBJECTS = 10_000
+
 # What a PDF, PNG or JPEG may carry after its end marker: the padding some writers add.
 _PADDING = b"\x00\t\n\f\r "
 # HTML or script that a browser or an interpreter would run if the file were read as
@@ -37,6 +41,10 @@ _PDF_STREAM = re.compile(rb"\bstream(?:\r\n|\r|\n).*?\bendstream\b", re.DOTALL)
 DAMAGED_PDF = (
     "the PDF cannot be read (it is damaged or incomplete): "
     "save or export it again as PDF and upload it again"
+)
+TOO_MANY_OBJECTS = (
+    f"the PDF is made of more than {MAX_PDF_OBJECTS:,} objects, far more than a document "
+    "needs: print it to a new PDF (or split it) and upload it again"
 )
 PASSWORD = "the PDF is protected by a password: remove the protection and upload it again"
 JAVASCRIPT = "the PDF contains JavaScript: remove it and upload again"
@@ -136,6 +144,9 @@ def _examine_pdf(content: bytes) -> Verdict:
         reader = PdfReader(io.BytesIO(content), strict=True)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             return Verdict(PASSWORD)
+        listed = sum(map(len, reader.xref.values())) + len(reader.xref_objStm)
+        if listed > MAX_PDF_OBJECTS:
+            return Verdict(TOO_MANY_OBJECTS)
         refusal = _active_content(reader)
         if refusal is None and len(reader.pages) == 0:
             return Verdict(DAMAGED_PDF)
