@@ -65,8 +65,9 @@ async def file(stack: Stack, *, worker: dict[str, str] | None = None, **form: An
 Step = tuple[str, str, dict[str, Any]]
 
 
-async def decide(stack: Stack, dossier_id: str, *, steps: list[Step],
-                 region: Authority = Authority.VLG) -> None:  # fmt: skip
+async def decide(
+    stack: Stack, dossier_id: str, *, steps: list[Step], region: Authority = Authority.VLG
+) -> None:
     clients = {"region": stack.region, "office": stack.office}
     for who, path, body in steps:
         token = stack.tokens.header(region if who == "region" else Authority.OE)
@@ -367,8 +368,9 @@ async def test_only_the_authority_that_decided_or_a_court_registry_lodges_an_app
     await scheduled(stack, dossier, rule="negative_5_years")
     url = f"/dossiers/{dossier}/appeals"
     for intruder in (Authority.WAL, Authority.OE):
-        refused = await stack.retention.post(url, json=appeal("RvV-W"),
-                                             headers=stack.tokens.header(intruder))  # fmt: skip
+        refused = await stack.retention.post(
+            url, json=appeal("RvV-W"), headers=stack.tokens.header(intruder)
+        )
         assert refused.status_code == 403, refused.text
         assert "decided" in refused.json()["detail"]
     assert (await scheduled(stack, dossier))["held_by_appeal"] is False  # nothing stored
@@ -388,16 +390,18 @@ async def test_only_who_lodged_an_appeal_or_a_court_registry_records_its_end(
     await decide(stack, dossier, steps=REFUSE, region=Authority.WAL)
     await scheduled(stack, dossier, rule="negative_5_years")
     wal, bxl = stack.tokens.header(Authority.WAL), stack.tokens.header(Authority.BXL)
-    lodged = await stack.retention.post(f"/dossiers/{dossier}/appeals", json=appeal("CE-1"),
-                                        headers=wal)  # fmt: skip
+    lodged = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals", json=appeal("CE-1"), headers=wal
+    )
     assert lodged.status_code == 201, lodged.text
     end = f"/dossiers/{dossier}/appeals/CE-1/decision"
     today = {"decided_on": TODAY.isoformat()}
     closed_by_brussels = await stack.retention.post(end, json=today, headers=bxl)
     assert closed_by_brussels.status_code == 403, closed_by_brussels.text
     assert (await scheduled(stack, dossier))["held_by_appeal"] is True  # still held
-    unknown = await stack.retention.post(f"/dossiers/{dossier}/appeals/CE-2/decision",
-                                         json=today, headers=wal)  # fmt: skip
+    unknown = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals/CE-2/decision", json=today, headers=wal
+    )
     assert unknown.status_code == 404, unknown.text
     court = stack.tokens.header(Authority.COURT_REGISTRY)
     ended = await stack.retention.post(end, json=today, headers=court)
@@ -415,16 +419,18 @@ async def test_implausible_appeal_dates_are_422_with_the_reason_never_500(stack:
     vlg = stack.tokens.header(Authority.VLG)
     url = f"/dossiers/{dossier}/appeals"
     for absurd in (date(9990, 1, 1), date(9999, 12, 31), TODAY - timedelta(days=400)):
-        refused = await stack.retention.post(url, json=appeal("RvV-X", lodged_on=absurd),
-                                             headers=vlg)  # fmt: skip
+        refused = await stack.retention.post(
+            url, json=appeal("RvV-X", lodged_on=absurd), headers=vlg
+        )
         assert refused.status_code == 422, refused.text
         assert "lodged_on" in refused.json()["detail"]
     lodged = await stack.retention.post(url, json=appeal("RvV-1"), headers=vlg)
     assert lodged.status_code == 201, lodged.text
     end = f"/dossiers/{dossier}/appeals/RvV-1/decision"
     for absurd in (date(9990, 1, 1), date(9999, 12, 31)):  # was a 500: OverflowError
-        refused = await stack.retention.post(end, json={"decided_on": absurd.isoformat()},
-                                             headers=vlg)  # fmt: skip
+        refused = await stack.retention.post(
+            end, json={"decided_on": absurd.isoformat()}, headers=vlg
+        )
         assert refused.status_code == 422, refused.text
         assert "decided_on" in refused.json()["detail"]
     row = await scheduled(stack, dossier)
@@ -435,15 +441,17 @@ async def erase(stack: Stack, dossier: str) -> Any:
     """The worker asks for erasure and the region grants it (Art. 28-29, GDPR Art. 17)."""
     assert stack.retention is not None
     filed = await stack.retention.post(
-        "/rights-requests", headers=stack.tokens.worker(),
+        "/rights-requests",
+        headers=stack.tokens.worker(),
         json={"dossier_id": dossier, "kind": "erasure", "concern": "work", "details": "Erase."},
-    )  # fmt: skip
+    )
     assert filed.status_code == 201, filed.text
     request_id = filed.json()["request"]["request_id"]
     return await stack.retention.post(
-        f"/rights-requests/{request_id}/answer", headers=stack.tokens.header(Authority.VLG),
+        f"/rights-requests/{request_id}/answer",
+        headers=stack.tokens.header(Authority.VLG),
         json={"outcome": "granted", "answer": "Erased."},
-    )  # fmt: skip
+    )
 
 
 async def test_a_pending_appeal_holds_an_erasure_and_an_erased_dossier_takes_no_appeal(
@@ -460,8 +468,9 @@ async def test_a_pending_appeal_holds_an_erasure_and_an_erased_dossier_takes_no_
     held = await erase(stack, dossier)
     assert held.status_code == 409 and "appeal" in held.json()["detail"], held.text
     assert (await scheduled(stack, dossier))["purged_at"] is None
-    ended = await stack.retention.post(f"{url}/RvV-1/decision", headers=vlg,
-                                       json={"decided_on": TODAY.isoformat()})  # fmt: skip
+    ended = await stack.retention.post(
+        f"{url}/RvV-1/decision", headers=vlg, json={"decided_on": TODAY.isoformat()}
+    )
     assert ended.status_code == 200, ended.text
     erased = await erase(stack, dossier)
     assert erased.status_code == 200, erased.text
@@ -470,6 +479,7 @@ async def test_a_pending_appeal_holds_an_erasure_and_an_erased_dossier_takes_no_
     for headers in (vlg, stack.tokens.header(Authority.COURT_REGISTRY)):
         late = await stack.retention.post(url, json=appeal("RvV-2"), headers=headers)
         assert late.status_code == 410, late.text
-    gone = await stack.retention.post(f"{url}/RvV-1/decision", headers=vlg,
-                                      json={"decided_on": TODAY.isoformat()})  # fmt: skip
+    gone = await stack.retention.post(
+        f"{url}/RvV-1/decision", headers=vlg, json={"decided_on": TODAY.isoformat()}
+    )
     assert gone.status_code == 410, gone.text

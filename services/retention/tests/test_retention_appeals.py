@@ -27,7 +27,6 @@ from guichet_contracts import (
     DossierPurged,
     NegativeDecisionTaken,
     ResidenceAuthorised,
-    WorkAuthorised,
 )
 from guichet_retention.appeals import (
     COURT_REGISTRY,
@@ -53,29 +52,39 @@ def at(day: str) -> datetime:
 
 
 def filed() -> ApplicationFiled:
-    return ApplicationFiled(application_id=DOSSIER, kind="single_permit", category="general",
-                            competent_authority="VLG", workplace_postcode="2000",
-                            filed_by="employer", filed_at=at("2026-09-01"))  # fmt: skip
+    return ApplicationFiled(
+        application_id=DOSSIER,
+        kind="single_permit",
+        category="general",
+        competent_authority="VLG",
+        workplace_postcode="2000",
+        filed_by="employer",
+        filed_at=at("2026-09-01"),
+    )
 
 
 def admissible(day: str = "2026-09-10") -> ApplicationDeclaredAdmissible:
-    return ApplicationDeclaredAdmissible(application_id=DOSSIER, authority="VLG",
-                                         decided_at=at(day))  # fmt: skip
+    return ApplicationDeclaredAdmissible(
+        application_id=DOSSIER, authority="VLG", decided_at=at(day)
+    )
 
 
 def work_refused(day: str = "2026-10-01") -> NegativeDecisionTaken:
-    return NegativeDecisionTaken(application_id=DOSSIER, step="work", authority="VLG",
-                                 decided_at=at(day))  # fmt: skip
+    return NegativeDecisionTaken(
+        application_id=DOSSIER, step="work", authority="VLG", decided_at=at(day)
+    )
 
 
 def given(*events: DomainEvent) -> DossierRetention:
     return reduce(evolve, events, DossierRetention(str(DOSSIER)))
 
 
-def lodged(appeal_id: str = "RvV-1", *, by: str = "VLG", on: date = TODAY,
-           step: str = "work") -> AppealLodged:  # fmt: skip
-    return AppealLodged(application_id=DOSSIER, appeal_id=appeal_id, step=step,
-                        recorded_by=by, lodged_on=on)  # fmt: skip
+def lodged(
+    appeal_id: str = "RvV-1", *, by: str = "VLG", on: date = TODAY, step: str = "work"
+) -> AppealLodged:
+    return AppealLodged(
+        application_id=DOSSIER, appeal_id=appeal_id, step=step, recorded_by=by, lodged_on=on
+    )
 
 
 def refused_dossier() -> DossierRetention:
@@ -102,8 +111,12 @@ def test_the_immigration_office_may_not_lodge_against_a_regional_decision() -> N
 
 
 def test_the_immigration_office_lodges_against_its_own_residence_decision() -> None:
-    office = ResidenceAuthorised(application_id=DOSSIER, valid_from=date(2026, 11, 1),
-                                 valid_until=date(2027, 11, 1), decided_at=at("2026-10-20"))  # fmt: skip
+    office = ResidenceAuthorised(
+        application_id=DOSSIER,
+        valid_from=date(2026, 11, 1),
+        valid_until=date(2027, 11, 1),
+        decided_at=at("2026-10-20"),
+    )
     state = given(filed(), admissible(), office)
     event = lodge(state, LodgeAppeal("CCE-9", "residence", TODAY, by="OE"), today=TODAY)
     assert event.recorded_by == "OE" and event.step == "residence"
@@ -121,8 +134,11 @@ def test_a_court_registry_lodges_an_appeal_against_any_decision() -> None:
 
 def test_a_court_registry_cannot_lodge_against_a_decision_not_taken() -> None:
     with pytest.raises(AppealConflict, match="no residence decision"):
-        lodge(refused_dossier(), LodgeAppeal("CCE-1", "residence", TODAY, by=COURT_REGISTRY),
-              today=TODAY)  # fmt: skip
+        lodge(
+            refused_dossier(),
+            LodgeAppeal("CCE-1", "residence", TODAY, by=COURT_REGISTRY),
+            today=TODAY,
+        )
 
 
 def test_the_same_appeal_is_not_lodged_twice() -> None:
@@ -132,11 +148,15 @@ def test_the_same_appeal_is_not_lodged_twice() -> None:
 
 
 def test_an_appeal_on_an_erased_dossier_is_refused() -> None:
-    purged = DossierPurged(application_id=DOSSIER, rule="erasure_request",
-                           due_on=TODAY, purged_at=at("2026-11-30"))  # fmt: skip
+    purged = DossierPurged(
+        application_id=DOSSIER, rule="erasure_request", due_on=TODAY, purged_at=at("2026-11-30")
+    )
     with pytest.raises(DossierErased):
-        lodge(given(filed(), admissible(), work_refused(), purged),
-              LodgeAppeal("RvV-1", "work", TODAY, by="VLG"), today=TODAY)  # fmt: skip
+        lodge(
+            given(filed(), admissible(), work_refused(), purged),
+            LodgeAppeal("RvV-1", "work", TODAY, by="VLG"),
+            today=TODAY,
+        )
 
 
 # Dates: an appeal follows its decision and is recorded once it happened
@@ -144,8 +164,11 @@ def test_an_appeal_on_an_erased_dossier_is_refused() -> None:
 
 def test_an_appeal_lodged_before_the_decision_it_is_against_is_implausible() -> None:
     with pytest.raises(ImplausibleDate, match="before the work decision"):
-        lodge(refused_dossier(), LodgeAppeal("RvV-1", "work", date(2026, 9, 30), by="VLG"),
-              today=TODAY)  # fmt: skip
+        lodge(
+            refused_dossier(),
+            LodgeAppeal("RvV-1", "work", date(2026, 9, 30), by="VLG"),
+            today=TODAY,
+        )
 
 
 def test_an_appeal_lodged_on_the_day_of_the_decision_is_plausible() -> None:
@@ -158,34 +181,46 @@ def test_an_appeal_lodged_tomorrow_is_tolerated_the_day_after_is_not() -> None:
     tomorrow = LodgeAppeal("RvV-1", "work", TODAY + timedelta(days=1), by="VLG")
     assert lodge(refused_dossier(), tomorrow, today=TODAY)
     with pytest.raises(ImplausibleDate, match="future"):
-        lodge(refused_dossier(), LodgeAppeal("RvV-1", "work", TODAY + timedelta(days=2),
-                                             by="VLG"), today=TODAY)  # fmt: skip
+        lodge(
+            refused_dossier(),
+            LodgeAppeal("RvV-1", "work", TODAY + timedelta(days=2), by="VLG"),
+            today=TODAY,
+        )
 
 
 def test_an_appeal_lodged_in_the_year_9990_is_implausible() -> None:
     with pytest.raises(ImplausibleDate):
-        lodge(refused_dossier(), LodgeAppeal("RvV-1", "work", date(9990, 1, 1), by="VLG"),
-              today=TODAY)  # fmt: skip
+        lodge(
+            refused_dossier(), LodgeAppeal("RvV-1", "work", date(9990, 1, 1), by="VLG"), today=TODAY
+        )
 
 
 # The end of an appeal: by whoever lodged it, or by a court registry
 
 
 def appealed(by: str = "WAL") -> DossierRetention:
-    refusal = NegativeDecisionTaken(application_id=DOSSIER, step="admissibility",
-                                    authority="WAL", decided_at=at("2026-10-01"))  # fmt: skip
-    wallonia = ApplicationFiled(application_id=DOSSIER, kind="single_permit",
-                                category="general", competent_authority="WAL",
-                                workplace_postcode="5000", filed_by="employer",
-                                filed_at=at("2026-09-01"))  # fmt: skip
-    return given(wallonia, refusal, lodged("CE-1", by=by, on=date(2026, 11, 2),
-                                           step="admissibility"))  # fmt: skip
+    refusal = NegativeDecisionTaken(
+        application_id=DOSSIER, step="admissibility", authority="WAL", decided_at=at("2026-10-01")
+    )
+    wallonia = ApplicationFiled(
+        application_id=DOSSIER,
+        kind="single_permit",
+        category="general",
+        competent_authority="WAL",
+        workplace_postcode="5000",
+        filed_by="employer",
+        filed_at=at("2026-09-01"),
+    )
+    return given(
+        wallonia, refusal, lodged("CE-1", by=by, on=date(2026, 11, 2), step="admissibility")
+    )
 
 
 def test_the_authority_that_lodged_the_appeal_records_its_end() -> None:
     event = end(appealed("WAL"), EndAppeal("CE-1", TODAY, by="WAL"), today=TODAY)
-    assert event == AppealDecided(application_id=DOSSIER, appeal_id="CE-1", recorded_by="WAL",
-                                  decided_on=TODAY)  # fmt: skip
+    assert event == AppealDecided(
+        application_id=DOSSIER, appeal_id="CE-1", recorded_by="WAL", decided_on=TODAY
+    )
 
 
 def test_another_authority_may_not_end_an_appeal_it_did_not_lodge() -> None:
@@ -204,8 +239,9 @@ def test_the_end_of_an_appeal_the_dossier_does_not_have_is_unknown() -> None:
 
 
 def test_an_appeal_ends_once() -> None:
-    state = evolve(appealed("WAL"), end(appealed("WAL"), EndAppeal("CE-1", TODAY, by="WAL"),
-                                        today=TODAY))  # fmt: skip
+    state = evolve(
+        appealed("WAL"), end(appealed("WAL"), EndAppeal("CE-1", TODAY, by="WAL"), today=TODAY)
+    )
     with pytest.raises(AppealConflict, match="already ended"):
         end(state, EndAppeal("CE-1", TODAY, by="WAL"), today=TODAY)
 
@@ -218,13 +254,12 @@ def test_an_appeal_does_not_end_before_it_was_lodged_nor_in_the_future() -> None
             end(appealed("WAL"), EndAppeal("CE-1", far, by="WAL"), today=TODAY)
 
 
-def test_an_appeal_recorded_before_retention_knew_who_lodged_it_is_ended_by_the_registry() -> (
-    None
-):
+def test_an_appeal_recorded_before_retention_knew_who_lodged_it_is_ended_by_the_registry() -> None:
     """A store that folded appeals before it kept who lodged them knows only the id
     (``guichet retention replay`` teaches it the rest): only a registry may end it."""
-    state = load({"dossier_id": str(DOSSIER), "filed_on": "2026-09-01",
-                  "open_appeals": ["CE-1"]})  # a row of the schedule as it was stored
+    state = load(
+        {"dossier_id": str(DOSSIER), "filed_on": "2026-09-01", "open_appeals": ["CE-1"]}
+    )  # a row of the schedule as it was stored
     with pytest.raises(NotPermitted):
         end(state, EndAppeal("CE-1", TODAY, by="WAL"), today=TODAY)
     assert end(state, EndAppeal("CE-1", TODAY, by=COURT_REGISTRY), today=TODAY)
@@ -239,8 +274,9 @@ def test_years_after_the_last_representable_day_stays_on_it() -> None:
 
 
 def test_an_absurd_date_already_in_the_log_gives_the_last_day_not_an_overflow() -> None:
-    ended = AppealDecided(application_id=DOSSIER, appeal_id="CE-1", recorded_by="WAL",
-                          decided_on=date(9999, 12, 31))  # fmt: skip
+    ended = AppealDecided(
+        application_id=DOSSIER, appeal_id="CE-1", recorded_by="WAL", decided_on=date(9999, 12, 31)
+    )
     rule = deletion(evolve(appealed("WAL"), ended))
     assert rule.due_on == date.max and not rule.held_by_appeal
 
