@@ -16,7 +16,9 @@ from guichet_contracts import SealedData
 from guichet_core.auth import Authority
 from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, open_vault
+from guichet_retention import handlers
 from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.app import rules_of
 from guichet_retention.clock import FixedClock
 from guichet_retention.replay import replay
 from guichet_retention.rights import one_month_after
@@ -483,3 +485,29 @@ async def test_a_pending_appeal_holds_an_erasure_and_an_erased_dossier_takes_no_
         f"{url}/RvV-1/decision", headers=vlg, json={"decided_on": TODAY.isoformat()}
     )
     assert gone.status_code == 410, gone.text
+
+
+async def test_a_dossier_found_due_is_not_purged_once_an_appeal_holds_it(stack: Stack) -> None:
+    """The purge loop lists the due dossiers, then purges them one by one: an appeal
+    recorded in between holds the dossier (Art. 27 §1 3°), its key is not destroyed."""
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="2000")
+    await decide(stack, dossier, steps=REFUSE)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    due = date.fromisoformat(years(TODAY, 5))
+    runtime = stack.apps[4].state.runtime
+    clock(stack).move_to(due)
+    try:
+        lodged = await stack.retention.post(
+            f"/dossiers/{dossier}/appeals",
+            json=appeal("RvV-late", lodged_on=due),
+            headers=stack.tokens.header(Authority.VLG),
+        )
+        assert lodged.status_code == 201, lodged.text
+        # as the loop would, having found the dossier due just before the appeal came in
+        assert await handlers.purge(runtime, dossier, rules_of(runtime), today=due) is None
+    finally:
+        clock(stack).move_to(TODAY)
+    row = await scheduled(stack, dossier)
+    assert row["held_by_appeal"] is True and row["purged_at"] is None
+    assert not await runtime.vault.is_shredded(dossier)

@@ -18,6 +18,7 @@ from guichet_contracts import (
 from guichet_core.codec import new_event
 from guichet_core.dossier import record_received
 from guichet_core.service import Runtime
+from guichet_core.store.records import ConcurrencyConflict
 from guichet_core.store.sql import UnitOfWork
 from guichet_retention import appeals
 from guichet_retention.clock import Clock
@@ -80,6 +81,8 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
     appeal recorded meanwhile conflicts; then its key is destroyed — from then on none of
     its sealed data opens in any store, topic or backup — and every service is told."""
     async with rt.unit_of_work() as uow:
+        # the version first: an appeal committed after it makes the append below conflict
+        version = await uow.stream_version(dossier_id)
         state = await state_of(uow.connection, dossier_id)
         rule = deletion(state, rules)
         if not erasure and (rule.held_by_appeal or rule.due_on is None or rule.due_on > today):
@@ -91,7 +94,6 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
             due_on=rule.due_on or today,
             purged_at=datetime.now(UTC),
         )
-        version = await uow.stream_version(dossier_id)
         await uow.append(dossier_id, [new_event(purged)], expected_version=version,
                          publish_to=rt.topic)  # fmt: skip
         await save(uow.connection, evolve(state, purged), rules)
@@ -110,7 +112,12 @@ async def purge_due(rt: Runtime, clock: Clock, rules: RetentionRules) -> list[st
         ids = await due(connection, today)
     purged = []
     for dossier_id in ids:
-        if await purge(rt, dossier_id, rules, today=today) is not None:
+        try:
+            done = await purge(rt, dossier_id, rules, today=today)
+        except ConcurrencyConflict:  # the dossier changed (an appeal?): the next run decides
+            log.info("dossier %s changed while being purged: left to the next run", dossier_id)
+            continue
+        if done is not None:
             purged.append(dossier_id)
             log.info("dossier %s purged (retention ended)", dossier_id)
     return purged

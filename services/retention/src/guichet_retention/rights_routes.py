@@ -145,8 +145,11 @@ async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
     except (rights.RightsError, DeletionHeld) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     if answered.requires_purge:
-        await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
-                    today=rt.extras["clock"].today())  # fmt: skip
+        try:  # the purge checks again, under the dossier's next version
+            await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
+                        today=rt.extras["clock"].today())  # fmt: skip
+        except DeletionHeld as error:  # an appeal recorded since the check above
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(answered, rt.extras["clock"].today())
 
 
