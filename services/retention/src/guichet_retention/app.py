@@ -99,7 +99,19 @@ def refused(error: appeals.AppealRefused) -> HTTPException:
     return HTTPException(code, error.reason)
 
 
-@router.post("/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED)
+# What the appeal routes answer when they refuse, for the OpenAPI document.
+APPEAL_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the caller did not decide the step, or did not lodge the appeal"},
+    404: {"description": "no such dossier, or no such appeal on it"},
+    409: {"description": "the appeal is already recorded or ended, or no decision to appeal"},
+    410: {"description": "the dossier was erased (Art. 27 §2)"},
+    422: {"description": "an implausible date: before its decision or lodging, or ahead"},
+}
+
+
+@router.post(
+    "/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED, responses=APPEAL_ERRORS
+)
 async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
                         caller: AppealDep) -> dict[str, Any]:  # fmt: skip
     """Record an appeal against a decision: deletion waits for its end (Art. 27 §1 3°)."""
@@ -119,7 +131,7 @@ async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
     return await schedule(dossier_id, rt, caller)
 
 
-@router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision")
+@router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision", responses=APPEAL_ERRORS)
 async def appeal_decided(dossier_id: uuid.UUID, appeal_id: str, body: AppealEnd,
                          rt: RuntimeDep, caller: AppealDep) -> dict[str, Any]:  # fmt: skip
     """Record the end of an appeal: the retention period may now run out."""
