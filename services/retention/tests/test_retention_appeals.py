@@ -285,3 +285,37 @@ def test_a_pending_appeal_holds_deletion_whoever_lodged_it() -> None:
     for by in ("WAL", COURT_REGISTRY):
         rule = deletion(appealed(by))
         assert rule.held_by_appeal and rule.due_on is None
+
+
+# The fold learns who decided which step from the decision events it already reads
+
+
+def test_the_fold_keeps_who_decided_each_step_and_since_when() -> None:
+    from guichet_contracts import AuthorisationWithdrawn, StayEnded, WorkAuthorised
+
+    work = WorkAuthorised(
+        application_id=DOSSIER,
+        authority="VLG",
+        valid_from=date(2026, 11, 1),
+        valid_until=date(2027, 11, 1),
+        decided_at=at("2026-10-05"),
+    )
+    withdrawn = AuthorisationWithdrawn(
+        application_id=DOSSIER, step="work", authority="VLG", withdrawn_at=at("2026-11-20")
+    )
+    ended = StayEnded(application_id=DOSSIER, ended_at=at("2026-11-25"))
+    state = given(filed(), admissible(), work, withdrawn, ended)
+    assert {step: (d.by, d.on) for step, d in state.decisions.items()} == {
+        "admissibility": ("VLG", date(2026, 9, 10)),
+        "work": ("VLG", date(2026, 10, 5)),  # an appeal may lie from the first decision on
+        "residence": ("OE", date(2026, 11, 25)),  # Art. 12 §1: the Office decides residence
+    }
+
+
+def test_the_stored_state_keeps_the_deciders_and_the_appeals() -> None:
+    from guichet_retention.store import dump
+
+    state = evolve(
+        appealed("WAL"), end(appealed("WAL"), EndAppeal("CE-1", TODAY, by="WAL"), today=TODAY)
+    )
+    assert load(dump(state)) == state
