@@ -99,13 +99,17 @@ def refused(error: appeals.AppealRefused) -> HTTPException:
     return HTTPException(code, error.reason)
 
 
-# What the appeal routes answer when they refuse, for the OpenAPI document.
+# What the appeal routes answer when they refuse, for the OpenAPI document: RFC 9457
+# problems with the reason in ``detail``.
 APPEAL_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "the caller did not decide the step, or did not lodge the appeal"},
-    404: {"description": "no such dossier, or no such appeal on it"},
-    409: {"description": "the appeal is already recorded or ended, or no decision to appeal"},
-    410: {"description": "the dossier was erased (Art. 27 §2)"},
-    422: {"description": "an implausible date: before its decision or lodging, or ahead"},
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in {
+        403: "the caller did not decide the step, or did not lodge the appeal",
+        404: "no such dossier, or no such appeal on it",
+        409: "the appeal is already recorded or ended, or there is no decision to appeal",
+        410: "the dossier was erased (Art. 27 §2)",
+        422: "an invalid body, or an implausible date (before its decision or lodging, or ahead)",
+    }.items()
 }
 
 
