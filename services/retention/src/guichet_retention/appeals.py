@@ -84,10 +84,16 @@ def lodge(state: DossierRetention, command: LodgeAppeal, *, today: date) -> Appe
     step = DecisionStep(command.step).value
     decided = state.decisions.get(step)
     if command.by != COURT_REGISTRY and (decided is None or decided.by != command.by):
+        lag = (
+            " (a decision taken a moment ago may still be on its way to retention: "
+            "retry in a few seconds)"
+            if decided is None
+            else ""
+        )
         raise NotPermitted(
             f"an appeal against the {step} decision of this dossier is recorded by the "
-            "authority that decided it, or by a court registry; your authority did not "
-            f"decide the {step} step"
+            "authority that decided it, or by a court registry; retention knows no "
+            f"{step} decision of your authority on it{lag}"
         )
     if decided is None:
         raise AppealConflict(
