@@ -16,7 +16,9 @@ from guichet_contracts import SealedData
 from guichet_core.auth import Authority
 from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, open_vault
+from guichet_retention import handlers
 from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.app import rules_of
 from guichet_retention.clock import FixedClock
 from guichet_retention.replay import replay
 from guichet_retention.rights import one_month_after
@@ -65,10 +67,12 @@ async def file(stack: Stack, *, worker: dict[str, str] | None = None, **form: An
 Step = tuple[str, str, dict[str, Any]]
 
 
-async def decide(stack: Stack, dossier_id: str, *, steps: list[Step]) -> None:
+async def decide(
+    stack: Stack, dossier_id: str, *, steps: list[Step], region: Authority = Authority.VLG
+) -> None:
     clients = {"region": stack.region, "office": stack.office}
     for who, path, body in steps:
-        token = stack.tokens.header(Authority.VLG if who == "region" else Authority.OE)
+        token = stack.tokens.header(region if who == "region" else Authority.OE)
         url = f"/dossiers/{dossier_id}/{path}"
 
         async def done(who: str = who, url: str = url, body: dict[str, Any] = body,
@@ -149,10 +153,14 @@ async def test_an_appeal_holds_deletion_until_it_ends(
     assert lodged.status_code == 201 and lodged.json()["held_by_appeal"] is True
     assert lodged.json()["due_on"] is None
     ended_on = TODAY + timedelta(days=6 * 365)
-    ended = await stack.retention.post(
-        f"/dossiers/{dossier}/appeals/RvV-1/decision", headers=vlg,
-        json={"decided_on": ended_on.isoformat()},
-    )  # fmt: skip
+    clock(stack).move_to(ended_on)  # an appeal's end is recorded once it happened
+    try:
+        ended = await stack.retention.post(
+            f"/dossiers/{dossier}/appeals/RvV-1/decision", headers=vlg,
+            json={"decided_on": ended_on.isoformat()},
+        )  # fmt: skip
+    finally:
+        clock(stack).move_to(TODAY)
     # one year after the end of the appeal and of the 60 days left to appeal further
     assert ended.json()["due_on"] == years(ended_on + timedelta(days=60), 1)
     assert ended.json()["held_by_appeal"] is False
@@ -342,3 +350,164 @@ async def test_a_granted_erasure_request_erases_the_dossier_at_once(
     assert answered.status_code == 200
     row = await scheduled(stack, dossier)
     assert row["purged_at"] is not None
+
+
+# Appeals decide when a dossier is deleted (Art. 27 §1 3°): only the authority whose
+# decision is appealed against (Art. 12 §1) or a court registry records one, and only
+# whoever lodged it or the registry records its end.
+
+
+def appeal(appeal_id: str, step: str = "admissibility", lodged_on: date = TODAY) -> dict[str, str]:
+    return {"appeal_id": appeal_id, "step": step, "lodged_on": lodged_on.isoformat()}
+
+
+async def test_only_the_authority_that_decided_or_a_court_registry_lodges_an_appeal(
+    stack: Stack,
+) -> None:
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="2000")  # Antwerp: Flanders decides
+    await decide(stack, dossier, steps=REFUSE)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    url = f"/dossiers/{dossier}/appeals"
+    for intruder in (Authority.WAL, Authority.OE):
+        refused = await stack.retention.post(
+            url, json=appeal("RvV-W"), headers=stack.tokens.header(intruder)
+        )
+        assert refused.status_code == 403, refused.text
+        assert "decided" in refused.json()["detail"]
+    assert (await scheduled(stack, dossier))["held_by_appeal"] is False  # nothing stored
+    court = stack.tokens.header(Authority.COURT_REGISTRY)
+    lodged = await stack.retention.post(url, json=appeal("RvV-C"), headers=court)
+    assert lodged.status_code == 201, lodged.text
+    assert lodged.json()["held_by_appeal"] is True
+    twice = await stack.retention.post(url, json=appeal("RvV-C"), headers=court)
+    assert twice.status_code == 409 and "already" in twice.json()["detail"]
+
+
+async def test_only_who_lodged_an_appeal_or_a_court_registry_records_its_end(
+    stack: Stack,
+) -> None:
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="5000")  # Namur: Wallonia decides
+    await decide(stack, dossier, steps=REFUSE, region=Authority.WAL)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    wal, bxl = stack.tokens.header(Authority.WAL), stack.tokens.header(Authority.BXL)
+    lodged = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals", json=appeal("CE-1"), headers=wal
+    )
+    assert lodged.status_code == 201, lodged.text
+    end = f"/dossiers/{dossier}/appeals/CE-1/decision"
+    today = {"decided_on": TODAY.isoformat()}
+    closed_by_brussels = await stack.retention.post(end, json=today, headers=bxl)
+    assert closed_by_brussels.status_code == 403, closed_by_brussels.text
+    assert (await scheduled(stack, dossier))["held_by_appeal"] is True  # still held
+    unknown = await stack.retention.post(
+        f"/dossiers/{dossier}/appeals/CE-2/decision", json=today, headers=wal
+    )
+    assert unknown.status_code == 404, unknown.text
+    court = stack.tokens.header(Authority.COURT_REGISTRY)
+    ended = await stack.retention.post(end, json=today, headers=court)
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["held_by_appeal"] is False and ended.json()["due_on"] is not None
+    again = await stack.retention.post(end, json=today, headers=wal)
+    assert again.status_code == 409 and "already ended" in again.json()["detail"]
+
+
+async def test_implausible_appeal_dates_are_422_with_the_reason_never_500(stack: Stack) -> None:
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="2000")
+    await decide(stack, dossier, steps=REFUSE)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    vlg = stack.tokens.header(Authority.VLG)
+    url = f"/dossiers/{dossier}/appeals"
+    for absurd in (date(9990, 1, 1), date(9999, 12, 31), TODAY - timedelta(days=400)):
+        refused = await stack.retention.post(
+            url, json=appeal("RvV-X", lodged_on=absurd), headers=vlg
+        )
+        assert refused.status_code == 422, refused.text
+        assert "lodged_on" in refused.json()["detail"]
+    lodged = await stack.retention.post(url, json=appeal("RvV-1"), headers=vlg)
+    assert lodged.status_code == 201, lodged.text
+    end = f"/dossiers/{dossier}/appeals/RvV-1/decision"
+    for absurd in (date(9990, 1, 1), date(9999, 12, 31)):  # was a 500: OverflowError
+        refused = await stack.retention.post(
+            end, json={"decided_on": absurd.isoformat()}, headers=vlg
+        )
+        assert refused.status_code == 422, refused.text
+        assert "decided_on" in refused.json()["detail"]
+    row = await scheduled(stack, dossier)
+    assert row["held_by_appeal"] is True and row["due_on"] is None  # nothing half-stored
+
+
+async def erase(stack: Stack, dossier: str) -> Any:
+    """The worker asks for erasure and the region grants it (Art. 28-29, GDPR Art. 17)."""
+    assert stack.retention is not None
+    filed = await stack.retention.post(
+        "/rights-requests",
+        headers=stack.tokens.worker(),
+        json={"dossier_id": dossier, "kind": "erasure", "concern": "work", "details": "Erase."},
+    )
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()["request"]["request_id"]
+    return await stack.retention.post(
+        f"/rights-requests/{request_id}/answer",
+        headers=stack.tokens.header(Authority.VLG),
+        json={"outcome": "granted", "answer": "Erased."},
+    )
+
+
+async def test_a_pending_appeal_holds_an_erasure_and_an_erased_dossier_takes_no_appeal(
+    stack: Stack,
+) -> None:
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="2000")
+    await decide(stack, dossier, steps=REFUSE)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    vlg = stack.tokens.header(Authority.VLG)
+    url = f"/dossiers/{dossier}/appeals"
+    assert (await stack.retention.post(url, json=appeal("RvV-1"), headers=vlg)).status_code == 201
+    # GDPR Art. 17 §3 e) and Art. 27 §1 3°: the dossier is kept while the appeal is pending
+    held = await erase(stack, dossier)
+    assert held.status_code == 409 and "appeal" in held.json()["detail"], held.text
+    assert (await scheduled(stack, dossier))["purged_at"] is None
+    ended = await stack.retention.post(
+        f"{url}/RvV-1/decision", headers=vlg, json={"decided_on": TODAY.isoformat()}
+    )
+    assert ended.status_code == 200, ended.text
+    erased = await erase(stack, dossier)
+    assert erased.status_code == 200, erased.text
+    await scheduled(stack, dossier, held_by_appeal=False)
+    assert (await scheduled(stack, dossier))["purged_at"] is not None
+    for headers in (vlg, stack.tokens.header(Authority.COURT_REGISTRY)):
+        late = await stack.retention.post(url, json=appeal("RvV-2"), headers=headers)
+        assert late.status_code == 410, late.text
+    gone = await stack.retention.post(
+        f"{url}/RvV-1/decision", headers=vlg, json={"decided_on": TODAY.isoformat()}
+    )
+    assert gone.status_code == 410, gone.text
+
+
+async def test_a_dossier_found_due_is_not_purged_once_an_appeal_holds_it(stack: Stack) -> None:
+    """The purge loop lists the due dossiers, then purges them one by one: an appeal
+    recorded in between holds the dossier (Art. 27 §1 3°), its key is not destroyed."""
+    assert stack.retention is not None
+    dossier = await file(stack, postcode="2000")
+    await decide(stack, dossier, steps=REFUSE)
+    await scheduled(stack, dossier, rule="negative_5_years")
+    due = date.fromisoformat(years(TODAY, 5))
+    runtime = stack.apps[4].state.runtime
+    clock(stack).move_to(due)
+    try:
+        lodged = await stack.retention.post(
+            f"/dossiers/{dossier}/appeals",
+            json=appeal("RvV-late", lodged_on=due),
+            headers=stack.tokens.header(Authority.VLG),
+        )
+        assert lodged.status_code == 201, lodged.text
+        # as the loop would, having found the dossier due just before the appeal came in
+        assert await handlers.purge(runtime, dossier, rules_of(runtime), today=due) is None
+    finally:
+        clock(stack).move_to(TODAY)
+    row = await scheduled(stack, dossier)
+    assert row["held_by_appeal"] is True and row["purged_at"] is None
+    assert not await runtime.vault.is_shredded(dossier)

@@ -13,7 +13,11 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from guichet_contracts.registry import REGISTRY, DomainEvent
-from guichet_contracts.vocabulary import CompetentAuthority, DecisionStep
+from guichet_contracts.vocabulary import CompetentAuthority, CourtRegistry, DecisionStep
+
+# Who records an appeal or its end: the authority that took the decision appealed
+# against, or a court registry.
+AppealRecorder = CompetentAuthority | CourtRegistry
 
 
 @REGISTRY.register
@@ -26,7 +30,7 @@ class AppealLodged(DomainEvent):
 
     appeal_id: str = Field(min_length=1, max_length=64)
     step: DecisionStep
-    recorded_by: CompetentAuthority
+    recorded_by: AppealRecorder
     lodged_on: date
 
 
@@ -38,7 +42,7 @@ class AppealDecided(DomainEvent):
     schema_version: ClassVar[int] = 1
 
     appeal_id: str = Field(min_length=1, max_length=64)
-    recorded_by: CompetentAuthority
+    recorded_by: AppealRecorder
     decided_on: date
 
 

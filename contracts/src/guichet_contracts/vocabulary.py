@@ -43,6 +43,13 @@ class CompetentAuthority(StrEnum):
     IMMIGRATION_OFFICE = "OE"
 
 
+class CourtRegistry(StrEnum):
+    """The registry of a court hearing appeals against these decisions (Council for Alien
+    Law Litigation, Council of State): it too records an appeal and its end (Art. 27 §1 3°)."""
+
+    COURT_REGISTRY = "COURT"
+
+
 class FilerRole(StrEnum):
     """Who filed: the worker, the employer, or their mandatary (Art. 2, Art. 20)."""
 

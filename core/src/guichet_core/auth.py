@@ -85,6 +85,10 @@ class Authority(StrEnum):
     full text of a negative decision (Art. 20 §5, 24)."""
     PLATFORM_OPS = "OPS"
     """Operators of the platform on behalf of the processor ONSS (Art. 8): no dossier content."""
+    COURT_REGISTRY = "COURT"
+    """Registry (greffe / griffie) of a court hearing appeals against the decisions, e.g.
+    the Council for Alien Law Litigation or the Council of State: records that an appeal
+    was lodged and when it ended, which holds the deletion of the dossier (Art. 27 §1 3°)."""
 
 
 REGIONS: frozenset[Authority] = frozenset(

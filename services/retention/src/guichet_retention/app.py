@@ -11,14 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from guichet_contracts import AppealDecided, AppealLodged, CloudEventEnvelope, DomainEvent
-from guichet_contracts.vocabulary import CompetentAuthority, DecisionStep
+from guichet_contracts import CloudEventEnvelope, DomainEvent
+from guichet_contracts.vocabulary import DecisionStep
 from guichet_core.auth import REGIONS, Authority, Caller, require_authority
 from guichet_core.consumer import Handler
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_core.store.sql import UnitOfWork
-from guichet_retention import handlers
+from guichet_retention import appeals, handlers
 from guichet_retention.clock import Clock, FixedClock, SystemClock
 from guichet_retention.rights_routes import router as rights_router
 from guichet_retention.schedule import RetentionRules
@@ -31,7 +31,11 @@ TOPIC = "guichet.retention.v1"
 FOLLOWED_TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1",
                    "guichet.residence-decision.v1", "guichet.retention.v1"]  # fmt: skip
 router = APIRouter(tags=["retention"])
-DeciderDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.OE))]
+# Whether the caller decided the step appealed against, or lodged the appeal, is the
+# handler's check (appeals.py); the route admits deciders and court registries.
+AppealDep = Annotated[
+    Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.COURT_REGISTRY))
+]
 OverseerDep = Annotated[
     Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.PLATFORM_OPS))
 ]
@@ -79,35 +83,73 @@ async def forecast(until: date, rt: RuntimeDep, caller: OverseerDep) -> list[dic
         return await forecast_of(connection, until)
 
 
-def _authority(caller: Caller) -> CompetentAuthority:
-    return CompetentAuthority(caller.authority.value)
+# Why an appeal, its end or an erasure is refused, as the HTTP status that says it.
+REFUSALS: dict[type[appeals.AppealRefused], int] = {
+    appeals.UnknownDossier: status.HTTP_404_NOT_FOUND,
+    appeals.UnknownAppeal: status.HTTP_404_NOT_FOUND,
+    appeals.NotPermitted: status.HTTP_403_FORBIDDEN,
+    appeals.AppealConflict: status.HTTP_409_CONFLICT,
+    appeals.DossierErased: status.HTTP_410_GONE,
+    appeals.ImplausibleDate: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
 
 
-@router.post("/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED)
+def refused(error: appeals.AppealRefused) -> HTTPException:
+    code = next(code for kind, code in REFUSALS.items() if isinstance(error, kind))
+    return HTTPException(code, error.reason)
+
+
+# What the appeal routes answer when they refuse, for the OpenAPI document: RFC 9457
+# problems with the reason in ``detail``.
+APPEAL_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in {
+        403: "the caller did not decide the step, or did not lodge the appeal",
+        404: "no such dossier, or no such appeal on it",
+        409: "the appeal is already recorded or ended, or there is no decision to appeal",
+        410: "the dossier was erased (Art. 27 §2)",
+        422: "an invalid body, or an implausible date (before its decision or lodging, or ahead)",
+    }.items()
+}
+
+
+@router.post(
+    "/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED, responses=APPEAL_ERRORS
+)
 async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
-                        caller: DeciderDep) -> dict[str, Any]:  # fmt: skip
+                        caller: AppealDep) -> dict[str, Any]:  # fmt: skip
     """Record an appeal against a decision: deletion waits for its end (Art. 27 §1 3°)."""
-    event = AppealLodged(application_id=dossier_id, appeal_id=body.appeal_id, step=body.step,
-                         recorded_by=_authority(caller), lodged_on=body.lodged_on)  # fmt: skip
+    command = appeals.LodgeAppeal(
+        body.appeal_id, body.step, body.lodged_on, by=caller.authority.value
+    )
+    today = clock_of(rt).today()
     try:
-        await handlers.record(rt, event, rules_of(rt))
-    except LookupError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+        await handlers.record(
+            rt,
+            str(dossier_id),
+            lambda state: appeals.lodge(state, command, today=today),
+            rules_of(rt),
+        )
+    except appeals.AppealRefused as error:
+        raise refused(error) from error
     return await schedule(dossier_id, rt, caller)
 
 
-@router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision")
+@router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision", responses=APPEAL_ERRORS)
 async def appeal_decided(dossier_id: uuid.UUID, appeal_id: str, body: AppealEnd,
-                         rt: RuntimeDep, caller: DeciderDep) -> dict[str, Any]:  # fmt: skip
+                         rt: RuntimeDep, caller: AppealDep) -> dict[str, Any]:  # fmt: skip
     """Record the end of an appeal: the retention period may now run out."""
-    event = AppealDecided(application_id=dossier_id, appeal_id=appeal_id,
-                          recorded_by=_authority(caller), decided_on=body.decided_on)  # fmt: skip
+    command = appeals.EndAppeal(appeal_id, body.decided_on, by=caller.authority.value)
+    today = clock_of(rt).today()
     try:
-        await handlers.record(rt, event, rules_of(rt))
-    except LookupError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except ValueError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        await handlers.record(
+            rt,
+            str(dossier_id),
+            lambda state: appeals.end(state, command, today=today),
+            rules_of(rt),
+        )
+    except appeals.AppealRefused as error:
+        raise refused(error) from error
     return await schedule(dossier_id, rt, caller)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from guichet_contracts import (
@@ -17,10 +18,12 @@ from guichet_contracts import (
 from guichet_core.codec import new_event
 from guichet_core.dossier import record_received
 from guichet_core.service import Runtime
+from guichet_core.store.records import ConcurrencyConflict
 from guichet_core.store.sql import UnitOfWork
+from guichet_retention import appeals
 from guichet_retention.clock import Clock
 from guichet_retention.rights_store import rights_requests
-from guichet_retention.schedule import RetentionRules, deletion, evolve
+from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion, evolve
 from guichet_retention.store import due, save, state_of
 
 log = logging.getLogger(__name__)
@@ -39,36 +42,58 @@ async def on_event(
     await save(uow.connection, evolve(state, event), rules)
 
 
-async def record(rt: Runtime, event: AppealLodged | AppealDecided, rules: RetentionRules) -> None:
-    """An appeal lodged or ended: on retention's topic, and into the schedule at once."""
-    dossier_id = str(event.application_id)
+Rule = Callable[[DossierRetention], AppealLodged | AppealDecided]
+
+
+async def record(rt: Runtime, dossier_id: str, rule: Rule, rules: RetentionRules) -> None:
+    """An appeal lodged or ended (``appeals.lodge`` or ``appeals.end`` on the dossier's
+    state): on retention's topic and into the schedule in one transaction, or nothing."""
     async with rt.unit_of_work() as uow:
         version = await uow.stream_version(dossier_id)
         if version == 0:
-            raise LookupError(f"no dossier {dossier_id} is known to retention")
+            raise appeals.UnknownDossier("retention knows no such dossier")
+        state = await state_of(uow.connection, dossier_id)
+        event = rule(state)  # refuses before anything is written
         await uow.append(dossier_id, [new_event(event)], expected_version=version,
                          publish_to=rt.topic)  # fmt: skip
-        state = await state_of(uow.connection, dossier_id)
-        if isinstance(event, AppealDecided) and event.appeal_id not in state.open_appeals:
-            raise ValueError(f"no pending appeal {event.appeal_id} on this dossier")
         await save(uow.connection, evolve(state, event), rules)
 
 
+async def refuse_if_held(rt: Runtime, dossier_id: str, rules: RetentionRules) -> None:
+    """GDPR Art. 17 §3 e) and Art. 27 §1 3°: a dossier under appeal is not erased."""
+    async with rt.engine.connect() as connection:
+        _held(deletion(await state_of(connection, dossier_id), rules))
+
+
+def _held(rule: Deletion) -> None:
+    if rule.held_by_appeal:
+        raise appeals.DeletionHeld(
+            "an appeal is pending on this dossier: it is kept until "
+            "the appeal ends (Art. 27 §1 3°, GDPR Art. 17 §3 e); "
+            "answer the erasure once it has ended"
+        )
+
+
 async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool = False,
-                today: date) -> DossierPurged:  # fmt: skip
-    """Erase one dossier everywhere: destroy its key first — from then on none of its
-    sealed data opens in any store, topic or backup — then tell every service."""
-    await rt.vault.shred(dossier_id)
+                today: date) -> DossierPurged | None:  # fmt: skip
+    """Erase one dossier everywhere, or None if it is no longer due (an appeal lodged
+    since it was found due). The purge takes the dossier's next version first, so an
+    appeal recorded meanwhile conflicts; then its key is destroyed — from then on none of
+    its sealed data opens in any store, topic or backup — and every service is told."""
     async with rt.unit_of_work() as uow:
+        # the version first: an appeal committed after it makes the append below conflict
+        version = await uow.stream_version(dossier_id)
         state = await state_of(uow.connection, dossier_id)
         rule = deletion(state, rules)
+        if not erasure and (rule.held_by_appeal or rule.due_on is None or rule.due_on > today):
+            return None
+        _held(rule)
         purged = DossierPurged(
             application_id=uuid.UUID(dossier_id),
             rule="erasure_request" if erasure else (rule.rule or "erasure_request"),
             due_on=rule.due_on or today,
             purged_at=datetime.now(UTC),
         )
-        version = await uow.stream_version(dossier_id)
         await uow.append(dossier_id, [new_event(purged)], expected_version=version,
                          publish_to=rt.topic)  # fmt: skip
         await save(uow.connection, evolve(state, purged), rules)
@@ -76,6 +101,7 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
         await uow.connection.execute(
             rights_requests.delete().where(rights_requests.c.dossier_id == dossier_id)
         )
+        await rt.vault.shred(dossier_id)
     return purged
 
 
@@ -84,10 +110,17 @@ async def purge_due(rt: Runtime, clock: Clock, rules: RetentionRules) -> list[st
     today = clock.today()
     async with rt.engine.connect() as connection:
         ids = await due(connection, today)
+    purged = []
     for dossier_id in ids:
-        await purge(rt, dossier_id, rules, today=today)
-        log.info("dossier %s purged (retention ended)", dossier_id)
-    return ids
+        try:
+            done = await purge(rt, dossier_id, rules, today=today)
+        except ConcurrencyConflict:  # the dossier changed (an appeal?): the next run decides
+            log.info("dossier %s changed while being purged: left to the next run", dossier_id)
+            continue
+        if done is not None:
+            purged.append(dossier_id)
+            log.info("dossier %s purged (retention ended)", dossier_id)
+    return purged
 
 
 async def purge_loop(rt: Runtime, clock: Clock, rules: RetentionRules, interval: float) -> None:

@@ -26,7 +26,8 @@ from guichet_core.notifications import Notification, notification_id_for, queue_
 from guichet_core.service import Runtime
 from guichet_core.vault import KeyShredded
 from guichet_retention import privacy, rights
-from guichet_retention.handlers import purge
+from guichet_retention.appeals import DeletionHeld
+from guichet_retention.handlers import purge, refuse_if_held
 from guichet_retention.rights_store import RightsStore
 
 router = APIRouter(tags=["data-subject rights"])
@@ -138,12 +139,17 @@ async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request for your authority")
     try:
         answered = rights.answer(request, body.outcome, body.answer, datetime.now(UTC))
+        if answered.requires_purge:  # refused before the answer is stored
+            await refuse_if_held(rt, request.dossier_id, rt.extras["rules"])
         await store.save_answer(answered)
-    except rights.RightsError as error:
+    except (rights.RightsError, DeletionHeld) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     if answered.requires_purge:
-        await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
-                    today=rt.extras["clock"].today())  # fmt: skip
+        try:  # the purge checks again, under the dossier's next version
+            await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
+                        today=rt.extras["clock"].today())  # fmt: skip
+        except DeletionHeld as error:  # an appeal recorded since the check above
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(answered, rt.extras["clock"].today())
 
 

@@ -10,44 +10,78 @@ Art. 27 §2: at expiry it is deleted automatically.
 The period of 3. is counted from the last decision or the end of the last appeal, plus
 the time left to appeal (``appeal_days``: 60 days, the Council of State's period, the
 longest ordinary one against these decisions) and one year. A later event that changes
-the rule (a granted permit later withdrawn) moves the date.
+the rule (a granted permit later withdrawn) moves the date. A date past the calendar's
+end is the calendar's last day (``date.max``), never an overflow.
+
+The fold also keeps who decided each step and who lodged each appeal: only they, or a
+court registry, may record an appeal or its end (``appeals``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from guichet_contracts import (
     AppealDecided,
     AppealLodged,
+    ApplicationDeclaredAdmissible,
     ApplicationFiled,
     AuthorisationWithdrawn,
     DomainEvent,
     DossierPurged,
     NegativeDecisionTaken,
     ProfessionalCardGranted,
+    ResidenceAuthorised,
     SinglePermitGranted,
     StayEnded,
     WorkAuthorised,
 )
-from guichet_contracts.vocabulary import ApplicationKind
+from guichet_contracts.vocabulary import ApplicationKind, CompetentAuthority, DecisionStep
 
 GRANTED_YEARS = 10
 NEGATIVE_YEARS = 5
 
 
 def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; the calendar's last day if that is past its end."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year + years, day=28)
 
 
+def days_after(day: date, days: int) -> date:
+    """``days`` later; the calendar's last day if that is past its end."""
+    return day + timedelta(days=days) if (date.max - day).days > days else date.max
+
+
 @dataclass(frozen=True)
 class RetentionRules:
     appeal_days: int = 60
     grace_years: int = 1
+
+
+@dataclass(frozen=True)
+class StepDecided:
+    """Who decided a step of the dossier, and since when an appeal against it may lie."""
+
+    by: str  # the authority of the latest decision on the step (VLG, WAL, BXL, DG, OE)
+    on: date  # the day of the first decision on the step
+
+
+@dataclass(frozen=True)
+class AppealRecord:
+    """An appeal as retention knows it. A store that folded it before retention kept who
+    lodged it (replayed since by ``guichet retention replay``) knows only its end."""
+
+    step: str | None = None
+    lodged_by: str | None = None  # an authority, or COURT for a court registry
+    lodged_on: date | None = None
+    ended_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +95,14 @@ class DossierRetention:
     work_authorised_on: date | None = None
     negative_on: date | None = None  # the latest refusal, withdrawal or end of stay
     last_procedure_on: date | None = None
-    open_appeals: frozenset[str] = field(default_factory=frozenset)
     purged_on: date | None = None
+    decisions: Mapping[str, StepDecided] = field(default_factory=dict)  # by step
+    appeals: Mapping[str, AppealRecord] = field(default_factory=dict)  # by appeal id
+
+    @property
+    def open_appeals(self) -> frozenset[str]:
+        """The appeals lodged and not ended: each holds the deletion (Art. 27 §1 3°)."""
+        return frozenset(k for k, appeal in self.appeals.items() if appeal.ended_on is None)
 
 
 @dataclass(frozen=True)
@@ -77,7 +117,45 @@ def _day(moment: datetime | date) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
 
 
+# Art. 12 §1: the Immigration Office decides residence; its events name no authority.
+_OFFICE = CompetentAuthority.IMMIGRATION_OFFICE.value
+
+
+def _decider(event: DomainEvent) -> tuple[str, str, date] | None:
+    """The step a decision event decides, who decided it and when; else None."""
+    match event:
+        case ApplicationDeclaredAdmissible():
+            return DecisionStep.ADMISSIBILITY, event.authority, _day(event.decided_at)
+        case WorkAuthorised():
+            return DecisionStep.WORK, event.authority, _day(event.decided_at)
+        case ProfessionalCardGranted():
+            return DecisionStep.PROFESSIONAL_CARD, event.authority, _day(event.decided_at)
+        case NegativeDecisionTaken():
+            return event.step, event.authority, _day(event.decided_at)
+        case AuthorisationWithdrawn():
+            return event.step, event.authority, _day(event.withdrawn_at)
+        case ResidenceAuthorised():
+            return DecisionStep.RESIDENCE, _OFFICE, _day(event.decided_at)
+        case StayEnded():
+            return DecisionStep.RESIDENCE, _OFFICE, _day(event.ended_at)
+    return None
+
+
+def _with_decider(state: DossierRetention, event: DomainEvent) -> DossierRetention:
+    found = _decider(event)
+    if found is None:
+        return state
+    step, by, day = (str(found[0]), str(found[1]), found[2])
+    earlier = state.decisions.get(step)
+    on = min(day, earlier.on) if earlier else day
+    return replace(state, decisions={**state.decisions, step: StepDecided(by, on)})
+
+
 def evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
+    return _evolve(_with_decider(state, event), event)
+
+
+def _evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
     def procedure(day: date) -> date:
         return max(day, state.last_procedure_on) if state.last_procedure_on else day
 
@@ -101,11 +179,21 @@ def evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
             latest = max(day, state.negative_on) if state.negative_on else day
             return replace(state, negative_on=latest, last_procedure_on=procedure(day))
         case AppealLodged():
-            return replace(state, open_appeals=state.open_appeals | {event.appeal_id},
-                           last_procedure_on=procedure(event.lodged_on))  # fmt: skip
+            lodged = AppealRecord(event.step, event.recorded_by, event.lodged_on)
+            return replace(
+                state,
+                appeals={**state.appeals, event.appeal_id: lodged},
+                last_procedure_on=procedure(event.lodged_on),
+            )
         case AppealDecided():
-            return replace(state, open_appeals=state.open_appeals - {event.appeal_id},
-                           last_procedure_on=procedure(event.decided_on))  # fmt: skip
+            ended = replace(
+                state.appeals.get(event.appeal_id, AppealRecord()), ended_on=event.decided_on
+            )
+            return replace(
+                state,
+                appeals={**state.appeals, event.appeal_id: ended},
+                last_procedure_on=procedure(event.decided_on),
+            )
         case DossierPurged():
             return replace(state, purged_on=_day(event.purged_at))
     return state
@@ -135,7 +223,7 @@ def deletion(state: DossierRetention, rules: RetentionRules = RetentionRules()) 
     else:
         return Deletion(None, None, "the procedure is still open: no retention period runs")
     if state.last_procedure_on is not None:
-        floor = years_after(state.last_procedure_on + timedelta(days=rules.appeal_days),
+        floor = years_after(days_after(state.last_procedure_on, rules.appeal_days),
                             rules.grace_years)  # fmt: skip
         if floor > base:
             return Deletion(floor, rule, "one year after the end of the procedures and "

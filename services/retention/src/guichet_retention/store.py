@@ -25,7 +25,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_core.store.upsert import upsert_all
-from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion
+from guichet_retention.schedule import (
+    AppealRecord,
+    Deletion,
+    DossierRetention,
+    RetentionRules,
+    StepDecided,
+    deletion,
+)
 
 metadata = MetaData()
 retention_schedule = Table(
@@ -69,17 +76,31 @@ async def schedule_digest(connection: AsyncConnection) -> str:
 
 def dump(state: DossierRetention) -> dict[str, Any]:
     data = asdict(state)
-    data["open_appeals"] = sorted(state.open_appeals)
+    data["open_appeals"] = sorted(state.open_appeals)  # read by hand; the appeals say more
     encoded: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return encoded
 
 
+def _days(data: dict[str, Any]) -> dict[str, date | None]:
+    return {k: date.fromisoformat(v) if v else None for k, v in data.items() if k.endswith("_on")}
+
+
 def load(data: dict[str, Any]) -> DossierRetention:
-    days = {k: date.fromisoformat(v) if v else None for k, v in data.items()
-            if k.endswith("_on")}  # fmt: skip
+    """A stored state. One stored before retention kept who decided and who lodged knows
+    only the ids of its open appeals: ``guichet retention replay`` teaches it the rest."""
+    decisions = {
+        step: StepDecided(by=d["by"], on=date.fromisoformat(d["on"]))
+        for step, d in data.get("decisions", {}).items()
+    }
+    appeals = {
+        k: AppealRecord(step=a.get("step"), lodged_by=a.get("lodged_by"), **_days(a))
+        for k, a in data.get("appeals", {}).items()
+    }
+    for appeal_id in data.get("open_appeals", ()):
+        appeals.setdefault(appeal_id, AppealRecord())
     return DossierRetention(
-        dossier_id=data["dossier_id"], kind=data.get("kind"), **days,
-        open_appeals=frozenset(data.get("open_appeals", ())),
+        dossier_id=data["dossier_id"], kind=data.get("kind"), **_days(data),
+        decisions=decisions, appeals=appeals,
     )  # fmt: skip
 
 
