@@ -27,7 +27,9 @@ from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, Publisher
 from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
 from guichet_core.ebox import SqlEBox, open_ebox
+from guichet_core.http_limits import install_request_guard
 from guichet_core.notifications import NotificationDispatcher, mailer_for
+from guichet_core.problems import install_problems
 from guichet_core.relay import OutboxRelay
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
@@ -261,6 +263,8 @@ def create_app(
     )
     # Before serving: a production deployment without a verification key refuses to start.
     install_auth(app, TokenVerifier.from_settings(auth_settings_for(settings)))
+    install_problems(app)  # every error as application/problem+json, never the input
+    install_request_guard(app, settings=settings)  # body limits, JSON no store can keep
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)

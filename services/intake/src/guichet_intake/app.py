@@ -27,10 +27,11 @@ from guichet_contracts import (
 from guichet_contracts.vocabulary import CompetentAuthority
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
+from guichet_core.http_limits import body_limit
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_intake import handlers
 from guichet_intake import status as dossier_status
-from guichet_intake.documents import CheckedDocument, DocumentRejected
+from guichet_intake.documents import MAX_BODY_BYTES, CheckedDocument, DocumentRejected
 from guichet_intake.domain import FilingRejected, validate
 from guichet_intake.requests import ApplicationForm, DocumentUpload, SupplementForm
 from guichet_intake.settings import IntakeSettings
@@ -38,6 +39,7 @@ from guichet_intake.tables import applicant_access, documents
 from guichet_intake.tables import dossier_status as dossier_status_table
 
 TOPIC = "guichet.intake.v1"
+FILING_BODY_LIMIT = MAX_BODY_BYTES  # sized for the most documents a filing may carry
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -102,6 +104,7 @@ async def _own(rt: Runtime, application_id: uuid.UUID, caller: Caller) -> None:
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationReceipt,
     responses=DOCUMENT_REFUSED,
+    openapi_extra=body_limit(FILING_BODY_LIMIT),
 )
 async def file(
     form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep
@@ -133,6 +136,7 @@ async def file(
     status_code=status.HTTP_201_CREATED,
     response_model=dict[str, Any],
     responses=DOCUMENT_REFUSED,
+    openapi_extra=body_limit(FILING_BODY_LIMIT),
 )
 async def supply(
     application_id: uuid.UUID, form: SupplementForm, rt: RuntimeDep, caller: ApplicantDep

@@ -21,6 +21,10 @@ from guichet_intake.document_structure import examine
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS = 20
+FORM_BYTES = 1024 * 1024  # the form around its documents, names and checksums included
+# The largest filing or supplement body: every document at its limit, in base64
+# (4 characters for 3 bytes); anything larger is refused (413) before it is read.
+MAX_BODY_BYTES = MAX_DOCUMENTS * 4 * -(-MAX_DOCUMENT_BYTES // 3) + FORM_BYTES
 
 _SIGNATURES = {
     "application/pdf": (b"%PDF-",),

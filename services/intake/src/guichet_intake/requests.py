@@ -17,6 +17,7 @@ from guichet_contracts.vocabulary import (
     DocumentKind,
     FilerRole,
 )
+from guichet_intake.documents import MAX_DOCUMENTS
 
 Language = Literal["fr", "nl", "de", "en"]
 
@@ -116,9 +117,9 @@ class ApplicationForm(Strict):
     employment: Employment
     details: CategoryDetails = CategoryDetails()
     fee_payment_reference: str | None = Field(default=None, max_length=60)
-    documents: list[DocumentUpload] = Field(default_factory=list, max_length=20)
+    documents: list[DocumentUpload] = Field(default_factory=list, max_length=MAX_DOCUMENTS)
 
 
 class SupplementForm(Strict):
     request_id: str = Field(min_length=1, max_length=64)
-    documents: list[DocumentUpload] = Field(min_length=1, max_length=20)
+    documents: list[DocumentUpload] = Field(min_length=1, max_length=MAX_DOCUMENTS)

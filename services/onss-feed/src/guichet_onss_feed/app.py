@@ -14,6 +14,8 @@ from pydantic import BaseModel
 import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
 from guichet_core.auth import Authority, Caller, CallerDep
 from guichet_core.deps import RuntimeDep
+from guichet_core.http_limits import BodyTooLarge, body_limit
+from guichet_core.problems import Problem
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_onss_feed.ingest import Feed, ImportResult
 from guichet_onss_feed.linking import INTAKE_TOPIC, bind
@@ -36,6 +38,8 @@ class Rejection(BaseModel):
 
 class ImportAnswer(BaseModel):
     records: int
+    committed_batches: int
+    last_committed_line: int
     accepted: int
     duplicates: int
     unlinked: int
@@ -54,14 +58,20 @@ def _feeder(source: Source, caller: Caller) -> None:
 
 
 async def ingest_all(
-    rt: Runtime, source: Source, numbered: AsyncIterable[tuple[int, Any]]
+    rt: Runtime,
+    source: Source,
+    numbered: AsyncIterable[tuple[int, Any]],
+    result: ImportResult | None = None,
 ) -> ImportResult:
-    """Validate each record and ingest the valid ones, a transaction per batch."""
+    """Validate each record and ingest the valid ones, a transaction per batch; ``result``
+    says, if the stream breaks off, which batches were committed."""
     settings = rt.settings
     assert isinstance(settings, OnssFeedSettings)
     feed, today = Feed(rt), datetime.now(UTC).date()
-    result = ImportResult(max_reported=settings.max_reported_rejections)
+    if result is None:
+        result = ImportResult(max_reported=settings.max_reported_rejections)
     batch: list[tuple[int, Declaration]] = []
+    line = 0
     async for line, raw in numbered:
         result.records += 1
         try:
@@ -72,9 +82,12 @@ async def ingest_all(
             result.reject(line, error.reason)
         if len(batch) >= settings.import_batch_size:
             await feed.ingest(batch, result)
+            result.committed(line)
             batch = []
     if batch:
         await feed.ingest(batch, result)
+        result.committed(line)
+    result.last_committed_line = line  # every line is now accepted or answered for
     return result
 
 
@@ -83,7 +96,7 @@ async def _numbered(items: Iterable[Any]) -> AsyncIterator[tuple[int, Any]]:
         yield line, item
 
 
-@router.post("/batches/{source}")
+@router.post("/batches/{source}", openapi_extra=body_limit(setting="batch_max_bytes"))
 async def batch(
     source: Source, rt: RuntimeDep, caller: CallerDep, body: Annotated[list[Any], Body()]
 ) -> ImportAnswer:
@@ -101,7 +114,9 @@ async def batch(
     return ImportAnswer.model_validate(result.answer())
 
 
-@router.post("/imports/{source}")
+@router.post(
+    "/imports/{source}", openapi_extra=body_limit(setting="import_max_bytes", streamed=True)
+)
 async def import_file(source: Source, request: Request, rt: RuntimeDep,
                       caller: CallerDep) -> ImportAnswer:  # fmt: skip
     """A CSV (header row = line 1) or JSON-lines file of one source, streamed and ingested
@@ -114,10 +129,15 @@ async def import_file(source: Source, request: Request, rt: RuntimeDep,
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             "send text/csv (with a header row) or application/x-ndjson",
         )
+    settings = rt.settings
+    assert isinstance(settings, OnssFeedSettings)
+    result = ImportResult(max_reported=settings.max_reported_rejections)
     try:
-        result = await ingest_all(rt, source, records(source, media_type, request.stream()))
-    except BadFile as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
+        await ingest_all(rt, source, records(source, media_type, request.stream()), result)
+    except BadFile as error:  # the committed batches stay: a retry resumes after them
+        raise Problem(400, str(error), **result.progress()) from error
+    except BodyTooLarge as error:
+        raise Problem(413, str(error.detail), **result.progress()) from error
     return ImportAnswer.model_validate(result.answer())
 
 

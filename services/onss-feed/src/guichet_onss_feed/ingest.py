@@ -49,6 +49,10 @@ class ImportResult:
     events: int = 0  # one per linked dossier
     rejected_total: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # What is durable: a retry resumes after last_committed_line (a re-sent record is a
+    # duplicate anyway, so resuming earlier changes nothing).
+    committed_batches: int = 0
+    last_committed_line: int = 0
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_total += 1
@@ -63,9 +67,21 @@ class ImportResult:
         for rejection in other.rejected:
             self.reject(rejection["line"], rejection["reason"])
 
-    def answer(self) -> dict[str, Any]:
+    def committed(self, line: int) -> None:
+        self.committed_batches += 1
+        self.last_committed_line = line
+
+    def progress(self) -> dict[str, int]:
+        """What an import that stopped had already committed, for its error answer."""
         return {
             "records": self.records,
+            "committed_batches": self.committed_batches,
+            "last_committed_line": self.last_committed_line,
+        }
+
+    def answer(self) -> dict[str, Any]:
+        return {
+            **self.progress(),
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "unlinked": self.unlinked,

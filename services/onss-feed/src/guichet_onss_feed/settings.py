@@ -15,5 +15,9 @@ class OnssFeedSettings(ServiceSettings):
     import_batch_size: int = 1000
     # Records a JSON batch (POST /batches/{source}) may hold.
     max_batch_records: int = 10_000
+    # The largest streamed import (GUICHET_ONSS_FEED_IMPORT_MAX_BYTES), counted as it
+    # arrives, and the largest JSON batch: larger bodies are refused with 413.
+    import_max_bytes: int = 1024 * 1024 * 1024
+    batch_max_bytes: int = 16 * 1024 * 1024
     # How many rejections an answer lists (the count is always complete).
     max_reported_rejections: int = 10_000

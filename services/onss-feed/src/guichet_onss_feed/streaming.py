@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
+from guichet_core.http_limits import UnsafeInput, refuse_unsafe_json
 from guichet_onss_feed.records import FIELDS, RecordRejected, Source
 
 MAX_LINE = 64 * 1024
@@ -70,6 +70,8 @@ async def records(
 
 
 def _row(header: list[str], line: str) -> dict[str, Any] | RecordRejected:
+    if "\x00" in line:
+        return RecordRejected("a NUL character (U+0000) cannot be stored: remove it")
     try:
         cells = next(csv.reader([line]))
     except csv.Error as error:
@@ -80,10 +82,10 @@ def _row(header: list[str], line: str) -> dict[str, Any] | RecordRejected:
 
 
 def _json(line: str) -> dict[str, Any] | RecordRejected:
-    try:
-        value = json.loads(line)
-    except ValueError as error:
-        return RecordRejected(f"not JSON: {error}")
+    try:  # a line nested 30,000 deep is refused here, not a RecursionError (issue 12)
+        value = refuse_unsafe_json(line)
+    except UnsafeInput as error:
+        return RecordRejected(error.msg)
     if not isinstance(value, dict):
         return RecordRejected(f"a record is a JSON object, not {type(value).__name__}")
     return value

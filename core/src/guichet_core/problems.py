@@ -1,0 +1,204 @@
+"""Errors, once (STYLE 14): every service answers errors as RFC 9457 problem details.
+
+One mapping for the whole platform, installed by ``create_app``:
+
+- ``HTTPException`` (what routes raise) becomes a problem with its status and reason;
+- ``RequestValidationError`` becomes a 422 listing where and why (``loc``, ``msg``,
+  ``type``) and never the input (FastAPI's default echoed it: a 100 MB invalid body came
+  back in a 100 MB answer, and an input JSON cannot encode gave a 500);
+- ``Problem`` is raised where a problem carries extension members (e.g. an import's
+  committed batches);
+- ``DOMAIN_PROBLEMS`` maps domain exceptions to a status and a fixed reason a person can
+  act on: register a new exception there, in one line, rather than catching it in routes.
+
+A reason never quotes the request: error bodies carry no personal value (GDPR Art. 5
+§1 f, Art. 32).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from guichet_core.store.records import ConcurrencyConflict
+
+PROBLEM_JSON = "application/problem+json"
+MAX_LOC_PART = 64  # a key the caller chose (e.g. an unknown field) is cut to this
+
+# Domain exception → (status, what the caller can do). Subclasses match their base.
+DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {
+    ConcurrencyConflict: (
+        409,
+        "the dossier changed while you were deciding: read it again and decide on its "
+        "latest version",
+    ),
+}
+
+
+class Problem(Exception):
+    """An error answer with RFC 9457 extension members (``committed_batches``, …)."""
+
+    def __init__(self, status: int, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.extensions = status, detail, extensions
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _title(status),
+        "status": status,
+        "detail": _text(detail),
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    body.update(extensions)
+    return Response(
+        orjson.dumps(body), status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
+    )
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Where and why, from pydantic's or FastAPI's error list: no ``input``, no ``ctx``."""
+    return [
+        {
+            "loc": [_loc_part(part) for part in error.get("loc", ())],
+            "msg": _text(error.get("msg", "")),
+            "type": _text(error.get("type", "")),
+        }
+        for error in errors
+        if isinstance(error, Mapping)
+    ]
+
+
+def summary(errors: Sequence[Mapping[str, Any]]) -> str:
+    fields = len(errors)
+    where = "1 field" if fields == 1 else f"{fields} fields"
+    return f"the request was not accepted: {where} to correct (see errors)"
+
+
+def _text(value: Any) -> str:
+    """A string every encoder takes: no lone surrogate, no NUL."""
+    return str(value).encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _loc_part(part: Any) -> str | int:
+    if isinstance(part, int):
+        return part
+    safe = _text(part)
+    return safe if len(safe) <= MAX_LOC_PART else safe[: MAX_LOC_PART - 1] + "…"
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+async def _http_problem(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    headers = getattr(error, "headers", None)
+    if error.status_code in (204, 304) or error.status_code < 200:
+        return Response(status_code=error.status_code, headers=headers)
+    if isinstance(error.detail, list):  # a route's own field errors (e.g. a filing rule)
+        errors = validation_errors(error.detail)
+        return problem_response(error.status_code, summary(errors), errors=errors, headers=headers)
+    return problem_response(error.status_code, str(error.detail), headers=headers)
+
+
+async def _validation_problem(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    errors = validation_errors(error.errors())
+    return problem_response(422, summary(errors), errors=errors)
+
+
+async def _problem(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Problem)
+    return problem_response(error.status, error.detail, **error.extensions)
+
+
+def _domain_problem(status: int, detail: str) -> Callable[[Request, Exception], Any]:
+    async def handle(request: Request, error: Exception) -> Response:
+        return problem_response(status, detail)
+
+    return handle
+
+
+def install_problems(app: FastAPI) -> None:
+    """Every error of ``app`` as a problem, and its OpenAPI saying so (413, 422)."""
+    app.add_exception_handler(HTTPException, _http_problem)
+    app.add_exception_handler(RequestValidationError, _validation_problem)
+    app.add_exception_handler(Problem, _problem)
+    for exception, (status, detail) in DOMAIN_PROBLEMS.items():
+        app.add_exception_handler(exception, _domain_problem(status, detail))
+    _document_problems(app)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; the input is never echoed",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """413 on every operation with a body, and each 422 as a problem, in the OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "requestBody" in operation or "x-body-limit" in operation:
+                    responses["413"] = _problem_response("The body is over this route's limit")
+                    responses["422"] = _problem_response(
+                        "Invalid input: where and why, never the input itself"
+                    )
+                elif "422" in responses:
+                    responses["422"] = _problem_response("Invalid parameters: where and why")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
