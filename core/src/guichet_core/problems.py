@@ -191,7 +191,9 @@ def _document_problems(app: FastAPI) -> None:
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                if "requestBody" in operation or "x-body-limit" in operation:
+                if "requestBody" in operation or any(
+                    k.startswith("x-body-limit") for k in operation
+                ):
                     responses["413"] = _problem_response("The body is over this route's limit")
                     responses["422"] = _problem_response(
                         "Invalid input: where and why, never the input itself"
