@@ -70,9 +70,9 @@ def refuse_unsafe_json(text: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) ->
         reason = str(error).split(":", 1)[0]  # orjson's reason, without its position
         if "depth" in reason:
             raise UnsafeInput((), _too_deep(max_depth), "json_too_deep") from None
-        raise UnsafeInput(
-            (), f"not JSON (NaN and Infinity are not JSON): {reason}", "json_invalid"
-        ) from None
+        if reason.startswith("unexpected character"):
+            reason += " (NaN and Infinity are not JSON numbers)"
+        raise UnsafeInput((), f"not JSON: {reason}", "json_invalid") from None
     pending: list[tuple[Any, int, tuple[str | int, ...]]] = [(value, 1, ())]
     while pending:
         node, depth, loc = pending.pop()
