@@ -50,6 +50,10 @@ def problem_app() -> FastAPI:
     async def imports() -> None:
         raise Problem(400, "line 7 is longer than 65536 characters", committed_batches=2)
 
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("Zebulon Quartermaine's reasons")
+
     return app
 
 
@@ -137,3 +141,11 @@ def test_the_openapi_documents_413_and_422_as_problems() -> None:
     for status in ("413", "422"):
         assert PROBLEM_JSON in operation["responses"][status]["content"]
     assert "413" not in schema["paths"]["/missing"]["get"]["responses"]
+
+
+async def test_an_unexpected_error_is_a_500_problem_that_says_nothing_of_it() -> None:
+    transport = httpx.ASGITransport(app=problem_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://problems") as http:
+        response = await http.get("/broken")
+    problem = problem_of(response, 500)
+    assert "Zebulon" not in response.text and "retry" in problem["detail"]

@@ -42,6 +42,12 @@ DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
+UNEXPECTED = (
+    "an unexpected error stopped this request: retry later, and tell the platform's "
+    "operators if it persists"
+)
+
+
 class Problem(Exception):
     """An error answer with RFC 9457 extension members (``committed_batches``, …)."""
 
@@ -132,6 +138,11 @@ async def _problem(request: Request, error: Exception) -> Response:
     return problem_response(error.status, error.detail, **error.extensions)
 
 
+async def _unexpected(request: Request, error: Exception) -> Response:
+    # Starlette logs the exception after this answer; the answer says nothing of it.
+    return problem_response(500, UNEXPECTED)
+
+
 def _domain_problem(status: int, detail: str) -> Callable[[Request, Exception], Any]:
     async def handle(request: Request, error: Exception) -> Response:
         return problem_response(status, detail)
@@ -146,6 +157,7 @@ def install_problems(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     for exception, (status, detail) in DOMAIN_PROBLEMS.items():
         app.add_exception_handler(exception, _domain_problem(status, detail))
+    app.add_exception_handler(Exception, _unexpected)  # a 500, still a problem
     _document_problems(app)
 
 
