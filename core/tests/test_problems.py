@@ -50,6 +50,12 @@ def problem_app() -> FastAPI:
     async def imports() -> None:
         raise Problem(400, "line 7 is longer than 65536 characters", committed_batches=2)
 
+    own = {422: {"description": "A document was refused", "content": {PROBLEM_JSON: {}}}}
+
+    @app.post("/documents", responses=own)
+    async def documents(body: Form) -> None:
+        return None
+
     @app.get("/broken")
     async def broken() -> None:
         raise RuntimeError("Zebulon Quartermaine's reasons")
@@ -141,6 +147,9 @@ def test_the_openapi_documents_413_and_422_as_problems() -> None:
     for status in ("413", "422"):
         assert PROBLEM_JSON in operation["responses"][status]["content"]
     assert "413" not in schema["paths"]["/missing"]["get"]["responses"]
+    declared = schema["paths"]["/documents"]["post"]["responses"]["422"]
+    assert declared["description"] == "A document was refused"  # a route's own words stay
+    assert declared["content"][PROBLEM_JSON]["schema"]["required"]
 
 
 async def test_an_unexpected_error_is_a_500_problem_that_says_nothing_of_it() -> None:

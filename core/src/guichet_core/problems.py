@@ -188,8 +188,16 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def _problem_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+def _declare(responses: dict[str, Any], status: str, description: str) -> None:
+    """A problem response in the OpenAPI; one a route declared itself keeps its words."""
+    declared = responses.get(status, {}).get("content", {})
+    if PROBLEM_JSON in declared:
+        declared[PROBLEM_JSON].setdefault("schema", PROBLEM_SCHEMA)
+        return
+    responses[status] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    }
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -206,12 +214,10 @@ def _document_problems(app: FastAPI) -> None:
                 if "requestBody" in operation or any(
                     k.startswith("x-body-limit") for k in operation
                 ):
-                    responses["413"] = _problem_response("The body is over this route's limit")
-                    responses["422"] = _problem_response(
-                        "Invalid input: where and why, never the input itself"
-                    )
+                    _declare(responses, "413", "The body is over this route's limit")
+                    _declare(responses, "422", "Invalid input: where and why, never the input")
                 elif "422" in responses:
-                    responses["422"] = _problem_response("Invalid parameters: where and why")
+                    _declare(responses, "422", "Invalid parameters: where and why")
         app.openapi_schema = schema
         return schema
 
