@@ -15,9 +15,9 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_core.problems import (
-    DOMAIN_PROBLEMS,
     PROBLEM_JSON,
-    Problem,
+    PROBLEMS,
+    ProblemDetails,
     install_problems,
     validation_errors,
 )
@@ -48,7 +48,7 @@ def problem_app() -> FastAPI:
 
     @app.post("/imports")
     async def imports() -> None:
-        raise Problem(400, "line 7 is longer than 65536 characters", committed_batches=2)
+        raise ProblemDetails(400, "line 7 is longer than 65536 characters", committed_batches=2)
 
     own = {422: {"description": "A document was refused", "content": {PROBLEM_JSON: {}}}}
 
@@ -115,10 +115,10 @@ async def test_an_http_exception_is_a_problem_with_its_reason(client: httpx.Asyn
 
 
 async def test_domain_exceptions_map_to_statuses_in_one_table(client: httpx.AsyncClient) -> None:
-    assert DOMAIN_PROBLEMS[ConcurrencyConflict][0] == 409
+    assert PROBLEMS[ConcurrencyConflict].status == 409
     problem = problem_of(await client.post("/decisions"), 409)
-    assert "dossier-1" not in problem["detail"]  # a fixed reason a person can act on
-    assert "again" in problem["detail"]
+    assert "dossier-1" not in problem["detail"]  # a reason a person can act on
+    assert "decide again" in problem["detail"]
 
 
 async def test_a_problem_carries_its_extension_members(client: httpx.AsyncClient) -> None:

@@ -6,10 +6,11 @@ One mapping for the whole platform, installed by ``create_app``:
 - ``RequestValidationError`` becomes a 422 listing where and why (``loc``, ``msg``,
   ``type``) and never the input (FastAPI's default echoed it: a 100 MB invalid body came
   back in a 100 MB answer, and an input JSON cannot encode gave a 500);
-- ``Problem`` is raised where a problem carries extension members (e.g. an import's
-  committed batches);
-- ``DOMAIN_PROBLEMS`` maps domain exceptions to a status and a fixed reason a person can
-  act on: register a new exception there, in one line, rather than catching it in routes.
+- ``ProblemDetails`` is raised where a problem carries extension members (e.g. an
+  import's committed batches);
+- ``PROBLEMS`` maps domain exceptions to a status and the reason a person can act on:
+  register a new exception there, in one line, rather than catching it in routes;
+- anything else is a 500 problem with a fixed reason (the exception is still logged).
 
 A reason never quotes the request: error bodies carry no personal value (GDPR Art. 5
 §1 f, Art. 32).
@@ -17,7 +18,8 @@ A reason never quotes the request: error bodies carry no personal value (GDPR Ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -32,13 +34,28 @@ from guichet_core.store.records import ConcurrencyConflict
 PROBLEM_JSON = "application/problem+json"
 MAX_LOC_PART = 64  # a key the caller chose (e.g. an unknown field) is cut to this
 
-# Domain exception → (status, what the caller can do). Subclasses match their base.
-DOMAIN_PROBLEMS: dict[type[Exception], tuple[int, str]] = {
-    ConcurrencyConflict: (
-        409,
-        "the dossier changed while you were deciding: read it again and decide on its "
-        "latest version",
-    ),
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    status: int
+    detail: str | Callable[[Exception], str]  # the reason, or how to word it from the error
+
+    def detail_of(self, error: Exception) -> str:
+        return self.detail if isinstance(self.detail, str) else self.detail(error)
+
+
+def _decide_again(error: Exception) -> str:
+    actual = error.actual if isinstance(error, ConcurrencyConflict) else None
+    now = "" if actual is None else f" (it is at version {actual} now)"
+    return f"the dossier changed{now}: reload and decide again"
+
+
+# Domain exception → its problem; subclasses match their base.
+PROBLEMS: dict[type[Exception], Problem] = {
+    # Two decisions on one dossier at once: one is recorded, the other decided on a
+    # version that is no longer the dossier's. The version said is the dossier's, never
+    # the one the request gave.
+    ConcurrencyConflict: Problem(409, _decide_again),
 }
 
 
@@ -48,7 +65,7 @@ UNEXPECTED = (
 )
 
 
-class Problem(Exception):
+class ProblemDetails(Exception):
     """An error answer with RFC 9457 extension members (``committed_batches``, …)."""
 
     def __init__(self, status: int, detail: str, **extensions: Any) -> None:
@@ -133,8 +150,8 @@ async def _validation_problem(request: Request, error: Exception) -> Response:
     return problem_response(422, summary(errors), errors=errors)
 
 
-async def _problem(request: Request, error: Exception) -> Response:
-    assert isinstance(error, Problem)
+async def _problem_details(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ProblemDetails)
     return problem_response(error.status, error.detail, **error.extensions)
 
 
@@ -143,9 +160,9 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     return problem_response(500, UNEXPECTED)
 
 
-def _domain_problem(status: int, detail: str) -> Callable[[Request, Exception], Any]:
+def _handler_for(problem: Problem) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handle(request: Request, error: Exception) -> Response:
-        return problem_response(status, detail)
+        return problem_response(problem.status, problem.detail_of(error))
 
     return handle
 
@@ -154,9 +171,9 @@ def install_problems(app: FastAPI) -> None:
     """Every error of ``app`` as a problem, and its OpenAPI saying so (413, 422)."""
     app.add_exception_handler(HTTPException, _http_problem)
     app.add_exception_handler(RequestValidationError, _validation_problem)
-    app.add_exception_handler(Problem, _problem)
-    for exception, (status, detail) in DOMAIN_PROBLEMS.items():
-        app.add_exception_handler(exception, _domain_problem(status, detail))
+    app.add_exception_handler(ProblemDetails, _problem_details)
+    for exception, problem in PROBLEMS.items():
+        app.add_exception_handler(exception, _handler_for(problem))
     app.add_exception_handler(Exception, _unexpected)  # a 500, still a problem
     _document_problems(app)
 

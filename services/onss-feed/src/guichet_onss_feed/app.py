@@ -15,7 +15,7 @@ import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
 from guichet_core.auth import Authority, Caller, CallerDep
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import BodyTooLarge, body_limit
-from guichet_core.problems import Problem
+from guichet_core.problems import ProblemDetails
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_onss_feed.ingest import Feed, ImportResult
 from guichet_onss_feed.linking import INTAKE_TOPIC, bind
@@ -135,9 +135,9 @@ async def import_file(source: Source, request: Request, rt: RuntimeDep,
     try:
         await ingest_all(rt, source, records(source, media_type, request.stream()), result)
     except BadFile as error:  # the committed batches stay: a retry resumes after them
-        raise Problem(400, str(error), **result.progress()) from error
+        raise ProblemDetails(400, str(error), **result.progress()) from error
     except BodyTooLarge as error:
-        raise Problem(413, str(error.detail), **result.progress()) from error
+        raise ProblemDetails(413, str(error.detail), **result.progress()) from error
     return ImportAnswer.model_validate(result.answer())
 
 
