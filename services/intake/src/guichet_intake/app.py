@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from guichet_contracts import (
@@ -28,6 +28,7 @@ from guichet_contracts.vocabulary import CompetentAuthority
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import body_limit
+from guichet_core.problems import PROBLEM_JSON, problem_response
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_intake import handlers
 from guichet_intake import status as dossier_status
@@ -61,32 +62,20 @@ def _unprocessable(error: FilingRejected) -> HTTPException:
     )
 
 
-PROBLEM_JSON = "application/problem+json"
 DOCUMENT_REFUSED: dict[int | str, dict[str, Any]] = {
     422: {
-        "description": "A field was refused (application/json), or a document: which one "
-        "and what to do (application/problem+json, RFC 9457)",
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}},
-            PROBLEM_JSON: {},
-        },
+        "description": "A field or a document was refused: which one and what to do "
+        "(RFC 9457; a document is named by its place and kind)",
+        "content": {PROBLEM_JSON: {}},
     }
 }
 
 
-def _document_refused(error: DocumentRejected) -> JSONResponse:
+def _document_refused(error: DocumentRejected) -> Response:
     """RFC 9457 problem details: which document (place and kind) and what to do, never
     its file name or content (GDPR Art. 5 §1 f)."""
-    problem = {
-        "type": "about:blank",
-        "title": "Unprocessable Content",
-        "status": status.HTTP_422_UNPROCESSABLE_CONTENT,
-        "detail": error.detail,
-        "errors": [
-            {"loc": ["body", "documents", error.index], "msg": error.reason, "type": "document"}
-        ],
-    }
-    return JSONResponse(problem, status.HTTP_422_UNPROCESSABLE_CONTENT, media_type=PROBLEM_JSON)
+    place = {"loc": ["body", "documents", error.index], "msg": error.reason, "type": "document"}
+    return problem_response(status.HTTP_422_UNPROCESSABLE_CONTENT, error.detail, errors=[place])
 
 
 async def _checked(uploads: list[DocumentUpload]) -> list[CheckedDocument]:
@@ -108,7 +97,7 @@ async def _own(rt: Runtime, application_id: uuid.UUID, caller: Caller) -> None:
 )
 async def file(
     form: ApplicationForm, rt: RuntimeDep, caller: ApplicantDep
-) -> ApplicationReceipt | JSONResponse:
+) -> ApplicationReceipt | Response:
     """File an application; it is routed to the region competent for the place of work."""
     settings = rt.settings
     assert isinstance(settings, IntakeSettings)
@@ -140,7 +129,7 @@ async def file(
 )
 async def supply(
     application_id: uuid.UUID, form: SupplementForm, rt: RuntimeDep, caller: ApplicantDep
-) -> dict[str, Any] | JSONResponse:
+) -> dict[str, Any] | Response:
     """Supply the documents a controller asked for (Art. 20 §4)."""
     await _own(rt, application_id, caller)
     try:
