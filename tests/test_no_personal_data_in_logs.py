@@ -48,8 +48,16 @@ from .support import (
 
 WORKER_EMAIL = "amina.diallo@example.org"
 REASONS = "Refusal ground ZQ-314: the employer's file is incomplete."
-PERSONAL = [WORKER_NISS, "85.07.30-033.28", WORKER_EMAIL, "Diallo", "Amina", "A12345678",
-            REASONS, "ZQ-314"]  # fmt: skip
+PERSONAL = [
+    WORKER_NISS,
+    "85.07.30-033.28",
+    WORKER_EMAIL,
+    "Diallo",
+    "Amina",
+    "A12345678",
+    REASONS,
+    "ZQ-314",
+]
 
 
 class Service:
@@ -120,8 +128,13 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         request.getfixturevalue("postgres_url"),
         request.getfixturevalue("kafka_bootstrap"),
     )
-    env.update(secrets, GUICHET_BACKEND="postgres-kafka", DATABASE_URL=url,
-               KAFKA_BOOTSTRAP=bootstrap, GUICHET_NAMESPACE=namespace)  # fmt: skip
+    env.update(
+        secrets,
+        GUICHET_BACKEND="postgres-kafka",
+        DATABASE_URL=url,
+        KAFKA_BOOTSTRAP=bootstrap,
+        GUICHET_NAMESPACE=namespace,
+    )
     settings = ServiceSettings(
         backend="postgres-kafka",
         data_dir=tmp_path / "var",
@@ -143,8 +156,10 @@ async def refuse_notifications(settings: ServiceSettings) -> None:
         engine = create_async_engine(
             f"sqlite+aiosqlite:///{settings.data_dir}/regional_decision.sqlite3"
         )
-        statements = ["create trigger refuse before insert on notification_outbox "
-                      "begin select raise(abort, 'notification refused'); end"]  # fmt: skip
+        statements = [
+            "create trigger refuse before insert on notification_outbox "
+            "begin select raise(abort, 'notification refused'); end"
+        ]
     else:
         engine = create_async_engine(normalise_url(str(settings.database_url)))
         schema = f'"{settings.namespace}regional_decision"'
@@ -165,9 +180,13 @@ async def test_a_failed_write_and_a_niss_search_leave_no_personal_value_in_logs_
 ) -> None:
     env, tokens, settings = deployment
     vlg = tokens.header(Authority.VLG)
-    with services(env, tmp_path, "guichet_regional_decision", "guichet_consultation") as (
-        region, consultation,
-    ), environment(**{k: v for k, v in env.items() if k.startswith("GUICHET_")}):  # fmt: skip
+    with (
+        services(env, tmp_path, "guichet_regional_decision", "guichet_consultation") as (
+            region,
+            consultation,
+        ),
+        environment(**{k: v for k, v in env.items() if k.startswith("GUICHET_")}),
+    ):
         intake_app = create_app(INTAKE, IntakeSettings(**settings.model_dump()))
         async with (
             running(intake_app) as intake,
@@ -202,6 +221,7 @@ async def test_a_failed_write_and_a_niss_search_leave_no_personal_value_in_logs_
     assert "Exception in ASGI application" in written["regional-decision"]
     assert '"exception.stacktrace"' in written["regional-decision"]
     assert "POST /dossiers/search HTTP/1.1" in written["consultation"]
+    assert "GET /dossiers?niss=[redacted] HTTP/1.1" in written["consultation"]
     assert '"http.route": "/dossiers/search"' in written["consultation"]
     # ...and no personal value or reason is.
     for service, output in written.items():

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from guichet_core.bus.port import BusUnavailable
 from guichet_core.scrub import describe, error_type, install_log_scrubber, scrub_text
 from guichet_core.store.database import DatabaseConfig, create_engine
 from guichet_core.tracing import ScrubbingSpanProcessor
@@ -109,6 +110,10 @@ def test_infrastructure_errors_keep_their_message_an_operator_needs() -> None:
     )
     assert describe(OSError(f"mail to {EMAIL} refused")) == "OSError: mail to [redacted] refused"
     assert describe(ValueError(NAME)) == "ValueError"
+    broker = BusUnavailable("Kafka producer cannot connect: KafkaConnectionError()")
+    assert describe(broker).endswith(
+        "BusUnavailable: Kafka producer cannot connect: KafkaConnectionError()"
+    )
     assert error_type(refused) == "ConnectionRefusedError"
 
 

@@ -40,10 +40,17 @@ _QUOTED_FIELD = re.compile(
 # Whose messages describe infrastructure, never a person: kept (and still scrubbed).
 _INFRASTRUCTURE_MODULES = ("aiokafka.", "kafka.", "ssl.", "socket.")
 _SAFE_TYPES: set[str] = {
-    "OSError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
-    "ConnectionAbortedError", "BrokenPipeError", "TimeoutError", "socket.gaierror",
-    "asyncio.exceptions.CancelledError", "asyncio.exceptions.TimeoutError",
-}  # fmt: skip
+    "OSError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "ConnectionAbortedError",
+    "BrokenPipeError",
+    "TimeoutError",
+    "socket.gaierror",
+    "asyncio.exceptions.CancelledError",
+    "asyncio.exceptions.TimeoutError",
+}
 
 
 class SafeMessage(Exception):
@@ -140,6 +147,7 @@ def format_exception(error: BaseException) -> str:
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+_SEPARATORS = ("", _CAUSE.strip(), _CONTEXT.strip())
 _FRAME = re.compile(r'^  File ".*", line \d+, in .*$')
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
 
@@ -157,8 +165,7 @@ def scrub_traceback(text: str) -> str:
             kept.append(line)  # the frame's code and its ^^^ markers
         else:
             in_frame = False
-            if line.startswith("Traceback (") or line.strip() in ("", _CAUSE.strip(),
-                                                                 _CONTEXT.strip()):  # fmt: skip
+            if line.startswith("Traceback (") or line.strip() in _SEPARATORS:
                 kept.append(line)
             elif match := _EXCEPTION_LINE.match(line):
                 kept.append(describe_named(match.group(1), match.group(2) or ""))
