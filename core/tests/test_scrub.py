@@ -192,3 +192,22 @@ def test_installing_twice_scrubs_once(output: io.StringIO) -> None:
     install_log_scrubber()
     log.info("one %s", NISS)
     assert output.getvalue().strip().endswith("one [redacted]")
+
+
+def test_a_recorded_validation_error_leaves_its_input_out_of_the_span() -> None:
+    """pydantic quotes the input on indented lines of its message: a stack trace keeps
+    the frames' code and the exception's type, not those lines."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScrubbingSpanProcessor(SimpleSpanProcessor(exporter)))
+    with provider.get_tracer(__name__).start_as_current_span("filing") as span:
+        try:
+            Person.model_validate({"age": f"{NAME} {EMAIL}"})
+        except Exception as error:
+            span.record_exception(error)
+    (finished,) = exporter.get_finished_spans()
+    (event,) = finished.events
+    assert event.attributes is not None
+    stacktrace = str(event.attributes["exception.stacktrace"])
+    assert "model_validate" in stacktrace and stacktrace.endswith("ValidationError")
+    assert NAME not in str(finished.to_json()) and EMAIL not in str(finished.to_json())

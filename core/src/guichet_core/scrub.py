@@ -156,7 +156,7 @@ def scrub_traceback(text: str) -> str:
     """A formatted traceback (as a span's ``exception.stacktrace`` holds it) reduced to
     its frames and the type of each exception: message lines are dropped or described."""
     kept: list[str] = []
-    in_frame = False
+    in_frame = after_frames = False
     for line in text.splitlines():
         if _FRAME.match(line):
             kept.append(line)
@@ -164,10 +164,12 @@ def scrub_traceback(text: str) -> str:
         elif in_frame and line.startswith("    "):
             kept.append(line)  # the frame's code and its ^^^ markers
         else:
-            in_frame = False
+            # The first line after the frames names the exception; the lines after it
+            # are the rest of its message, and go.
+            after_frames, in_frame = in_frame, False
             if line.startswith("Traceback (") or line.strip() in _SEPARATORS:
                 kept.append(line)
-            elif match := _EXCEPTION_LINE.match(line):
+            elif after_frames and (match := _EXCEPTION_LINE.match(line)):
                 kept.append(describe_named(match.group(1), match.group(2) or ""))
     return "\n".join(kept)
 
