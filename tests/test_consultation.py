@@ -206,15 +206,79 @@ async def test_search_by_niss_and_enterprise_number_returns_what_the_caller_may_
     stack: Stack, dossiers: dict[str, str]
 ) -> None:
     vlg = stack.tokens.header(Authority.VLG)
-    by_niss = await stack.consultation.get("/dossiers", params={"niss": WORKER_NISS}, headers=vlg)
+    by_niss = await stack.consultation.post(
+        "/dossiers/search", json={"niss": WORKER_NISS}, headers=vlg
+    )
     assert set(dossiers.values()) <= {d["dossier_id"] for d in by_niss.json()}
-    by_company = await stack.consultation.get(
-        "/dossiers", params={"enterprise_number": "0403.019.261"}, headers=vlg
+    by_company = await stack.consultation.post(
+        "/dossiers/search", json={"enterprise_number": "0403.019.261"}, headers=vlg
     )
     assert set(dossiers.values()) <= {d["dossier_id"] for d in by_company.json()}
+    also_by_query = await stack.consultation.get(
+        "/dossiers", params={"enterprise_number": "0403.019.261"}, headers=vlg
+    )
+    assert also_by_query.json() == by_company.json()
     onss = stack.tokens.header(Authority.ONSS)
-    assert (await stack.consultation.get("/dossiers", params={"niss": WORKER_NISS},
-                                         headers=onss)).json() == []  # fmt: skip
+    nothing = await stack.consultation.post(
+        "/dossiers/search", json={"niss": WORKER_NISS}, headers=onss
+    )
+    assert nothing.status_code == 200 and nothing.json() == []
+
+
+async def test_a_niss_in_a_query_string_is_refused_and_the_caller_told_how_to_search(
+    stack: Stack,
+) -> None:
+    """GDPR Art. 5 §1 f, Art. 32: a query string is written into access logs and trace
+    URLs, so a NISS travels in a POST body instead; the answer does not repeat it."""
+    vlg = stack.tokens.header(Authority.VLG)
+    response = await stack.consultation.get("/dossiers", params={"niss": WORKER_NISS}, headers=vlg)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and "POST /dossiers/search" in problem["detail"]
+    assert WORKER_NISS not in response.text
+
+
+async def test_repeated_searches_leave_one_denied_entry_per_caller_dossier_and_window(
+    stack: Stack, dossiers: dict[str, str]
+) -> None:
+    """Art. 15-17: every consultation is recorded, yet a caller repeating a search that
+    shows it nothing must not flood the person's access log (Art. 29): one denied entry
+    per caller, dossier and window; another caller's denial is its own entry."""
+    for agent in ("curious-1", "curious-1", "curious-1", "curious-2"):
+        onss = stack.tokens.header(Authority.ONSS, agent)
+        response = await stack.consultation.post(
+            "/dossiers/search", json={"niss": WORKER_NISS}, headers=onss
+        )
+        assert response.status_code == 200 and response.json() == []
+    for dossier_id in dossiers.values():
+        denials = [
+            entry["agent_id"]
+            for entry in await access_log_of(stack, dossier_id)
+            if entry["authority"] == "ONSS" and entry["agent_id"].startswith("curious-")
+        ]
+        assert sorted(denials) == ["curious-1", "curious-2"], dossier_id
+
+
+async def test_a_caller_searching_past_the_limit_gets_429_with_when_to_retry(
+    stack: Stack,
+) -> None:
+    """GUICHET_CONSULTATION_SEARCH_LIMIT searches (30 by default) per caller in ten
+    minutes; past it, 429 with Retry-After, and other callers search on."""
+    flooder = stack.tokens.header(Authority.WAL, "flooder")
+    search = {"enterprise_number": "0999.999.999"}  # matches nothing: cheap to repeat
+    answers = [
+        (await stack.consultation.post("/dossiers/search", json=search, headers=flooder))
+        for _ in range(31)
+    ]
+    assert [a.status_code for a in answers] == [200] * 30 + [429]
+    refused = answers[-1]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 0 < int(refused.headers["retry-after"]) <= 600
+    assert "search" in refused.json()["detail"]
+    other = stack.tokens.header(Authority.WAL, "colleague")
+    response = await stack.consultation.post("/dossiers/search", json=search, headers=other)
+    assert response.status_code == 200
 
 
 async def test_tokens_that_prove_nothing_get_401(stack: Stack, dossiers: dict[str, str]) -> None:

@@ -372,3 +372,34 @@ def test_without_an_smtp_host_mail_lands_in_the_data_dir(tmp_path: Path) -> None
 def test_the_language_is_one_of_the_four(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="language"):
         Notification("id", "d", NISS, None, "s", "b", "es")  # type: ignore[arg-type]
+
+
+class RefusingRecipients(Collector):
+    """A mail server that refuses the recipient and quotes the address back, as many do."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return f"550 5.1.1 <{address}>: recipient unknown"
+
+
+async def test_a_failed_delivery_stores_the_error_type_only(
+    event_store: SqlEventStore, ebox: SqlEBox
+) -> None:
+    """GDPR Art. 5 §1 f and Art. 32: ``last_error`` (a column operators read, and
+    /health) keeps the exception's type, never the address or text a server quoted."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    refusing = Controller(RefusingRecipients(), hostname="127.0.0.1", port=port)
+    refusing.start()
+    try:
+        sent = notification()
+        await queue(event_store, sent)
+        worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", port, timeout=2))
+        assert await worker.deliver_pending() == 0
+    finally:
+        refusing.stop()
+    row = await outbox_row(event_store, sent.notification_id)
+    assert row.attempts == 1 and row.last_error == "MailUnavailable"
+    assert worker.last_error == "MailUnavailable"

@@ -18,12 +18,25 @@ from pydantic import ValidationError
 
 from guichet_contracts import REGISTRY, CloudEventEnvelope, DomainEvent, EventRegistry
 from guichet_core.bus.port import BusMessage
+from guichet_core.scrub import SafeMessage
 from guichet_core.store.records import NewEvent, RecordedEvent
 from guichet_core.tracing import current_traceparent
 
 
-class UndecodableMessage(ValueError):
-    """A message that is not a valid Guichet CloudEvent: it goes to the dead-letter topic."""
+class UndecodableMessage(SafeMessage, ValueError):
+    """A message that is not a valid Guichet CloudEvent: it goes to the dead-letter topic.
+    Its text says where and why, never the values (it is logged and dead-lettered)."""
+
+
+def _why(error: Exception) -> str:
+    """Where and why a payload was refused, without its input (pydantic quotes it)."""
+    if isinstance(error, ValidationError):
+        places = [
+            f"{'.'.join(str(part) for part in e['loc']) or 'payload'}: {e['type']}"
+            for e in error.errors(include_url=False, include_input=False)[:5]
+        ]
+        return f"{error.error_count()} invalid field(s) ({'; '.join(places)})"
+    return type(error).__name__
 
 
 def new_event(
@@ -77,9 +90,9 @@ def to_envelope(message: BusMessage) -> CloudEventEnvelope:
         fields = {name: value for name, value in attributes.items() if name in known}
         return CloudEventEnvelope.model_validate({**fields, "data": data})
     except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as error:
-        raise UndecodableMessage(f"not a valid Guichet CloudEvent: {error}") from error
+        raise UndecodableMessage(f"not a valid Guichet CloudEvent: {_why(error)}") from error
     except Exception as error:  # the SDK raises its own exception types for bad input
-        raise UndecodableMessage(f"not a valid Guichet CloudEvent: {error}") from error
+        raise UndecodableMessage(f"not a valid Guichet CloudEvent: {_why(error)}") from error
 
 
 def to_domain(envelope: CloudEventEnvelope, registry: EventRegistry = REGISTRY) -> DomainEvent:
@@ -87,7 +100,8 @@ def to_domain(envelope: CloudEventEnvelope, registry: EventRegistry = REGISTRY) 
     try:
         return registry.load(envelope.type, envelope.schemaversion, dict(envelope.data))
     except (ValidationError, LookupError) as error:
-        raise UndecodableMessage(f"{envelope.type} v{envelope.schemaversion}: {error}") from error
+        why = _why(error) if isinstance(error, ValidationError) else "unknown type or version"
+        raise UndecodableMessage(f"{envelope.type} v{envelope.schemaversion}: {why}") from error
 
 
 def record_to_domain(record: RecordedEvent, registry: EventRegistry = REGISTRY) -> DomainEvent:

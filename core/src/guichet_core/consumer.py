@@ -25,6 +25,7 @@ from opentelemetry import trace
 from guichet_contracts import CloudEventEnvelope, DomainEvent
 from guichet_core.bus.port import BusMessage, Publisher, ReceivedMessage, Subscription
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.scrub import describe, error_type
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
 from guichet_core.tracing import context_of
 
@@ -88,7 +89,7 @@ class EventConsumer:
                     await self.poll()
                     backoff = 0.5
                 except Exception as error:
-                    self.last_error = f"{type(error).__name__}: {error}"
+                    self.last_error = error_type(error)
                     log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
@@ -191,7 +192,7 @@ class EventConsumer:
                 return None
             event = to_domain(envelope)
         except UndecodableMessage as error:
-            return str(error)
+            return describe(error)
         for attempt in range(1, self._max_attempts + 1):
             try:
                 async with self._store.unit_of_work() as uow:
@@ -210,7 +211,7 @@ class EventConsumer:
                     "%s: attempt %d on %s failed: %r", self.group, attempt, envelope.id, error
                 )
                 if attempt == self._max_attempts:
-                    return f"{type(error).__name__}: {error}"
+                    return describe(error)  # the dead letter says why, never with what
                 await asyncio.sleep(self._retry_delay * attempt)
         return None
 

@@ -6,11 +6,13 @@ import logging
 
 import uvicorn
 
+from guichet_core.scrub import install_log_scrubber
 from guichet_core.service import ServiceSpec, create_app
 from guichet_core.settings import ServiceSettings
 
 
 def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    install_log_scrubber()  # before the first record: no personal value is ever logged
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(spec, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

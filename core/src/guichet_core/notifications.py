@@ -37,6 +37,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.ebox import EBox, EBoxMessage
+from guichet_core.scrub import error_type
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.store.upsert import insert_missing
@@ -301,7 +302,7 @@ class NotificationDispatcher:
                 await self._mark(key, email_delivered_at=datetime.now(UTC))
         except Exception as error:  # e-box or mail server down, or a database hiccup
             self.failures += 1
-            self.last_error = f"{type(error).__name__}: {error}"
+            self.last_error = error_type(error)
             delay = min(self._first_retry * 2 ** min(row.attempts, 20), self._max_backoff)
             log.warning(
                 "notification %s: delivery failed, retrying in %.1fs: %s",
@@ -332,7 +333,7 @@ class NotificationDispatcher:
                 backoff = self._poll_interval
             except Exception as error:  # the service database is unreachable
                 self.failures += 1
-                self.last_error = f"{type(error).__name__}: {error}"
+                self.last_error = error_type(error)
                 log.warning("notifications: retrying in %.1fs: %s", backoff, error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from opentelemetry import trace
 
 from guichet_core.bus.port import Publisher
+from guichet_core.scrub import error_type
 from guichet_core.store.sql import SqlEventStore
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class OutboxRelay:
                 self.last_error = None
             except Exception as error:  # broker down (BusUnavailable) or database hiccup
                 self.failures += 1
-                self.last_error = str(error)
+                self.last_error = error_type(error)
                 log.warning(
                     "outbox relay: broker unavailable, retrying in %.1fs: %s", backoff, error
                 )

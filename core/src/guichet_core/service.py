@@ -31,6 +31,7 @@ from guichet_core.http_limits import install_request_guard
 from guichet_core.notifications import NotificationDispatcher, mailer_for
 from guichet_core.problems import install_problems
 from guichet_core.relay import OutboxRelay
+from guichet_core.scrub import install_log_scrubber
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
@@ -248,6 +249,7 @@ async def _bounded(step: Awaitable[Any], seconds: float) -> None:
 def create_app(
     spec: ServiceSpec, settings: ServiceSettings, *, span_processor: SpanProcessor | None = None
 ) -> FastAPI:
+    install_log_scrubber()  # one scrubber for every log record (STYLE 14, GDPR Art. 32)
     configure_tracing(f"guichet-{spec.name}", settings.otel_exporter, extra=span_processor)
 
     @contextlib.asynccontextmanager

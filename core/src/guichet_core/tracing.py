@@ -8,19 +8,21 @@ embedded log alike, and survives the outbox (it is stored with the event).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SimpleSpanProcessor,
 )
+from opentelemetry.trace import Status
 
 from guichet_core.bus.port import BusMessage
+from guichet_core.scrub import describe_named, scrub_text, scrub_traceback
 
 Exporter = Literal["none", "console", "otlp"]
 
@@ -36,18 +38,90 @@ def configure_tracing(
     if _provider is None:
         _provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         trace.set_tracer_provider(_provider)
+    # Every processor sees spans through the scrubber: nothing personal is exported.
     if exporter == "console" and exporter not in _installed:
-        _provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        _provider.add_span_processor(
+            ScrubbingSpanProcessor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        )
     elif exporter == "otlp" and exporter not in _installed:
         # Imported here: only deployments that export over OTLP pay for it.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        _provider.add_span_processor(ScrubbingSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
     _installed.add(exporter)
     if extra is not None and extra not in _installed:
-        _provider.add_span_processor(extra)
+        _provider.add_span_processor(ScrubbingSpanProcessor(extra))
         _installed.add(extra)
     return _provider
+
+
+class ScrubbingSpanProcessor(SpanProcessor):
+    """Hands ``inner`` (an exporting processor) a scrubbed copy of each finished span:
+    query values of URLs, NISS-shaped numbers, e-mail addresses and reasons removed from
+    every attribute, exception messages and stack traces reduced to types and frames
+    (GDPR Art. 5 §1 f, Art. 32; ``guichet_core.scrub``)."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self._inner = inner
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self._inner.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self._inner.on_end(scrubbed(span))
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
+def scrubbed(span: ReadableSpan) -> ReadableSpan:
+    """A copy of the span that holds no personal value."""
+    status = span.status
+    if status.description:
+        name, _, message = status.description.partition(": ")
+        status = Status(status.status_code, describe_named(name, message))
+    return ReadableSpan(
+        name=scrub_text(span.name),
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=_attributes(span.attributes),
+        events=[
+            Event(event.name, _attributes(event.attributes), event.timestamp)
+            for event in span.events
+        ],
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def _attributes(attributes: Any) -> dict[str, Any]:
+    if not attributes:
+        return {}
+    clean = {key: _value(value) for key, value in attributes.items()}
+    if "exception.message" in clean:
+        kind = str(attributes.get("exception.type", ""))
+        clean["exception.message"] = describe_named(kind, str(attributes["exception.message"]))
+    if "exception.stacktrace" in clean:
+        clean["exception.stacktrace"] = scrub_traceback(str(attributes["exception.stacktrace"]))
+    if "url.query" in clean:  # the query alone: every value goes
+        clean["url.query"] = scrub_text("?" + str(attributes["url.query"]))[1:]
+    return clean
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, tuple | list):
+        return tuple(scrub_text(item) if isinstance(item, str) else item for item in value)
+    return value
 
 
 def current_traceparent() -> str | None:

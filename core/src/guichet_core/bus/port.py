@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from guichet_core.scrub import SafeMessage
 
-class BusUnavailable(Exception):
-    """The broker could not be reached or did not acknowledge; the caller retries later."""
+
+class BusUnavailable(SafeMessage):
+    """The broker could not be reached or did not acknowledge; the caller retries later.
+    Its message is about the broker (it is logged as it is)."""
 
 
 @dataclass(frozen=True, slots=True)

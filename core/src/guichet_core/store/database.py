@@ -51,6 +51,9 @@ def normalise_url(url: str) -> str:
 
 
 def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
+    # Bound parameters (a NISS, an e-mail address, a refusal's reasons) never appear in
+    # an exception's text, so no log line or span can carry them (GDPR Art. 5 §1 f, 32).
+    options.setdefault("hide_parameters", True)
     url = normalise_url(config.url)
     if config.is_sqlite:
         database = make_url(url).database

@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from guichet_consultation.access_log import AccessEntry, AccessLog, Outcome
 from guichet_consultation.feed import TOPICS, bind, bind_purge, blind_index_for
 from guichet_consultation.generations import Generations, GenerationTables, load_view
 from guichet_consultation.policy import POLICY, register_markdown
+from guichet_consultation.search import SearchGuard, SearchLimit
 from guichet_consultation.settings import ConsultationSettings
 from guichet_consultation.views import Cut, cut, requester_of
 from guichet_core.auth import Authority, Caller, CallerDep, require_authority
@@ -49,11 +53,30 @@ def _log(rt: Runtime) -> AccessLog:
     return log
 
 
+def _searches(rt: Runtime) -> SearchGuard:
+    guard = rt.extras.get("search_guard")
+    if not isinstance(guard, SearchGuard):
+        searches = getattr(rt.settings, "search_limit", SearchLimit().searches)
+        limit = SearchLimit(searches=searches)
+        guard = rt.extras["search_guard"] = SearchGuard(limit)
+    return guard
+
+
+def _caller_key(caller: Caller) -> str:
+    return f"{caller.authority.value}:{caller.agent_id}"
+
+
 async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: str,
-                  result: Cut | None) -> None:  # fmt: skip
+                  result: Cut | None, *, searched: bool = False) -> None:  # fmt: skip
     read = result.read if result else []
     withheld = [w["category"] for w in result.withheld] if result else []
     outcome: Outcome = "denied" if not read else ("partial" if withheld else "allowed")
+    if searched and outcome == "denied":
+        # One denied entry per caller, dossier and window: a repeated search cannot
+        # flood the person's access log (Art. 29), every first one is still recorded.
+        now = datetime.now(UTC)
+        if not _searches(rt).records_denial(_caller_key(caller), dossier_id, now):
+            return
     await _log(rt).append(
         AccessEntry(
             authority=caller.authority.value, agent_id=caller.agent_id,
@@ -63,7 +86,9 @@ async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: 
     )  # fmt: skip
 
 
-async def _consult(rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None) -> Cut:
+async def _consult(
+    rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None, *, searched: bool = False
+) -> Cut:
     generations = Generations(rt.engine)
     async with single_statements(rt.engine).connect() as connection:
         tables = await generations.active(connection)
@@ -73,7 +98,7 @@ async def _consult(rt: Runtime, caller: Caller, dossier_id: str, purpose: str | 
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
     roles = await _roles_in(rt, tables, dossier_id, caller)
     result = await cut(view, requester_of(caller, purpose, roles), rt.vault)
-    await _record(rt, caller, purpose, dossier_id, result)
+    await _record(rt, caller, purpose, dossier_id, result, searched=searched)
     return result
 
 
@@ -94,32 +119,85 @@ async def dossier(
             "withheld": result.withheld}  # fmt: skip
 
 
-@router.get("/dossiers")
+class DossierSearch(BaseModel):
+    """A search: the NISS travels in this body, never in a URL (logs and traces keep URLs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    niss: str | None = Field(default=None, max_length=20, description="The worker's NISS")
+    enterprise_number: str | None = Field(default=None, max_length=20, description="KBO/BCE")
+    purpose: str | None = Field(default=None, max_length=200, description="Why (logged)")
+
+
+SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A NISS in the query string: send it in the body of the POST"},
+    429: {"description": "Too many searches by this caller: retry after Retry-After seconds"},
+}
+
+
+@router.post("/dossiers/search", response_model=list[dict[str, Any]], responses=SEARCH_RESPONSES)
 async def search(
+    body: DossierSearch, rt: RuntimeDep, caller: CallerDep
+) -> list[dict[str, Any]] | Response:
+    """Find dossiers by NISS or enterprise number; each match is a logged consultation."""
+    return await _search(rt, caller, body)
+
+
+@router.get("/dossiers", response_model=list[dict[str, Any]], responses=SEARCH_RESPONSES)
+async def search_by_enterprise(
     rt: RuntimeDep, caller: CallerDep,
-    niss: Annotated[str | None, Query(description="The worker's NISS")] = None,
     enterprise_number: Annotated[str | None, Query(description="KBO/BCE, 10 digits")] = None,
     purpose: str | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Find dossiers by NISS or enterprise number; each match is a logged consultation."""
-    if not niss and not enterprise_number:
+    niss: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> list[dict[str, Any]] | Response:  # fmt: skip
+    """Find dossiers by enterprise number (by NISS: ``POST /dossiers/search``)."""
+    if niss is not None:
+        return _problem(
+            status.HTTP_400_BAD_REQUEST,
+            "a NISS is never sent in a URL (access logs and traces keep URLs): search with "
+            'POST /dossiers/search and the body {"niss": "..."}',
+        )
+    return await _search(rt, caller, DossierSearch(enterprise_number=enterprise_number,
+                                                   purpose=purpose))  # fmt: skip
+
+
+async def _search(
+    rt: Runtime, caller: Caller, wanted: DossierSearch
+) -> list[dict[str, Any]] | Response:
+    if not wanted.niss and not wanted.enterprise_number:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give niss or enterprise_number")
+    admission = _searches(rt).admit(_caller_key(caller), datetime.now(UTC))
+    if not admission.allowed:
+        limit = _searches(rt).limit
+        return _problem(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"over {limit.searches} searches in {limit.window.seconds // 60} minutes by this "
+            f"caller: search again in {admission.retry_after} s",
+            headers={"Retry-After": str(admission.retry_after)},
+        )
     generations = Generations(rt.engine)
     async with rt.engine.connect() as connection:
         tables = await generations.active(connection)
         query = select(tables.views.c.dossier_id)
-        if niss:
-            query = query.where(tables.views.c.niss_index == blind_index_for(rt).of(niss))
-        if enterprise_number:
-            digits = "".join(c for c in enterprise_number if c.isdigit()).zfill(10)
+        if wanted.niss:
+            query = query.where(tables.views.c.niss_index == blind_index_for(rt).of(wanted.niss))
+        if wanted.enterprise_number:
+            digits = "".join(c for c in wanted.enterprise_number if c.isdigit()).zfill(10)
             query = query.where(tables.views.c.enterprise_number == digits)
         ids = [row.dossier_id for row in await connection.execute(query.limit(200))]
     found = []
+    purpose = wanted.purpose or caller.purpose
     for dossier_id in ids:
-        result = await _consult(rt, caller, dossier_id, purpose or caller.purpose)
+        result = await _consult(rt, caller, dossier_id, purpose, searched=True)
         if "summary" in result.data:
             found.append(result.data["summary"])
     return found
+
+
+def _problem(code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """An RFC 9457 problem that tells the caller what to do, never repeating the input."""
+    body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code,
+            "detail": detail}  # fmt: skip
+    return JSONResponse(body, code, headers=headers, media_type="application/problem+json")
 
 
 @router.get("/me/dossiers")
