@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, status
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -134,41 +133,38 @@ SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/dossiers/search", response_model=list[dict[str, Any]], responses=SEARCH_RESPONSES)
-async def search(
-    body: DossierSearch, rt: RuntimeDep, caller: CallerDep
-) -> list[dict[str, Any]] | Response:
+@router.post("/dossiers/search", responses=SEARCH_RESPONSES)
+async def search(body: DossierSearch, rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
     """Find dossiers by NISS or enterprise number; each match is a logged consultation."""
     return await _search(rt, caller, body)
 
 
-@router.get("/dossiers", response_model=list[dict[str, Any]], responses=SEARCH_RESPONSES)
+@router.get("/dossiers", responses=SEARCH_RESPONSES)
 async def search_by_enterprise(
-    rt: RuntimeDep, caller: CallerDep,
+    rt: RuntimeDep,
+    caller: CallerDep,
     enterprise_number: Annotated[str | None, Query(description="KBO/BCE, 10 digits")] = None,
     purpose: str | None = None,
     niss: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> list[dict[str, Any]] | Response:  # fmt: skip
+) -> list[dict[str, Any]]:
     """Find dossiers by enterprise number (by NISS: ``POST /dossiers/search``)."""
     if niss is not None:
-        return _problem(
+        raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
             "a NISS is never sent in a URL (access logs and traces keep URLs): search with "
             'POST /dossiers/search and the body {"niss": "..."}',
         )
-    return await _search(rt, caller, DossierSearch(enterprise_number=enterprise_number,
-                                                   purpose=purpose))  # fmt: skip
+    wanted = DossierSearch(enterprise_number=enterprise_number, purpose=purpose)
+    return await _search(rt, caller, wanted)
 
 
-async def _search(
-    rt: Runtime, caller: Caller, wanted: DossierSearch
-) -> list[dict[str, Any]] | Response:
+async def _search(rt: Runtime, caller: Caller, wanted: DossierSearch) -> list[dict[str, Any]]:
     if not wanted.niss and not wanted.enterprise_number:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give niss or enterprise_number")
     admission = _searches(rt).admit(_caller_key(caller), datetime.now(UTC))
     if not admission.allowed:
         limit = _searches(rt).limit
-        return _problem(
+        raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"over {limit.searches} searches in {limit.window.seconds // 60} minutes by this "
             f"caller: search again in {admission.retry_after} s",
@@ -191,13 +187,6 @@ async def _search(
         if "summary" in result.data:
             found.append(result.data["summary"])
     return found
-
-
-def _problem(code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    """An RFC 9457 problem that tells the caller what to do, never repeating the input."""
-    body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code,
-            "detail": detail}  # fmt: skip
-    return JSONResponse(body, code, headers=headers, media_type="application/problem+json")
 
 
 @router.get("/me/dossiers")
