@@ -457,3 +457,76 @@ class _FrozenDatetime:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(datetime, name)
+
+
+# A stolen token is a key to the dossiers its caller may open: GDPR Art. 32 §1 asks for
+# measures that bound the harm, so a token lives one hour for an applicant and one
+# working day (12 h) for an authority's agent, whatever its issuer wrote.
+@pytest.mark.parametrize(
+    ("authority", "lifetime", "accepted"),
+    [
+        ("APPLICANT", timedelta(minutes=60), True),
+        ("APPLICANT", timedelta(minutes=61), False),
+        ("VLG", timedelta(hours=12), True),
+        ("VLG", timedelta(hours=12, minutes=1), False),
+        ("OE", timedelta(days=365 * 3112), False),  # the probe's token: exp in year 5138
+    ],
+)
+def test_a_token_living_longer_than_allowed_is_401(
+    client: TestClient,
+    settings: AuthSettings,
+    authority: str,
+    lifetime: timedelta,
+    accepted: bool,
+) -> None:
+    now = datetime.now(UTC)
+    token = signed(settings, guichet_authority=authority, iat=now, exp=now + lifetime)
+    response = client.get("/me", headers=bearer(token))
+    if accepted:
+        assert response.status_code == 200, response.text
+        return
+    assert response.status_code == 401
+    assert "lifetime" in response.json()["detail"]
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+def test_a_token_issued_long_ago_but_expiring_far_ahead_is_401(
+    client: TestClient, settings: AuthSettings
+) -> None:
+    # An `iat` set in the past does not stretch what is left: exp - now counts too.
+    now = datetime.now(UTC)
+    token = signed(settings, iat=now - timedelta(hours=1), exp=now + timedelta(days=2))
+    response = client.get("/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert "lifetime" in response.json()["detail"]
+
+
+def test_the_maximum_lifetimes_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUICHET_AUTH_MAX_TOKEN_LIFETIME_SECONDS", "600")
+    monkeypatch.setenv("GUICHET_AUTH_MAX_AUTHORITY_TOKEN_LIFETIME_SECONDS", "1200")
+    settings = AuthSettings(data_dir=tmp_path)
+    assert (settings.max_token_lifetime_seconds, settings.max_authority_token_lifetime_seconds) == (
+        600,
+        1200,
+    )
+    verifier = TokenVerifier.from_settings(settings)
+    now = datetime.now(UTC)
+    short = signed(settings, guichet_authority="APPLICANT", iat=now, exp=now + timedelta(minutes=9))
+    long = signed(settings, guichet_authority="APPLICANT", iat=now, exp=now + timedelta(minutes=11))
+    assert verifier.verify(short).authority is Authority.APPLICANT
+    with pytest.raises(Unauthenticated, match="lifetime"):
+        verifier.verify(long)
+    officer = signed(settings, iat=now, exp=now + timedelta(minutes=21))
+    with pytest.raises(Unauthenticated, match="lifetime"):
+        verifier.verify(officer)
+
+
+def test_dev_tokens_live_no_longer_than_the_verifier_allows(settings: AuthSettings) -> None:
+    issuer = DevTokenIssuer.from_settings(settings)
+    verifier = TokenVerifier.from_settings(settings)
+    applicant = issuer.issue(subject="85073003328", authority=Authority.APPLICANT, agent_id="w")
+    officer = issuer.issue(subject="officer-1", authority=Authority.VLG, agent_id="officer-1")
+    assert verifier.verify(applicant).authority is Authority.APPLICANT
+    assert verifier.verify(officer).authority is Authority.VLG

@@ -116,9 +116,17 @@ class TokenVerifier:
     """Checks a token's signature, issuer, audience, lifetime and Guichet claims."""
 
     def __init__(
-        self, keys: VerificationKeys, *, issuer: str, audience: str, leeway: int = 30
+        self,
+        keys: VerificationKeys,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 30,
+        max_lifetime: int = 3600,
+        max_authority_lifetime: int = 43_200,
     ) -> None:
         self.keys, self.issuer, self.audience, self.leeway = keys, issuer, audience, leeway
+        self.max_lifetime, self.max_authority_lifetime = max_lifetime, max_authority_lifetime
         self._verified: dict[str, tuple[Caller, float]] = {}  # oldest first
 
     @classmethod
@@ -129,6 +137,8 @@ class TokenVerifier:
             issuer=settings.issuer,
             audience=settings.audience,
             leeway=settings.leeway_seconds,
+            max_lifetime=settings.max_token_lifetime_seconds,
+            max_authority_lifetime=settings.max_authority_token_lifetime_seconds,
         )
 
     def cached(self, token: str) -> Caller | None:
@@ -161,10 +171,25 @@ class TokenVerifier:
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(self._reason(error, token)) from error
         caller = _caller(claims)
+        self._check_lifetime(caller, claims)
         self._verified[token] = (caller, float(claims["exp"]))
         while len(self._verified) > _VERIFIED_CACHE_SIZE:
             self._verified.pop(next(iter(self._verified)))
         return caller
+
+    def _check_lifetime(self, caller: Caller, claims: dict[str, Any]) -> None:
+        """Refuse a token that lives longer than its kind of caller may (GDPR Art. 32):
+        from ``iat`` to ``exp``, and from now to ``exp`` (an old ``iat`` stretches nothing)."""
+        applicant = caller.authority is Authority.APPLICANT
+        allowed = self.max_lifetime if applicant else self.max_authority_lifetime
+        expires = float(claims["exp"])
+        lifetime = max(expires - float(claims["iat"]), expires - time.time())
+        if lifetime > allowed + self.leeway:
+            who = "an applicant's token" if applicant else "an authority's token"
+            raise Unauthenticated(
+                f"token lifetime exceeds the {allowed} s allowed for {who}: "
+                "ask the identity provider for a shorter-lived token"
+            )
 
     def _reason(self, error: jwt.InvalidTokenError, token: str) -> str:
         unverified = _unverified_claims(token)

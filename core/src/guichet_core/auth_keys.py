@@ -6,6 +6,10 @@ Configuration (``GUICHET_AUTH_*``; ``GUICHET_BACKEND`` and ``GUICHET_DATA_DIR`` 
   (default ``guichet``): the ``iss`` and ``aud`` every token must carry.
 - ``GUICHET_AUTH_JWKS_URL``: the identity provider's JWK Set (keys picked by ``kid``), or
 - ``GUICHET_AUTH_PUBLIC_KEY_FILE``: one PEM public key (EC P-256 for ES256, or RSA for RS256).
+- ``GUICHET_AUTH_MAX_TOKEN_LIFETIME_SECONDS`` (default 3600) and
+  ``GUICHET_AUTH_MAX_AUTHORITY_TOKEN_LIFETIME_SECONDS`` (default 43200): the longest an
+  applicant's, and an authority's, token may live (``exp - iat`` and ``exp - now``);
+  a longer-lived token is refused whoever signed it (GDPR Art. 32).
 - ``GUICHET_AUTH_DEV_KEYS`` (default true): with neither of the above, a development ES256
   key pair kept in ``<GUICHET_DATA_DIR>/dev-signing-key.pem`` (mode 0600), created on first
   use, with which ``guichet token issue`` signs. The ``postgres-kafka`` backend refuses it:
@@ -73,6 +77,10 @@ class AuthSettings(BaseSettings):
     public_key_file: Path | None = None
     dev_keys: bool = True
     leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # A stolen token opens what its caller may open until it expires (GDPR Art. 32):
+    # an applicant's lives an hour at most, an authority agent's one working day.
+    max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400)
+    max_authority_token_lifetime_seconds: int = Field(default=43_200, ge=60, le=86_400)
     # Shared with ServiceSettings; auth_settings_for() copies them from the service.
     backend: Literal["embedded", "postgres-kafka"] = Field(
         default="embedded", validation_alias=AliasChoices("GUICHET_BACKEND", "backend")
@@ -271,8 +279,12 @@ class DevTokenIssuer:
         agent_id: str,
         roles: Iterable[str] = (),
         purpose: str | None = None,
-        ttl: timedelta = timedelta(hours=8),
+        ttl: timedelta | None = None,
     ) -> str:
+        """A signed token; ``ttl`` defaults to the longest the verifier accepts: one hour
+        for an applicant, eight for an authority's agent."""
+        if ttl is None:
+            ttl = timedelta(hours=1 if str(authority) == "APPLICANT" else 8)
         now = datetime.now(UTC)
         claims: dict[str, Any] = {
             "iss": self.issuer,

@@ -40,7 +40,12 @@ def issue(
     ] = None,
     role: Annotated[list[str] | None, typer.Option(help="A role; repeat for several")] = None,
     purpose: Annotated[str | None, typer.Option(help="The purpose of the access")] = None,
-    ttl_minutes: Annotated[int, typer.Option(min=1, help="Lifetime in minutes")] = 480,
+    ttl_minutes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Lifetime in minutes (default and at most: 60 for APPLICANT, 720 else)"
+        ),
+    ] = None,
 ) -> None:
     """Print a development token to stdout."""
     if subject is None and authority is Authority.APPLICANT:
@@ -52,7 +57,7 @@ def issue(
         agent_id=agent,
         roles=role or (),
         purpose=purpose,
-        ttl=timedelta(minutes=ttl_minutes),
+        ttl=None if ttl_minutes is None else timedelta(minutes=ttl_minutes),
     )
     typer.echo(token)
 
