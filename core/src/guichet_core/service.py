@@ -36,7 +36,7 @@ from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.tracing import configure_tracing
-from guichet_core.vault import PersonalDataVault, open_vault
+from guichet_core.vault import PersonalDataVault, master_key_for, open_vault
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,9 @@ def create_app(
     app = FastAPI(
         title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan
     )
-    # Before serving: a production deployment without a verification key refuses to start.
+    # Before serving: a production deployment without a verification key, or with a weak
+    # master key, refuses to start.
+    master_key_for(settings)
     install_auth(app, TokenVerifier.from_settings(auth_settings_for(settings)))
     install_problems(app)  # every error as application/problem+json, never the input
     install_request_guard(app, settings=settings)  # body limits, JSON no store can keep

@@ -134,13 +134,47 @@ def master_key_for(settings: ServiceSettings) -> MasterKey:
     configured = getattr(settings, "master_key", None) or os.environ.get("GUICHET_MASTER_KEY")
     if configured:
         text = configured.get_secret_value() if isinstance(configured, SecretStr) else configured
-        return MasterKey.from_base64(str(text))
+        try:
+            key = MasterKey.from_base64(str(text))
+        except MasterKeyError as error:
+            raise MasterKeyError(f"GUICHET_MASTER_KEY: {error}") from error
+        if settings.backend == "postgres-kafka":
+            _refuse_weak_master_key(key, development=settings.data_dir / "master.key")
+        return key
     if settings.backend == "postgres-kafka":
         raise MasterKeyError(
             "GUICHET_BACKEND=postgres-kafka needs GUICHET_MASTER_KEY (base64 of 32 random "
             "bytes, from the secret store): refusing to start without it"
         )
     return _development_master_key(settings.data_dir / "master.key")
+
+
+_MIN_DISTINCT_BYTES = 16  # 32 random bytes have about 30; fewer than 16: odds of 1e-11
+
+
+def _refuse_weak_master_key(key: MasterKey, *, development: Path) -> None:
+    """Production refuses a master key anybody could guess or copy (GDPR Art. 32): one of
+    few distinct bytes (zeros, a repeated pattern), a typed passphrase, or the development
+    key of the data directory. The message names the variable, never the key."""
+    advice = (
+        "set GUICHET_MASTER_KEY to the base64 of 32 random bytes from the secret store, "
+        "e.g. python3 -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'"
+    )
+    if len(set(key.key)) < _MIN_DISTINCT_BYTES:
+        raise MasterKeyError(f"GUICHET_MASTER_KEY has too little entropy to be random: {advice}")
+    if all(0x20 <= byte < 0x7F for byte in key.key):
+        raise MasterKeyError(f"GUICHET_MASTER_KEY is printable text, not random bytes: {advice}")
+    if _read_key(development) == key:
+        raise MasterKeyError(
+            f"GUICHET_MASTER_KEY is the development key of {development}: {advice}"
+        )
+
+
+def _read_key(path: Path) -> MasterKey | None:
+    try:
+        return MasterKey.from_base64(path.read_text())
+    except (OSError, MasterKeyError):
+        return None
 
 
 def _development_master_key(path: Path) -> MasterKey:
