@@ -8,10 +8,13 @@ the reasons of its negative decisions (never published, Art. 24).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from fastapi import HTTPException, status
 
 from guichet_contracts import (
     REGISTRY,
@@ -21,6 +24,7 @@ from guichet_contracts import (
     EventRegistry,
     UnknownEventType,
 )
+from guichet_contracts.sealed import SealedData
 from guichet_core.applicant import Subjects, notify_step
 from guichet_core.codec import new_event
 from guichet_core.service import Runtime
@@ -104,6 +108,31 @@ class StaleDossier(Exception):
     """The caller decided on an older version of the dossier (HTTP 409)."""
 
 
+class ReasonsMissing(ValueError):
+    """A negative decision without its reasons (HTTP 422, Art. 24)."""
+
+
+@contextlib.contextmanager
+def refusals_as_http(
+    *, forbidden: tuple[type[Exception], ...] = (), conflicts: tuple[type[Exception], ...] = ()
+) -> Iterator[None]:
+    """A deciding route's refusals as HTTP errors: an unknown dossier 404, a caller not
+    competent for it 403 (``forbidden``), a decision the dossier's state refuses or a
+    stale version 409 (``conflicts``), missing reasons 422."""
+    try:
+        yield
+    except UnknownDossier as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except ReasonsMissing as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    except forbidden as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
+    except StaleDossier as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except conflicts as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+
 State = TypeVar("State")
 Fold = Callable[[Sequence[tuple[DomainEvent, RecordedEvent]]], tuple[State, ApplicationFiled]]
 
@@ -126,10 +155,57 @@ class DecidingService(Generic[State]):
         decision: Callable[[State], list[DomainEvent]],
         *,
         expected_version: int | None,
-        reasons: str | None = None,
         details: str = "",
     ) -> State:
         """Load, decide, append, project and notify in one unit of work."""
+
+        async def events_of(state: State) -> list[DomainEvent]:
+            return decision(state)
+
+        return await self._decide(
+            rt, application_id, events_of, expected_version=expected_version, details=details
+        )
+
+    async def decide_negative(
+        self,
+        rt: Runtime,
+        application_id: uuid.UUID,
+        decision: Callable[[State, SealedData], list[DomainEvent]],
+        *,
+        reasons: str | None,
+        expected_version: int | None,
+        competent: Callable[[State], None] | None = None,
+    ) -> State:
+        """A negative decision with its reasons (Art. 24), told to the worker alone.
+
+        The reasons are sealed with the dossier's key only once the dossier is found, at
+        the version decided on, and the caller is ``competent`` for it: a refused call
+        makes no ciphertext, and a call on an unknown id no data key."""
+        if not reasons:
+            raise ReasonsMissing(
+                "a negative decision states its reasons; they reach the worker only (Art. 24)"
+            )
+        stream = str(application_id)
+
+        async def events_of(state: State) -> list[DomainEvent]:
+            if competent is not None:
+                competent(state)
+            return decision(state, await rt.vault.seal(stream, {"reasons": reasons}))
+
+        return await self._decide(
+            rt, application_id, events_of, expected_version=expected_version, reasons=reasons
+        )
+
+    async def _decide(
+        self,
+        rt: Runtime,
+        application_id: uuid.UUID,
+        events_of: Callable[[State], Awaitable[list[DomainEvent]]],
+        *,
+        expected_version: int | None,
+        reasons: str | None = None,
+        details: str = "",
+    ) -> State:
         stream = str(application_id)
         async with rt.unit_of_work() as uow:
             loaded = await load(uow, stream, self.private)
@@ -142,7 +218,7 @@ class DecidingService(Generic[State]):
                     f"the dossier is at version {version}, not {expected_version}: "
                     "reload it and decide again"
                 )
-            new_events = decision(state)
+            new_events = await events_of(state)
             recorded = await append_decision(
                 uow, stream, new_events, expected_version=version, topic=rt.topic,
                 private=self.private,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from guichet_contracts import ApplicationFiled, SupplementaryDocumentsSupplied
+from guichet_contracts import ApplicationFiled, DomainEvent, SupplementaryDocumentsSupplied
+from guichet_contracts.sealed import SealedData
 from guichet_contracts.vocabulary import (
     CompetentAuthority,
     DecisionStep,
@@ -18,7 +20,7 @@ from guichet_contracts.vocabulary import (
 )
 from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deps import RuntimeDep
-from guichet_core.dossier import StaleDossier, UnknownDossier
+from guichet_core.dossier import UnknownDossier, refusals_as_http
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_regional_decision import domain
 from guichet_regional_decision.handlers import REGION, Decide, on_received
@@ -87,19 +89,36 @@ def _view(dossier: domain.Dossier) -> DossierView:
 
 
 async def _run(
-    rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision, **options: Any
+    rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision, details: str = ""
 ) -> DossierView:
-    try:
-        dossier = await REGION.decide(
-            rt, application_id, decision, expected_version=body.expected_version, **options
-        )
-    except UnknownDossier as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except domain.NotCompetent as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
-    except (domain.Refused, StaleDossier) as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    return _view(dossier)
+    with refusals_as_http(forbidden=(domain.NotCompetent,), conflicts=(domain.Refused,)):
+        return _view(
+            await REGION.decide(
+                rt, application_id, decision, expected_version=body.expected_version,
+                details=details,
+            )
+        )  # fmt: skip
+
+
+async def _run_negative(
+    rt: Runtime,
+    application_id: uuid.UUID,
+    decision: Callable[[domain.Dossier, SealedData], list[DomainEvent]],
+    body: Decision,
+    *,
+    authority: CompetentAuthority,
+    reasons: str | None,
+) -> DossierView:
+    """A negative decision: the handler seals its reasons once the dossier is found and
+    the caller is competent for it (Art. 9, 24)."""
+    with refusals_as_http(forbidden=(domain.NotCompetent,), conflicts=(domain.Refused,)):
+        return _view(
+            await REGION.decide_negative(
+                rt, application_id, decision, reasons=reasons,
+                expected_version=body.expected_version,
+                competent=lambda d: domain.check_competent(d, authority),
+            )
+        )  # fmt: skip
 
 
 def _authority(caller: Caller) -> CompetentAuthority:
@@ -108,15 +127,6 @@ def _authority(caller: Caller) -> CompetentAuthority:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _sealed_reasons(rt: Runtime, application_id: uuid.UUID, reasons: str | None) -> Any:
-    if not reasons:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "a negative decision states its reasons; they reach the worker only (Art. 24)",
-        )
-    return await rt.vault.seal(str(application_id), {"reasons": reasons})
 
 
 @router.get("/queues/{authority}")
@@ -154,12 +164,12 @@ async def admissibility(
         return await _run(
             rt, application_id, lambda d: domain.declare_admissible(d, authority, _now()), body
         )
-    sealed = await _sealed_reasons(rt, application_id, body.reasons)
-    return await _run(
+    return await _run_negative(
         rt,
         application_id,
-        lambda d: domain.refuse(d, authority, DecisionStep.ADMISSIBILITY, sealed, _now()),
+        lambda d, sealed: domain.refuse(d, authority, DecisionStep.ADMISSIBILITY, sealed, _now()),
         body,
+        authority=authority,
         reasons=body.reasons,
     )
 
@@ -179,7 +189,7 @@ async def request_documents(
             d, authority, tuple(body.document_kinds), body.due_on, _now()
         ),
         body,
-        details=details,
+        details,
     )
 
 
@@ -202,12 +212,13 @@ async def work_decision(
             lambda d: domain.authorise_work(d, authority, start, end, _now()),
             body,
         )
-    sealed = await _sealed_reasons(rt, application_id, body.reasons)
 
-    def refusal(d: domain.Dossier) -> list[Any]:
+    def refusal(d: domain.Dossier, sealed: SealedData) -> list[DomainEvent]:
         return domain.refuse(d, authority, DecisionStep.WORK, sealed, _now())
 
-    return await _run(rt, application_id, refusal, body, reasons=body.reasons)
+    return await _run_negative(
+        rt, application_id, refusal, body, authority=authority, reasons=body.reasons
+    )
 
 
 class CardDecision(Decision):
@@ -232,10 +243,13 @@ async def card_decision(
         start, end = body.valid_from, body.valid_until
         return await _run(rt, application_id, lambda d: domain.grant_professional_card(
             d, authority, start, end, _now()), body)  # fmt: skip
-    sealed = await _sealed_reasons(rt, application_id, body.reasons)
-    return await _run(rt, application_id, lambda d: domain.refuse(
-        d, authority, DecisionStep.PROFESSIONAL_CARD, sealed, _now()), body,
-        reasons=body.reasons)  # fmt: skip
+
+    def refusal(d: domain.Dossier, sealed: SealedData) -> list[DomainEvent]:
+        return domain.refuse(d, authority, DecisionStep.PROFESSIONAL_CARD, sealed, _now())
+
+    return await _run_negative(
+        rt, application_id, refusal, body, authority=authority, reasons=body.reasons
+    )
 
 
 @router.post("/dossiers/{application_id}/withdrawal")
@@ -244,12 +258,12 @@ async def withdrawal(
 ) -> DossierView:
     """Withdraw a work authorisation the region granted, with reasons (Art. 18, 24)."""
     authority = _authority(caller)
-    sealed = await _sealed_reasons(rt, application_id, body.reasons)
-    return await _run(
+    return await _run_negative(
         rt,
         application_id,
-        lambda d: domain.withdraw(d, authority, sealed, _now()),
+        lambda d, sealed: domain.withdraw(d, authority, sealed, _now()),
         body,
+        authority=authority,
         reasons=body.reasons,
     )
 

@@ -142,7 +142,8 @@ def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossie
     return state
 
 
-def _competent(state: Dossier, authority: CompetentAuthority) -> None:
+def check_competent(state: Dossier, authority: CompetentAuthority) -> None:
+    """The region of the place of work decides (Art. 9); any other is ``NotCompetent``."""
     if authority != state.authority:
         raise NotCompetent(
             f"this dossier is decided by {state.authority.value} (the region of "
@@ -158,7 +159,7 @@ def _expect(state: Dossier, *allowed: Status, doing: str) -> None:
 def declare_admissible(
     state: Dossier, authority: CompetentAuthority, now: datetime
 ) -> list[DomainEvent]:
-    _competent(state, authority)
+    check_competent(state, authority)
     _expect(state, Status.AWAITING_ADMISSIBILITY, doing="declare it admissible")
     return [
         ApplicationDeclaredAdmissible(
@@ -176,7 +177,7 @@ def refuse(
 ) -> list[DomainEvent]:
     """Inadmissible, work refused or professional card refused: the shared event says
     only that a negative decision was taken; the reason stays here (Art. 24)."""
-    _competent(state, authority)
+    check_competent(state, authority)
     if step is DecisionStep.ADMISSIBILITY:
         _expect(state, Status.AWAITING_ADMISSIBILITY, doing="declare it inadmissible")
     elif step in (DecisionStep.WORK, DecisionStep.PROFESSIONAL_CARD):
@@ -201,7 +202,7 @@ def request_documents(
     due_on: date,
     now: datetime,
 ) -> list[DomainEvent]:
-    _competent(state, authority)
+    check_competent(state, authority)
     _expect(
         state, Status.AWAITING_ADMISSIBILITY, Status.UNDER_EXAMINATION, doing="ask for documents"
     )
@@ -226,7 +227,7 @@ def authorise_work(
     valid_until: date,
     now: datetime,
 ) -> list[DomainEvent]:
-    _competent(state, authority)
+    check_competent(state, authority)
     _expect(state, Status.UNDER_EXAMINATION, doing="authorise the work")
     if state.kind is ApplicationKind.PROFESSIONAL_CARD:
         raise Refused("a professional card is not a work authorisation")
@@ -246,7 +247,7 @@ def authorise_work(
 def withdraw(
     state: Dossier, authority: CompetentAuthority, reason: SealedData, now: datetime
 ) -> list[DomainEvent]:
-    _competent(state, authority)
+    check_competent(state, authority)
     _expect(state, Status.WORK_AUTHORISED, Status.PROFESSIONAL_CARD_GRANTED,
             doing="withdraw the authorisation")  # fmt: skip
     card = state.kind is ApplicationKind.PROFESSIONAL_CARD
@@ -268,7 +269,7 @@ def grant_professional_card(
 ) -> list[DomainEvent]:  # fmt: skip
     """Art. 12 §1: the regions decide professional cards (a procedure that opens on a
     date a later agreement sets, Art. 34, 36: intake keeps it closed until then)."""
-    _competent(state, authority)
+    check_competent(state, authority)
     _expect(state, Status.UNDER_EXAMINATION, doing="grant a professional card")
     if state.kind is not ApplicationKind.PROFESSIONAL_CARD:
         raise Refused(f"a {state.kind.value} is not a professional-card application")

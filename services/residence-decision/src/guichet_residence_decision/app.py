@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,14 +15,16 @@ from guichet_contracts import (
     ApplicationDeclaredAdmissible,
     ApplicationFiled,
     AuthorisationWithdrawn,
+    DomainEvent,
     NegativeDecisionTaken,
     SupplementaryDocumentsRequested,
     SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
+from guichet_contracts.sealed import SealedData
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
-from guichet_core.dossier import StaleDossier, UnknownDossier
+from guichet_core.dossier import UnknownDossier, refusals_as_http
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_residence_decision import domain
 from guichet_residence_decision.handlers import OFFICE, Decide, on_received
@@ -63,18 +66,32 @@ def _view(dossier: domain.Dossier) -> dict[str, Any]:
 
 
 async def _run(
-    rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision,
-    reasons: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    try:
-        dossier = await OFFICE.decide(
-            rt, application_id, decision, expected_version=body.expected_version, reasons=reasons
+    rt: Runtime, application_id: uuid.UUID, decision: Decide, body: Decision
+) -> dict[str, Any]:
+    with refusals_as_http(conflicts=(domain.Refused,)):
+        return _view(
+            await OFFICE.decide(
+                rt, application_id, decision, expected_version=body.expected_version
+            )
         )
-    except UnknownDossier as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except (domain.Refused, StaleDossier) as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    return _view(dossier)
+
+
+async def _run_negative(
+    rt: Runtime,
+    application_id: uuid.UUID,
+    decision: Callable[[domain.Dossier, SealedData], list[DomainEvent]],
+    body: Decision,
+    reasons: str | None,
+) -> dict[str, Any]:
+    """A negative decision: the handler seals its reasons once the dossier is found
+    (Art. 24; no data key for an unknown id)."""
+    with refusals_as_http(conflicts=(domain.Refused,)):
+        return _view(
+            await OFFICE.decide_negative(
+                rt, application_id, decision, reasons=reasons,
+                expected_version=body.expected_version,
+            )
+        )  # fmt: skip
 
 
 def _now() -> datetime:
@@ -116,15 +133,10 @@ async def residence_decision(
             lambda d: domain.authorise_residence(d, start, end, _now(), act),
             body,
         )
-    if not body.reasons:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "a refusal states its reasons; they reach the worker only (Art. 24)",
-        )
-    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
-    return await _run(
-        rt, application_id, lambda d: domain.refuse_residence(d, sealed, _now()), body, body.reasons
-    )
+    return await _run_negative(
+        rt, application_id, lambda d, sealed: domain.refuse_residence(d, sealed, _now()), body,
+        body.reasons,
+    )  # fmt: skip
 
 
 @router.post("/dossiers/{application_id}/withdrawal")
@@ -132,10 +144,10 @@ async def withdrawal(
     application_id: uuid.UUID, body: Reasoned, rt: RuntimeDep, caller: OfficeDep
 ) -> dict[str, Any]:
     """Withdraw a granted single permit, with reasons (Art. 18, 24)."""
-    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
-    return await _run(
-        rt, application_id, lambda d: domain.withdraw_permit(d, sealed, _now()), body, body.reasons
-    )
+    return await _run_negative(
+        rt, application_id, lambda d, sealed: domain.withdraw_permit(d, sealed, _now()), body,
+        body.reasons,
+    )  # fmt: skip
 
 
 @router.post("/dossiers/{application_id}/end-of-stay")
@@ -143,10 +155,10 @@ async def end_of_stay(
     application_id: uuid.UUID, body: Reasoned, rt: RuntimeDep, caller: OfficeDep
 ) -> dict[str, Any]:
     """End the stay of a single-permit holder, with reasons (Art. 18, 24)."""
-    sealed = await rt.vault.seal(str(application_id), {"reasons": body.reasons})
-    return await _run(
-        rt, application_id, lambda d: domain.end_stay(d, sealed, _now()), body, body.reasons
-    )
+    return await _run_negative(
+        rt, application_id, lambda d, sealed: domain.end_stay(d, sealed, _now()), body,
+        body.reasons,
+    )  # fmt: skip
 
 
 SPEC = ServiceSpec(
