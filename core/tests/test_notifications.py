@@ -20,7 +20,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from guichet_core.ebox import EBoxMessage, SqlEBox, ebox_database_config, open_ebox
+from guichet_core.ebox import (
+    EBoxMessage,
+    SqlEBox,
+    ebox_database_config,
+    ebox_messages,
+    open_ebox,
+)
 from guichet_core.notifications import (
     MaildirMailer,
     Notification,
@@ -34,6 +40,7 @@ from guichet_core.notifications import (
 )
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import SqlEventStore
+from guichet_core.vault import MasterKey, PersonalDataVault, open_vault
 
 SENDER = "noreply@guichet.belgium.be"
 NISS = "85073003328"
@@ -98,8 +105,22 @@ def platform_settings(
 
 
 @pytest.fixture
-async def ebox(platform_settings: ServiceSettings) -> AsyncIterator[SqlEBox]:
-    box, engine = await open_ebox(platform_settings)
+async def vault(
+    platform_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[PersonalDataVault]:
+    monkeypatch.setenv("GUICHET_MASTER_KEY", MasterKey.generate().to_base64())
+    opened, engine = await open_vault(platform_settings)
+    try:
+        yield opened
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def ebox(
+    platform_settings: ServiceSettings, vault: PersonalDataVault
+) -> AsyncIterator[SqlEBox]:
+    box, engine = await open_ebox(platform_settings, vault)
     try:
         yield box
     finally:
@@ -124,13 +145,15 @@ def dispatcher(
     store: SqlEventStore, box: Any, mailer: Any, **options: Any
 ) -> NotificationDispatcher:
     options = {"first_retry": 0.05, "poll_interval": 0.02, **options}
-    return NotificationDispatcher(store.engine, box, mailer, **options)
+    vault = box.vault if isinstance(box, SqlEBox) else box.inner.vault
+    return NotificationDispatcher(store.engine, box, mailer, vault=vault, **options)
 
 
-async def queue(store: SqlEventStore, *notifications: Notification) -> None:
+async def queue(store: SqlEventStore, box: Any, *notifications: Notification) -> None:
+    vault = box.vault if isinstance(box, SqlEBox) else box.inner.vault
     async with store.unit_of_work() as uow:
         for item in notifications:
-            await queue_notification(uow, item)
+            await queue_notification(uow, item, vault=vault)
 
 
 async def outbox_row(store: SqlEventStore, notification_id: str) -> Any:
@@ -172,7 +195,7 @@ async def test_a_queued_notification_reaches_the_ebox_and_the_mail_server(
     event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
 ) -> None:
     sent = notification()
-    await queue(event_store, sent)
+    await queue(event_store, ebox, sent)
     mailer = SmtpMailer("127.0.0.1", smtp.port)
     worker = dispatcher(event_store, ebox, mailer)
 
@@ -207,7 +230,7 @@ async def test_a_queued_notification_reaches_the_ebox_and_the_mail_server(
 async def test_without_an_email_address_only_the_ebox_is_used(
     event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
 ) -> None:
-    await queue(event_store, notification(email=None))
+    await queue(event_store, ebox, notification(email=None))
     worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", smtp.port))
     assert await worker.deliver_pending() == 1
     assert len(await ebox.messages_for(NISS)) == 1 and smtp.handler.envelopes == []
@@ -219,7 +242,7 @@ async def test_a_notification_of_a_rolled_back_unit_of_work_is_never_delivered(
 ) -> None:
     with pytest.raises(RuntimeError):
         async with event_store.unit_of_work() as uow:
-            await queue_notification(uow, notification())
+            await queue_notification(uow, notification(), vault=ebox.vault)
             raise RuntimeError("the decision failed")
     worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", smtp.port))
     assert await worker.pending() == 0
@@ -230,8 +253,8 @@ async def test_a_notification_of_a_rolled_back_unit_of_work_is_never_delivered(
 async def test_queuing_the_same_notification_twice_delivers_it_once(
     event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
 ) -> None:
-    await queue(event_store, notification(), notification())  # same transaction
-    await queue(event_store, notification())  # a redelivered event, handled again
+    await queue(event_store, ebox, notification(), notification())  # same transaction
+    await queue(event_store, ebox, notification())  # a redelivered event, handled again
     assert notification().notification_id == notification_id_for(
         "event-1", "work-permit-refused", NISS
     )
@@ -248,7 +271,7 @@ async def test_while_smtp_is_down_the_ebox_gets_it_and_the_mail_is_retried_once_
 ) -> None:
     smtp.stop()
     sent = notification()
-    await queue(event_store, sent)
+    await queue(event_store, ebox, sent)
     counting = CountingEBox(ebox)
     worker = dispatcher(event_store, counting, SmtpMailer("127.0.0.1", smtp.port, timeout=2))
 
@@ -284,7 +307,7 @@ async def test_a_crash_between_ebox_delivery_and_its_mark_does_not_duplicate_the
     event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
 ) -> None:
     sent = notification()
-    await queue(event_store, sent)
+    await queue(event_store, ebox, sent)
     crashing = CountingEBox(ebox, crash_after_first=True)
     worker = dispatcher(event_store, crashing, SmtpMailer("127.0.0.1", smtp.port), first_retry=0)
 
@@ -304,7 +327,7 @@ async def test_two_dispatchers_deliver_each_notification_once(
     event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
 ) -> None:
     sent = [notification(f"event-{n}") for n in range(10)]
-    await queue(event_store, *sent)
+    await queue(event_store, ebox, *sent)
     mailer = SmtpMailer("127.0.0.1", smtp.port)
     first, second = (dispatcher(event_store, ebox, mailer) for _ in range(2))
     done = await asyncio.gather(first.deliver_pending(), second.deliver_pending())
@@ -315,14 +338,14 @@ async def test_two_dispatchers_deliver_each_notification_once(
 
 
 async def test_the_ebox_has_its_own_database_and_several_services_may_open_it(
-    platform_settings: ServiceSettings,
+    platform_settings: ServiceSettings, vault: PersonalDataVault
 ) -> None:
     config = ebox_database_config(platform_settings)
     if config.is_sqlite:
         assert config.url.endswith("/var/ebox.sqlite3")
     else:
         assert config.schema == platform_settings.named("ebox")
-    opened = await asyncio.gather(*(open_ebox(platform_settings) for _ in range(3)))
+    opened = await asyncio.gather(*(open_ebox(platform_settings, vault) for _ in range(3)))
     try:
         await opened[0][0].deliver(EBoxMessage("m-1", NISS, "d-1", "s", "b", "nl"))
         assert [m.message_id for m in await opened[2][0].messages_for(NISS)] == ["m-1"]
@@ -395,7 +418,7 @@ async def test_a_failed_delivery_stores_the_error_type_only(
     refusing.start()
     try:
         sent = notification()
-        await queue(event_store, sent)
+        await queue(event_store, ebox, sent)
         worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", port, timeout=2))
         assert await worker.deliver_pending() == 0
     finally:
@@ -403,3 +426,27 @@ async def test_a_failed_delivery_stores_the_error_type_only(
     row = await outbox_row(event_store, sent.notification_id)
     assert row.attempts == 1 and row.last_error == "MailUnavailable"
     assert worker.last_error == "MailUnavailable"
+
+
+async def test_bodies_wait_sealed_and_an_erased_dossier_is_never_notified(
+    event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
+) -> None:
+    # Art. 24, 27: the reasons in a body are sealed with the dossier's key in the outbox
+    # and in the e-box; once the key is destroyed nothing is delivered, nothing is shown.
+    sent, erased = notification("event-1"), notification("event-2")
+    erased = Notification(**{**vars(erased), "dossier_id": "7d1e2c4a-erased"})
+    await queue(event_store, ebox, sent, erased)
+    reason = "examen du marché de l'emploi"
+    for item in (sent, erased):
+        row = await outbox_row(event_store, item.notification_id)
+        assert reason not in str(tuple(row)) and row.sealed_body["alg"] == "AES-256-GCM"
+    await ebox.vault.shred(erased.dossier_id)
+    worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", smtp.port))
+    assert await worker.deliver_pending() == 1
+    assert [m.message_id for m in await ebox.messages_for(NISS)] == [sent.notification_id]
+    assert len(smtp.handler.envelopes) == 1 and await worker.pending() == 0
+    async with ebox.engine.connect() as connection:
+        stored = (await connection.execute(select(ebox_messages))).one()
+    assert reason not in str(tuple(stored))
+    await ebox.vault.shred(sent.dossier_id)
+    assert await ebox.messages_for(NISS) == []

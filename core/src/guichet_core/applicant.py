@@ -105,4 +105,5 @@ async def notify_applicants(
                 body=body(language, their_reasons),
                 language=language,
             ),
+            vault=vault,
         )

@@ -6,6 +6,11 @@ implements ``EBox``; on one machine and in tests ``SqlEBox`` plays its part in a
 of its own (PostgreSQL schema ``<namespace>ebox`` or ``<data_dir>/<namespace>ebox.sqlite3``),
 never in a service's schema. Delivery is idempotent by message id, so a dispatcher that
 delivered but crashed before recording it can deliver again without a duplicate.
+
+A message may hold a negative decision's reasons (Art. 24): the stand-in keeps its body
+sealed with the dossier's key (``sealed_body``) and opens it for the reader only, so a
+dossier whose key is destroyed (Art. 27) leaves nothing readable here even before the
+purge deletes its rows.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    JSON,
     Column,
     DateTime,
     Index,
@@ -31,9 +37,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_contracts.sealed import SealedData
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, as_utc, create_engine, migrate
 from guichet_core.store.upsert import insert_missing
+from guichet_core.vault import KeyNotFound, KeyShredded, PersonalDataVault
 
 EBOX_MIGRATIONS = Path(__file__).resolve().parent / "ebox_migrations"
 
@@ -45,12 +53,32 @@ ebox_messages = Table(
     Column("recipient", String(64), nullable=False),
     Column("dossier_id", String(64), nullable=False),
     Column("subject", String(500), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Text, nullable=False),  # empty once sealed (ebox_0002)
+    Column("sealed_body", JSON, nullable=True),
     Column("language", String(2), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_ebox_messages_recipient", ebox_messages.c.recipient, ebox_messages.c.delivered_at)
+
+
+async def seal_body(vault: PersonalDataVault, dossier_id: str, body: str) -> dict[str, Any]:
+    """A notification's text sealed with its dossier's key, as stored in a JSON column."""
+    return (await vault.seal(dossier_id, {"body": body})).model_dump()
+
+
+async def open_body(
+    vault: PersonalDataVault, dossier_id: str, sealed: Any, clear: str
+) -> str | None:
+    """The text of a stored notification; ``clear`` for one stored before sealing, None
+    once the dossier's key is destroyed (the dossier is erased: nothing to show)."""
+    if sealed is None:
+        return clear
+    try:
+        opened = await vault.unseal(SealedData.model_validate(sealed), dossier_id=dossier_id)
+    except (KeyShredded, KeyNotFound):
+        return None
+    return str(opened["body"])
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -83,10 +111,12 @@ class EBox(Protocol):
 
 
 class SqlEBox:
-    """The e-box stand-in on SQL (PostgreSQL or SQLite), in its own database."""
+    """The e-box stand-in on SQL (PostgreSQL or SQLite), in its own database; bodies are
+    sealed with their dossier's key."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, vault: PersonalDataVault) -> None:
         self.engine = engine
+        self.vault = vault
 
     async def deliver(self, message: EBoxMessage) -> None:
         row = {
@@ -94,7 +124,8 @@ class SqlEBox:
             "recipient": message.recipient,
             "dossier_id": message.dossier_id,
             "subject": message.subject,
-            "body": message.body,
+            "body": "",
+            "sealed_body": await seal_body(self.vault, message.dossier_id, message.body),
             "language": message.language,
             "delivered_at": datetime.now(UTC),
         }
@@ -116,7 +147,13 @@ class SqlEBox:
             .order_by(ebox_messages.c.delivered_at, ebox_messages.c.message_id)
         )
         async with self.engine.connect() as connection:
-            return [_message(row) for row in await connection.execute(query)]
+            rows = list(await connection.execute(query))
+        messages = []
+        for row in rows:
+            body = await open_body(self.vault, row.dossier_id, row.sealed_body, row.body)
+            if body is not None:  # None: the dossier was erased, its purge is under way
+                messages.append(_message(row, body))
+        return messages
 
     async def mark_read(self, recipient: str, message_id: str) -> bool:
         mine = (ebox_messages.c.recipient == recipient) & (ebox_messages.c.message_id == message_id)
@@ -130,13 +167,13 @@ class SqlEBox:
             return found.first() is not None
 
 
-def _message(row: Row[Any]) -> EBoxMessage:
+def _message(row: Row[Any], body: str) -> EBoxMessage:
     return EBoxMessage(
         message_id=row.message_id,
         recipient=row.recipient,
         dossier_id=row.dossier_id,
         subject=row.subject,
-        body=row.body,
+        body=body,
         language=row.language,
         delivered_at=_utc(row.delivered_at),
         read_at=_utc(row.read_at),
@@ -169,8 +206,11 @@ async def migrate_ebox(engine: AsyncEngine, config: DatabaseConfig) -> None:
             await lock.commit()
 
 
-async def open_ebox(settings: ServiceSettings) -> tuple[SqlEBox, AsyncEngine]:
-    """The migrated e-box stand-in of this platform, and its engine (dispose it at shutdown)."""
+async def open_ebox(
+    settings: ServiceSettings, vault: PersonalDataVault
+) -> tuple[SqlEBox, AsyncEngine]:
+    """The migrated e-box stand-in of this platform, and its engine (dispose it at shutdown);
+    ``vault`` seals and opens the bodies."""
     config = ebox_database_config(settings)
     engine = create_engine(config)
     try:
@@ -178,4 +218,4 @@ async def open_ebox(settings: ServiceSettings) -> tuple[SqlEBox, AsyncEngine]:
     except BaseException:
         await engine.dispose()
         raise
-    return SqlEBox(engine), engine
+    return SqlEBox(engine, vault), engine

@@ -7,6 +7,10 @@ service's own ``notification_outbox`` in the transaction of the decision
 (``queue_notification``) and the service's ``NotificationDispatcher`` delivers it from
 there. It never travels on a shared topic.
 
+The body, which may carry a negative decision's reasons, is sealed in the outbox with
+the dossier's key (``sealed_body``) and opened only to be delivered: once the key is
+destroyed (Art. 27) an undelivered notification is dropped, never sent.
+
 Each channel is marked delivered right after it succeeds, so a retry never re-sends a
 channel that already went out. A crash between a delivery and its mark re-delivers that
 one channel: the e-box drops a message id it already holds; the e-mail carries a
@@ -36,11 +40,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_core.ebox import EBox, EBoxMessage
+from guichet_core.ebox import EBox, EBoxMessage, open_body, seal_body
 from guichet_core.scrub import error_type
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.store.upsert import insert_missing
+from guichet_core.vault import PersonalDataVault
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,8 @@ notification_outbox = sa.Table(  # created by the migration core_0002
     *(sa.Column(name, sa.String(64), nullable=False) for name in ("dossier_id", "recipient")),
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("subject", sa.String(500), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # empty once sealed (core_0003)
+    sa.Column("sealed_body", sa.JSON, nullable=True),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("ebox_delivered_at", sa.DateTime(timezone=True), nullable=True),
@@ -90,10 +96,15 @@ def notification_id_for(cause_event_id: object, purpose: str, recipient: str) ->
     return str(uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}\x1f{purpose}\x1f{recipient}"))
 
 
-async def queue_notification(uow: UnitOfWork, notification: Notification) -> None:
-    """Queue in the unit of work's transaction: delivered only if the decision commits."""
+async def queue_notification(
+    uow: UnitOfWork, notification: Notification, *, vault: PersonalDataVault
+) -> None:
+    """Queue in the unit of work's transaction: delivered only if the decision commits.
+    The body is stored sealed with the dossier's key."""
     now = datetime.now(UTC)
-    row = {**vars(notification), "created_at": now, "next_attempt_at": now, "attempts": 0}
+    sealed = await seal_body(vault, notification.dossier_id, notification.body)
+    row = {**vars(notification), "body": "", "sealed_body": sealed,
+           "created_at": now, "next_attempt_at": now, "attempts": 0}  # fmt: skip
     await insert_missing(uow.connection, notification_outbox, [row])
 
 
@@ -224,13 +235,14 @@ class NotificationDispatcher:
         ebox: EBox,
         mailer: Mailer,
         *,
+        vault: PersonalDataVault,
         batch_size: int = 100,
         poll_interval: float = 0.25,
         max_backoff: float = 300,
         first_retry: float = 1.0,
         lease: float = 120.0,
     ) -> None:
-        self._engine, self._ebox, self._mailer = engine, ebox, mailer
+        self._engine, self._ebox, self._mailer, self._vault = engine, ebox, mailer, vault
         self._batch_size, self._poll_interval = batch_size, poll_interval
         self._max_backoff, self._first_retry, self._lease = max_backoff, first_retry, lease
         self._wakeup = asyncio.Event()
@@ -283,6 +295,11 @@ class NotificationDispatcher:
     async def _deliver(self, row: Any) -> bool:
         key = _t.notification_id == row.notification_id
         try:
+            body = await open_body(self._vault, row.dossier_id, row.sealed_body, row.body)
+            if body is None:  # the dossier was erased (Art. 27): nothing may be sent now
+                async with self._engine.begin() as connection:
+                    await connection.execute(notification_outbox.delete().where(key))
+                return False
             if row.ebox_delivered_at is None:
                 await self._ebox.deliver(
                     EBoxMessage(
@@ -290,14 +307,14 @@ class NotificationDispatcher:
                         recipient=row.recipient,
                         dossier_id=row.dossier_id,
                         subject=row.subject,
-                        body=row.body,
+                        body=body,
                         language=row.language,
                     )
                 )
                 await self._mark(key, ebox_delivered_at=datetime.now(UTC))
             if row.email is not None and row.email_delivered_at is None:
                 await self._mailer.send(
-                    message_id=row.notification_id, to=row.email, subject=row.subject, body=row.body
+                    message_id=row.notification_id, to=row.email, subject=row.subject, body=body
                 )
                 await self._mark(key, email_delivered_at=datetime.now(UTC))
         except Exception as error:  # e-box or mail server down, or a database hiccup

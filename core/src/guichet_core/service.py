@@ -151,8 +151,8 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     await publisher.start()
     relay = OutboxRelay(store, publisher)
     vault, keystore_engine = await open_vault(settings)
-    ebox, ebox_engine = await open_ebox(settings)
-    notifications = NotificationDispatcher(engine, ebox, mailer_for(settings))
+    ebox, ebox_engine = await open_ebox(settings, vault)
+    notifications = NotificationDispatcher(engine, ebox, mailer_for(settings), vault=vault)
     runtime = Runtime(
         spec,
         settings,

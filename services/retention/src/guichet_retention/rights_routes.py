@@ -108,7 +108,7 @@ async def file_request(
             dossier_id=dossier_id, recipient=caller.subject, email=worker.get("email"),
             subject=receipt.text.splitlines()[0][:200], body=receipt.text,
             language=form.language,
-        ))  # fmt: skip
+        ), vault=rt.vault)  # fmt: skip
     return {"request": _view(request, datetime.now(UTC).date()),
             "acknowledgment": asdict(receipt)}  # fmt: skip
 
