@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from guichet_core.bus.port import Bus, Publisher
 from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
 from guichet_core.ebox import SqlEBox, open_ebox
 from guichet_core.http_limits import install_request_guard
+from guichet_core.idempotency import IdempotencyStore, fence
+from guichet_core.idempotency_http import IdempotencyMiddleware
 from guichet_core.notifications import NotificationDispatcher, mailer_for
 from guichet_core.problems import install_problems
 from guichet_core.relay import OutboxRelay
@@ -96,6 +99,7 @@ class Runtime:
     vault: PersonalDataVault
     ebox: SqlEBox
     notifications: NotificationDispatcher
+    idempotency: IdempotencyStore | None = None  # the Idempotency-Key of POSTs
     platform_engines: list[AsyncEngine] = field(default_factory=list)  # key store, e-box
     extras: dict[str, Any] = field(default_factory=dict)  # what a service's start-up adds
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -111,6 +115,7 @@ class Runtime:
         """A transaction; after it commits, the relay and the notification dispatcher are
         woken so that events and notifications leave at once."""
         async with self.store.unit_of_work() as uow:
+            await fence(uow.connection)  # a request's Idempotency-Key: committed with it
             yield uow
         self.relay.wake()
         self.notifications.wake()
@@ -164,6 +169,9 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         vault,
         ebox,
         notifications,
+        idempotency=IdempotencyStore(
+            engine, vault, ttl=timedelta(seconds=settings.idempotency_ttl_seconds)
+        ),
         platform_engines=[keystore_engine, ebox_engine],
     )
     runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
@@ -268,6 +276,9 @@ def create_app(
     master_key_for(settings)
     install_auth(app, TokenVerifier.from_settings(auth_settings_for(settings)))
     install_problems(app)  # every error as application/problem+json, never the input
+    # Inside the request guard (added after it, so outermost): bodies are limited before
+    # the idempotency middleware reads one to hash it.
+    app.add_middleware(IdempotencyMiddleware)
     install_request_guard(app, settings=settings)  # body limits, JSON no store can keep
     app.include_router(health_router())
     for router in spec.routers:

@@ -6,6 +6,8 @@ Shared by every service (names without a service prefix):
 - ``GUICHET_OTEL_EXPORTER``: ``none`` (default), ``console`` or ``otlp`` (then the
   standard ``OTEL_EXPORTER_OTLP_*`` variables apply).
 - ``GUICHET_NAMESPACE``: optional prefix of schemas, topics and consumer groups.
+- ``GUICHET_IDEMPOTENCY_TTL_SECONDS``: how long a POST's ``Idempotency-Key`` keeps its
+  first answer (default 86400, a day).
 Per service, prefixed: ``GUICHET_<SERVICE>_PORT``, ``GUICHET_<SERVICE>_HOST``.
 """
 
@@ -48,6 +50,12 @@ class ServiceSettings(BaseSettings):
         description="Name of the service's own schema (or SQLite file); default: its name. "
         "A second store for the same service reads the whole log into its own tables.",
         pattern=r"^[a-z][a-z0-9_]{0,40}$",
+    )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400,
+        ge=60,
+        validation_alias=AliasChoices("GUICHET_IDEMPOTENCY_TTL_SECONDS", "idempotency_ttl_seconds"),
+        description="How long a POST's Idempotency-Key keeps its first answer (24 h)",
     )
     host: str = "127.0.0.1"
     port: int = 8000
