@@ -21,6 +21,7 @@ from guichet_contracts import ApplicationFiled
 from guichet_core.auth import Authority
 from guichet_core.idempotency import Claim, IdempotencyStore, hash_of, scope_of
 from guichet_core.service import Runtime
+from guichet_retention.settings import RetentionSettings
 
 from .scan import every_row
 from .stacks import Stack, open_stack
@@ -33,7 +34,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
-    async with open_stack(request, tmp_path_factory.mktemp("idempotency")) as running_stack:
+    retention = RetentionSettings(purge_interval_seconds=3600)
+    async with open_stack(request, tmp_path_factory.mktemp("idempotency"),
+                          retention=retention) as running_stack:  # fmt: skip
         yield running_stack
 
 
@@ -202,6 +205,34 @@ async def test_kept_answers_are_sealed_and_keys_are_checked(stack: Stack) -> Non
                                           headers=headers)  # fmt: skip
         assert refused.status_code == 400, bad
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_retried_rights_request_is_received_once_and_kept_sealed(stack: Stack) -> None:
+    # Art. 28-29: the data subject's request gets one dated acknowledgment, not two.
+    assert stack.retention is not None
+    filed = await stack.intake.post(
+        "/applications", json=application_form(), headers=stack.tokens.employer()
+    )
+    dossier_id = filed.json()["application_id"]
+    oe = stack.tokens.header(Authority.OE)
+
+    async def known() -> bool:
+        assert stack.retention is not None
+        response = await stack.retention.get(f"/schedule/{dossier_id}", headers=oe)
+        return response.status_code == 200
+
+    await eventually(known, "retention knows the dossier")
+    details = "Send me what you hold (ref. 77-IDEM)."
+    body = {"dossier_id": dossier_id, "kind": "access", "concern": "work", "details": details}
+    worker = keyed(stack.tokens.worker(), str(uuid.uuid4()))
+    first = await stack.retention.post("/rights-requests", json=body, headers=worker)
+    assert first.status_code == 201, first.text
+    retried = await stack.retention.post("/rights-requests", json=body, headers=worker)
+    assert (retried.status_code, retried.json()) == (201, first.json())
+    mine = await stack.retention.get("/rights-requests/mine", headers=stack.tokens.worker())
+    assert [r["dossier_id"] for r in mine.json()].count(dossier_id) == 1
+    rows = [text for place, text in await every_row(stack) if place.endswith("idempotency_keys")]
+    assert rows and not any(details in text for text in rows)
 
 
 def form_bytes(form: dict[str, Any]) -> bytes:

@@ -99,9 +99,9 @@ async def file_request(
     except rights.RightsError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     receipt = rights.acknowledgment(request, form.language)
-    await RightsStore(rt.engine).add(request)
     worker = personal.get("worker") or {}
-    async with rt.unit_of_work() as uow:
+    async with rt.unit_of_work() as uow:  # the request and its receipt, together
+        await RightsStore.insert(uow.connection, request)
         await queue_notification(uow, Notification(
             notification_id=notification_id_for(request.request_id, "rights-receipt",
                                                  caller.subject),

@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_core.store.database import as_utc
 from guichet_retention.rights import RightsError, RightsRequest, is_overdue
@@ -106,13 +106,18 @@ class RightsStore:
 
     async def add(self, request: RightsRequest) -> None:
         """Record a new request (as received: answers go through ``save_answer``)."""
-        if not request.is_open:
-            raise RightsError("a new request is recorded as received, not answered")
         try:
             async with self.engine.begin() as connection:
-                await connection.execute(rights_requests.insert().values(**_row(request)))
+                await self.insert(connection, request)
         except IntegrityError as error:
             raise RightsError(f"request {request.request_id} is already recorded") from error
+
+    @staticmethod
+    async def insert(connection: AsyncConnection, request: RightsRequest) -> None:
+        """Record a new request in the caller's transaction (e.g. with its receipt)."""
+        if not request.is_open:
+            raise RightsError("a new request is recorded as received, not answered")
+        await connection.execute(rights_requests.insert().values(**_row(request)))
 
     async def get(self, request_id: str) -> RightsRequest | None:
         query = select(rights_requests).where(rights_requests.c.request_id == request_id)
