@@ -3,7 +3,8 @@
 The retention service destroys the dossier's data key — every sealed value in every
 event store, topic and backup becomes unreadable at once — and publishes
 ``DossierPurged``. Each service then deletes its own rows about the dossier (the rows
-that hold anything in clear: queues, views, notification outboxes, e-box messages), in
+that hold anything in clear: queues, views, notification outboxes, e-box messages,
+the answers kept for idempotency keys), in
 one transaction with the processed-message record. Event-store streams stay: what they
 hold in clear is not personal (kinds, categories, postcodes, dates), the rest is sealed.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import Table
 from guichet_contracts import CloudEventEnvelope, DomainEvent, DossierPurged
 from guichet_core.consumer import Handler
 from guichet_core.ebox import SqlEBox
+from guichet_core.idempotency import idempotency_keys
 from guichet_core.notifications import notification_outbox
 from guichet_core.store.sql import UnitOfWork
 
@@ -29,7 +31,11 @@ def purge_handler(tables: Sequence[DossierTable], ebox: SqlEBox | None = None) -
     async def on_purged(event: DomainEvent, _: CloudEventEnvelope, uow: UnitOfWork) -> None:
         assert isinstance(event, DossierPurged)
         dossier_id = str(event.application_id)
-        for table, column in [*tables, (notification_outbox, "dossier_id")]:
+        for table, column in [
+            *tables,
+            (notification_outbox, "dossier_id"),
+            (idempotency_keys, "dossier_id"),
+        ]:
             key = table.c[column]
             value = event.application_id if _is_uuid(table, column) else dossier_id
             await uow.connection.execute(table.delete().where(key == value))
