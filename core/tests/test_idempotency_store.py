@@ -28,7 +28,13 @@ from guichet_core.idempotency import (
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore
-from guichet_core.vault import VAULT_MIGRATIONS_DIR, MasterKey, PersonalDataVault, SqlKeyStore
+from guichet_core.vault import (
+    VAULT_MIGRATIONS_DIR,
+    KeyNotFound,
+    MasterKey,
+    PersonalDataVault,
+    SqlKeyStore,
+)
 
 DOSSIER = "3f2b0c9e-1d4a-4e8b-9c7f-2a6d5e8b1c40"
 BODY = b'{"kind": "single_permit", "worker": {"last_name": "Diallo"}}'
@@ -48,7 +54,9 @@ async def vault(
     engine = create_engine(config)
     await migrate(engine, config, version_locations=[VAULT_MIGRATIONS_DIR], include_core=False)
     try:
-        yield PersonalDataVault(SqlKeyStore(engine, MasterKey.generate()))
+        vault = PersonalDataVault(SqlKeyStore(engine, MasterKey.generate()))
+        await vault.create_keys([DOSSIER])  # the dossier was filed: it has its key
+        yield vault
     finally:
         await engine.dispose()
 
@@ -169,3 +177,20 @@ def test_the_time_a_key_is_kept_comes_from_the_environment(
     assert ServiceSettings().idempotency_ttl_seconds == 86_400
     monkeypatch.setenv("GUICHET_IDEMPOTENCY_TTL_SECONDS", "3600")
     assert ServiceSettings().idempotency_ttl_seconds == 3600
+
+
+async def test_an_answer_about_no_known_dossier_is_not_kept_and_makes_no_key(
+    event_store: SqlEventStore, vault: PersonalDataVault
+) -> None:
+    store = store_at(event_store, vault, T0)
+    claim = await store.claim(SCOPE, hash_of(BODY))
+    assert isinstance(claim, Claim)
+    unknown = "9a1c7e2b-0000-4000-8000-000000000000"
+    await store.complete(
+        claim, status_code=200, content_type="application/json", body=ANSWER, dossier_id=unknown
+    )
+    busy = await store.claim(SCOPE, hash_of(BODY))
+    assert isinstance(busy, Busy) and busy.status == 409 and "not kept" in busy.reason
+    assert not await vault.is_shredded(unknown)
+    with pytest.raises(KeyNotFound):
+        await vault.key_store.get_key(unknown)

@@ -201,7 +201,11 @@ class IdempotencyStore:
         seal it with, only that it was answered."""
         sealed = None
         if dossier_id is not None:
-            sealed = (await self.vault.seal_bytes(dossier_id, body)).model_dump()
+            try:  # only with the key of a dossier the platform holds: never a new key
+                await self.vault.key_store.get_key(dossier_id)
+                sealed = (await self.vault.seal_bytes(dossier_id, body)).model_dump()
+            except (KeyNotFound, KeyShredded):
+                dossier_id = None
         async with self.engine.begin() as connection:
             await connection.execute(
                 idempotency_keys.update()
