@@ -70,17 +70,26 @@ def store_at(
 SCOPE = scope_of("APPLICANT\x1f0403019261\x1f0403019261", "POST", "/applications", "k-1")
 
 
+async def claimed(store: IdempotencyStore) -> Claim:
+    claim = await store.claim(SCOPE, hash_of(BODY))
+    assert isinstance(claim, Claim)
+    return claim
+
+
+async def answer(store: IdempotencyStore, claim: Claim, dossier_id: str = DOSSIER) -> None:
+    await store.complete(
+        claim, status_code=201, content_type="application/json", body=ANSWER, dossier_id=dossier_id
+    )
+
+
 async def test_a_key_is_claimed_once_and_then_answers_with_the_first_answer(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     store = store_at(event_store, vault, T0)
-    claim = await store.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
+    claim = await claimed(store)
     busy = await store.claim(SCOPE, hash_of(BODY))
     assert isinstance(busy, Busy) and busy.status == 409 and busy.retry_after
-    await store.complete(
-        claim, status_code=201, content_type="application/json", body=ANSWER, dossier_id=DOSSIER
-    )
+    await answer(store, claim)
     again = await store.claim(SCOPE, hash_of(BODY))
     assert again == Answered(201, "application/json", ANSWER)
     other = await store.claim(SCOPE, hash_of(BODY + b" "))
@@ -92,11 +101,7 @@ async def test_the_kept_answer_is_sealed_and_dies_with_the_dossier_key(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     store = store_at(event_store, vault, T0)
-    claim = await store.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
-    await store.complete(
-        claim, status_code=201, content_type="application/json", body=ANSWER, dossier_id=DOSSIER
-    )
+    await answer(store, await claimed(store))
     async with event_store.engine.connect() as connection:
         row = (await connection.execute(select(idempotency_keys))).one()
     assert "Diallo" not in str(tuple(row)) and "0403019261" not in str(tuple(row))
@@ -110,11 +115,7 @@ async def test_keys_expire_after_their_time(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     first = store_at(event_store, vault, T0, ttl=timedelta(hours=24))
-    claim = await first.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
-    await first.complete(
-        claim, status_code=201, content_type="application/json", body=ANSWER, dossier_id=DOSSIER
-    )
+    await answer(first, await claimed(first))
     within = store_at(event_store, vault, T0 + timedelta(hours=23))
     assert isinstance(await within.claim(SCOPE, hash_of(BODY)), Answered)
     after = store_at(event_store, vault, T0 + timedelta(hours=24, seconds=1))
@@ -141,8 +142,7 @@ async def test_a_committed_claim_without_an_answer_is_never_run_again(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     store = store_at(event_store, vault, T0)
-    claim = await store.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
+    claim = await claimed(store)
     async with event_store.unit_of_work() as uow:
         await store.fence(uow.connection, claim)  # the effect committed, then the crash
     later = store_at(event_store, vault, T0 + timedelta(minutes=5))
@@ -154,8 +154,7 @@ async def test_a_released_key_may_be_used_again(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     store = store_at(event_store, vault, T0)
-    claim = await store.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
+    claim = await claimed(store)
     await store.release(claim)  # e.g. the form was refused with a 422
     assert isinstance(await store.claim(SCOPE, hash_of(BODY + b"corrected")), Claim)
 
@@ -183,12 +182,9 @@ async def test_an_answer_about_no_known_dossier_is_not_kept_and_makes_no_key(
     event_store: SqlEventStore, vault: PersonalDataVault
 ) -> None:
     store = store_at(event_store, vault, T0)
-    claim = await store.claim(SCOPE, hash_of(BODY))
-    assert isinstance(claim, Claim)
+    claim = await claimed(store)
     unknown = "9a1c7e2b-0000-4000-8000-000000000000"
-    await store.complete(
-        claim, status_code=200, content_type="application/json", body=ANSWER, dossier_id=unknown
-    )
+    await answer(store, claim, unknown)
     busy = await store.claim(SCOPE, hash_of(BODY))
     assert isinstance(busy, Busy) and busy.status == 409 and "not kept" in busy.reason
     assert not await vault.is_shredded(unknown)
