@@ -12,6 +12,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +30,42 @@ from guichet_core.idempotency import (
 )
 
 _MAX_KEY = 255
+_PROBLEM = {"application/problem+json": {"schema": {"type": "object", "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+    "detail": {"type": "string"}}}}}  # fmt: skip
+_ANSWERS = {
+    "400": "the Idempotency-Key is not 1 to 255 visible ASCII characters",
+    "409": "a request with this Idempotency-Key is in flight (see Retry-After), or was "
+    "carried out without its answer kept",
+    "422": "this Idempotency-Key was used for a different request",
+}
+
+
+def install_idempotency(app: FastAPI) -> None:
+    """Honour ``Idempotency-Key`` on every POST of ``app`` and say so in its OpenAPI."""
+    app.add_middleware(IdempotencyMiddleware)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            if (post := operations.get("post")) is None:
+                continue
+            post.setdefault("parameters", []).append({
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "description": "A new UUID per request: a retry with the same key and body "
+                "gets the first answer, and nothing happens twice (kept 24 h)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": _MAX_KEY,
+                           "pattern": "^[!-~]+$"},
+            })  # fmt: skip
+            responses = post.setdefault("responses", {})
+            for code, text in _ANSWERS.items():
+                responses.setdefault(code, {"description": text, "content": _PROBLEM})
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class IdempotencyMiddleware:

@@ -30,7 +30,7 @@ from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
 from guichet_core.ebox import SqlEBox, open_ebox
 from guichet_core.http_limits import install_request_guard
 from guichet_core.idempotency import IdempotencyStore, fence
-from guichet_core.idempotency_http import IdempotencyMiddleware
+from guichet_core.idempotency_http import install_idempotency
 from guichet_core.notifications import NotificationDispatcher, mailer_for
 from guichet_core.problems import install_problems
 from guichet_core.relay import OutboxRelay
@@ -276,9 +276,9 @@ def create_app(
     master_key_for(settings)
     install_auth(app, TokenVerifier.from_settings(auth_settings_for(settings)))
     install_problems(app)  # every error as application/problem+json, never the input
-    # Inside the request guard (added after it, so outermost): bodies are limited before
-    # the idempotency middleware reads one to hash it.
-    app.add_middleware(IdempotencyMiddleware)
+    # Added before the request guard, so inside it: a body is limited before the
+    # idempotency middleware reads it to hash it.
+    install_idempotency(app)
     install_request_guard(app, settings=settings)  # body limits, JSON no store can keep
     app.include_router(health_router())
     for router in spec.routers:
