@@ -131,9 +131,10 @@ class IdempotencyStore:
         vault: PersonalDataVault,
         *,
         ttl: timedelta = timedelta(hours=24),
+        lease: timedelta = LEASE,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.engine, self.vault, self.ttl, self.now = engine, vault, ttl, now
+        self.engine, self.vault, self.ttl, self.lease, self.now = engine, vault, ttl, lease, now
 
     async def claim(self, scope: str, request_hash: str) -> Claim | Answered | Busy:
         """Own the key, or say what the first request with it became."""
@@ -149,7 +150,7 @@ class IdempotencyStore:
         now = self.now()
         lease_id = secrets.token_hex(16)
         row = {"scope": scope, "request_hash": request_hash, "state": "in_flight",
-               "lease_id": lease_id, "lease_until": now + LEASE, "created_at": now,
+               "lease_id": lease_id, "lease_until": now + self.lease, "created_at": now,
                "expires_at": now + self.ttl}  # fmt: skip
         async with self.engine.begin() as connection:
             await connection.execute(idempotency_keys.delete().where(_k.expires_at < now))
@@ -176,7 +177,7 @@ class IdempotencyStore:
                 idempotency_keys.update()
                 .where(_k.scope == scope, _k.lease_id == existing.lease_id,
                        _k.state == "in_flight")
-                .values(lease_id=lease_id, lease_until=now + LEASE)
+                .values(lease_id=lease_id, lease_until=now + self.lease)
             )  # fmt: skip
             if taken.rowcount != 1:
                 return Busy(409, "a request with this Idempotency-Key is still being "

@@ -170,7 +170,10 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         ebox,
         notifications,
         idempotency=IdempotencyStore(
-            engine, vault, ttl=timedelta(seconds=settings.idempotency_ttl_seconds)
+            engine,
+            vault,
+            ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
         ),
         platform_engines=[keystore_engine, ebox_engine],
     )

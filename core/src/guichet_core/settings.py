@@ -57,6 +57,16 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("GUICHET_IDEMPOTENCY_TTL_SECONDS", "idempotency_ttl_seconds"),
         description="How long a POST's Idempotency-Key keeps its first answer (24 h)",
     )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        validation_alias=AliasChoices(
+            "GUICHET_IDEMPOTENCY_LEASE_SECONDS", "idempotency_lease_seconds"
+        ),
+        description="How long a first request with an Idempotency-Key may run before a "
+        "retry presumes it dead and takes over (nothing it did not commit is lost)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
