@@ -235,13 +235,16 @@ async def test_a_retried_rights_request_is_received_once_and_kept_sealed(stack: 
     assert rows and not any(details in text for text in rows)
 
 
-async def test_every_post_documents_the_idempotency_key(stack: Stack) -> None:
+async def test_every_json_post_documents_the_idempotency_key(stack: Stack) -> None:
     for app in stack.apps:
         for path, operations in app.openapi()["paths"].items():
-            if "post" in operations:
+            body = operations.get("post", {}).get("requestBody", {}).get("content", {})
+            if "application/json" in body:
                 names = [p["name"] for p in operations["post"].get("parameters", [])]
                 assert "Idempotency-Key" in names, path
                 assert {"400", "409", "422"} <= set(operations["post"]["responses"]), path
+    filing = stack.apps[0].openapi()["paths"]["/applications"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in filing["parameters"]]
 
 
 def form_bytes(form: dict[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""The ``Idempotency-Key`` header on every POST of every service (see ``idempotency``).
+"""The ``Idempotency-Key`` header on every JSON POST of every service (see ``idempotency``).
 
 An ASGI middleware, installed once by ``create_app``: it scopes the key to the verified
 caller (a token that does not verify is left to the route, which answers 401), claims
@@ -51,7 +51,9 @@ def install_idempotency(app: FastAPI) -> None:
             return app.openapi_schema
         schema = generate()
         for operations in schema.get("paths", {}).values():
-            if (post := operations.get("post")) is None:
+            post = operations.get("post")
+            content = (post or {}).get("requestBody", {}).get("content", {})
+            if post is None or "application/json" not in content:
                 continue
             post.setdefault("parameters", []).append({
                 "name": "Idempotency-Key", "in": "header", "required": False,
@@ -74,7 +76,9 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, HEADER) if scope["type"] == "http" else None
-        if key is None or scope["method"] != "POST":
+        if key is None or scope["method"] != "POST" or not _is_json(scope):
+            # A streamed import (CSV, JSON lines) is not buffered here: it is idempotent
+            # by record (every declaration is recorded once).
             await self.app(scope, receive, send)
             return
         if not 0 < len(key) <= _MAX_KEY or not all(0x21 <= ord(c) <= 0x7E for c in key):
@@ -136,6 +140,12 @@ class _Recorder:
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
         await self._send(message)
+
+
+def _is_json(scope: Scope) -> bool:
+    media_type = (_header(scope, "content-type") or "application/json").split(";")[0]
+    media_type = media_type.strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _header(scope: Scope, name: str) -> str | None:
