@@ -28,11 +28,10 @@ from guichet_core.idempotency import (
     hash_of,
     scope_of,
 )
+from guichet_core.problems import PROBLEM_JSON, PROBLEM_SCHEMA
 
 _MAX_KEY = 255
-_PROBLEM = {"application/problem+json": {"schema": {"type": "object", "properties": {
-    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-    "detail": {"type": "string"}}}}}  # fmt: skip
+_PROBLEM = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
 _ANSWERS = {
     "400": "the Idempotency-Key is not 1 to 255 visible ASCII characters",
     "409": "a request with this Idempotency-Key is in flight (see Retry-After), or was "
