@@ -227,8 +227,12 @@ class SqlKeyStore:
         # dossier's tombstone) read back what is there.
         async with self._single_statement.begin() as connection:
             if connection.dialect.name == "postgresql":
-                # One statement in autocommit, whether the key is new or not.
+                # One statement in autocommit, whether the key is new or not. When a
+                # concurrent creator commits while this insert waits on it, the insert
+                # does nothing and the read, on the snapshot taken before, sees nothing:
+                # read it again, in a statement of its own.
                 row = (await connection.execute(_CREATE_OR_READ, values)).first()
+                row = row or await self._row(connection, dossier_id)
             else:
                 row = await self._row(connection, dossier_id)
                 if row is None:
