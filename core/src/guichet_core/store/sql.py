@@ -94,7 +94,7 @@ class UnitOfWork:
         try:
             positions = await self._store._insert_events(self.connection, rows)
         except StreamVersionTaken as error:
-            raise ConcurrencyConflict(stream_id, expected_version, -1) from error
+            raise ConcurrencyConflict(stream_id, expected_version, error.actual) from error
         recorded = [
             RecordedEvent(
                 stream_id=stream_id,
@@ -305,7 +305,12 @@ class SqlEventStore:
 
 
 class StreamVersionTaken(Exception):
-    """The (stream, version) an append wanted is taken: another writer came first."""
+    """The (stream, version) an append wanted is taken: another writer came first and
+    left the stream at ``actual`` (None when it could not be read)."""
+
+    def __init__(self, message: str, *, actual: int | None = None) -> None:
+        super().__init__(message)
+        self.actual = actual
 
 
 class SqliteEventStore(SqlEventStore):
@@ -410,9 +415,25 @@ class PostgresEventStore(SqlEventStore):
             )
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == "uq_events_stream_version":
-                raise StreamVersionTaken(str(error)) from error
+                actual = await self._version_now(rows[0]["stream_id"])
+                raise StreamVersionTaken(str(error), actual=actual) from error
             raise IntegrityError(_INSERT_EVENTS, None, error) from error
         return [record["position"] for record in sorted(records, key=lambda r: r["version"])]
+
+    async def _version_now(self, stream_id: str) -> int:
+        """The stream's version as committed now, read outside the failed transaction.
+
+        Under READ COMMITTED a statement reads the snapshot taken when it began, and
+        the append's version check begins before the ordering lock is granted: an append
+        that waited for a concurrent one to the same stream checks against the version
+        before it, and learns of it from the unique (stream, version) key, which aborts
+        its transaction. Rare (a lost race), so one more query then is cheaper than a
+        separate version query on every append."""
+        query = select(func.coalesce(func.max(events.c.version), 0)).where(
+            events.c.stream_id == stream_id
+        )
+        async with single_statements(self.engine).connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
 
     async def _insert_outbox(self, connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         driver = await _driver(connection)
