@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 
 from guichet_consultation.app import SPEC as CONSULTATION
@@ -117,3 +118,20 @@ async def open_stack(
         smtp.stop()
         if request.param != "embedded":
             run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+
+
+def module_stack(*, retention: RetentionSettings | None = None) -> Any:
+    """A module's ``stack`` fixture: one platform per deployment, shared by its tests
+    (write ``stack = module_stack()`` in the test module)."""
+
+    @pytest_asyncio.fixture(
+        scope="module", loop_scope="module", params=["embedded", "postgres-kafka"], name="stack"
+    )
+    async def stack(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[Stack]:
+        directory = tmp_path_factory.mktemp("platform")
+        async with open_stack(request, directory, retention=retention) as running_stack:
+            yield running_stack
+
+    return stack

@@ -24,7 +24,7 @@ from guichet_contracts import (
 from guichet_core.applicant import Subjects, notify_step
 from guichet_core.codec import new_event
 from guichet_core.service import Runtime
-from guichet_core.store.records import NewEvent, RecordedEvent
+from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.tracing import current_traceparent
 
@@ -100,7 +100,7 @@ class UnknownDossier(LookupError):
     """This service holds no such dossier (HTTP 404)."""
 
 
-class StaleDossier(Exception):
+class StaleDossier(ConcurrencyConflict):
     """The caller decided on an older version of the dossier (HTTP 409)."""
 
 
@@ -129,8 +129,11 @@ class DecidingService(Generic[State]):
         reasons: str | None = None,
         details: str = "",
     ) -> State:
-        """Load, decide, append, project and notify in one unit of work."""
+        """Load, decide, append, project and notify in one unit of work; an erased
+        dossier is refused first (``DossierErased``, 410), whether this service has
+        erased its rows yet or not."""
         stream = str(application_id)
+        await rt.vault.ensure_not_erased(stream)
         async with rt.unit_of_work() as uow:
             loaded = await load(uow, stream, self.private)
             if not loaded.events:
@@ -138,10 +141,7 @@ class DecidingService(Generic[State]):
             state, filed = self.fold(loaded.events)
             version = self.version_of(state)
             if expected_version is not None and expected_version != version:
-                raise StaleDossier(
-                    f"the dossier is at version {version}, not {expected_version}: "
-                    "reload it and decide again"
-                )
+                raise StaleDossier(stream, expected_version, version)
             new_events = decision(state)
             recorded = await append_decision(
                 uow, stream, new_events, expected_version=version, topic=rt.topic,
@@ -160,6 +160,9 @@ class DecidingService(Generic[State]):
             return after
 
     async def view(self, rt: Runtime, application_id: uuid.UUID) -> State:
+        # The stream outlives the erasure (what it holds in clear is not personal); the
+        # dossier does not.
+        await rt.vault.ensure_not_erased(str(application_id))
         async with rt.store.unit_of_work() as uow:
             loaded = await load(uow, str(application_id), self.private)
         if not loaded.events:

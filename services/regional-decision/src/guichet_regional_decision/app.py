@@ -18,7 +18,7 @@ from guichet_contracts.vocabulary import (
 )
 from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deps import RuntimeDep
-from guichet_core.dossier import StaleDossier, UnknownDossier
+from guichet_core.dossier import UnknownDossier
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_regional_decision import domain
 from guichet_regional_decision.handlers import REGION, Decide, on_received
@@ -97,7 +97,7 @@ async def _run(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except domain.NotCompetent as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
-    except (domain.Refused, StaleDossier) as error:
+    except domain.Refused as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(dossier)
 

@@ -21,7 +21,7 @@ from guichet_contracts import (
 )
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
-from guichet_core.dossier import StaleDossier, UnknownDossier
+from guichet_core.dossier import UnknownDossier
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_residence_decision import domain
 from guichet_residence_decision.handlers import OFFICE, Decide, on_received
@@ -72,7 +72,7 @@ async def _run(
         )
     except UnknownDossier as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except (domain.Refused, StaleDossier) as error:
+    except domain.Refused as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(dossier)
 
