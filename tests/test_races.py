@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from guichet_core.auth import Authority
+from guichet_intake.tables import documents
 
 from .stacks import Stack, module_stack
-from .support import application_form, eventually
+from .support import application_form, document, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -136,3 +138,37 @@ async def test_two_residence_decisions_at_once_record_one_and_refuse_the_other(
     left_at = one_recorded_one_refused(responses)
     office = (await stack.office.get(f"/dossiers/{dossier}", headers=oe)).json()
     assert office["version"] == left_at
+
+
+async def test_two_supplies_for_one_document_request_at_once_record_one(stack: Stack) -> None:
+    # Art. 20 §4: the applicant answers a request for documents once; a second upload
+    # racing the first (a double click, two tabs) is refused and stores nothing.
+    vlg = stack.tokens.header(Authority.VLG)
+    dossier = await filed_in_flanders(stack)
+    url = f"/dossiers/{dossier}"
+    assert (await stack.region.post(url + "/admissibility", json={"admissible": True},
+                                    headers=vlg)).status_code == 200  # fmt: skip
+    asked = await stack.region.post(url + "/document-requests", headers=vlg, json={
+        "document_kinds": ["employment_contract"], "explanation": "The signed contract.",
+        "due_on": (date.today() + timedelta(days=30)).isoformat()})  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    employer = stack.tokens.employer()
+
+    async def requested() -> Any:
+        view = (await stack.intake.get(f"/applications/{dossier}", headers=employer)).json()
+        return view.get("open_request")
+
+    request_id = await eventually(requested, "the applicant sees the request")
+    body = {"request_id": request_id, "documents": [document("employment_contract")]}
+    won, lost = await race(
+        stack.intake, f"/applications/{dossier}/supplementary-documents", [body, body], employer
+    )
+    assert won.status_code == 201 and lost.status_code in (409, 422), [won.text, lost.text]
+    intake = stack.apps[0].state.runtime
+    supplied = [e for e in await intake.store.read_stream(dossier) if "supplied" in e.event_type]
+    assert len(supplied) == 1
+    async with intake.engine.connect() as connection:
+        stored = await connection.execute(
+            select(documents.c.kind).where(documents.c.dossier_id == dossier)
+        )
+        assert sorted(row.kind for row in stored).count("employment_contract") == 1
