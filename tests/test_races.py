@@ -19,7 +19,7 @@ from sqlalchemy import select
 from guichet_core.auth import Authority
 from guichet_intake.tables import documents
 
-from .stacks import Stack, module_stack
+from .stacks import Stack, documents_requested, module_stack
 from .support import application_form, document, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -143,22 +143,9 @@ async def test_two_residence_decisions_at_once_record_one_and_refuse_the_other(
 async def test_two_supplies_for_one_document_request_at_once_record_one(stack: Stack) -> None:
     # Art. 20 §4: the applicant answers a request for documents once; a second upload
     # racing the first (a double click, two tabs) is refused and stores nothing.
-    vlg = stack.tokens.header(Authority.VLG)
     dossier = await filed_in_flanders(stack)
-    url = f"/dossiers/{dossier}"
-    assert (await stack.region.post(url + "/admissibility", json={"admissible": True},
-                                    headers=vlg)).status_code == 200  # fmt: skip
-    asked = await stack.region.post(url + "/document-requests", headers=vlg, json={
-        "document_kinds": ["employment_contract"], "explanation": "The signed contract.",
-        "due_on": (date.today() + timedelta(days=30)).isoformat()})  # fmt: skip
-    assert asked.status_code == 200, asked.text
+    request_id = await documents_requested(stack, dossier)
     employer = stack.tokens.employer()
-
-    async def requested() -> Any:
-        view = (await stack.intake.get(f"/applications/{dossier}", headers=employer)).json()
-        return view.get("open_request")
-
-    request_id = await eventually(requested, "the applicant sees the request")
     body = {"request_id": request_id, "documents": [document("employment_contract")]}
     won, lost = await race(
         stack.intake, f"/applications/{dossier}/supplementary-documents", [body, body], employer
