@@ -90,13 +90,14 @@ async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: 
 async def _consult(
     rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None, *, searched: bool = False
 ) -> Cut:
+    # Erased (Art. 27): 410 whether this service has deleted its rows yet or not, and
+    # whatever the key cache still holds (the key store is asked, not the cache).
+    await rt.vault.ensure_not_erased(dossier_id)
     generations = Generations(rt.engine)
     async with single_statements(rt.engine).connect() as connection:
         tables = await generations.active(connection)
         view = await load_view(connection, tables, dossier_id)
     if view is None or not view.get("filed"):
-        # Erased (Art. 27): 410 whether this service has deleted its rows yet or not.
-        await rt.vault.ensure_not_erased(dossier_id)
         await _record(rt, caller, purpose, dossier_id, None)
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
     roles = await _roles_in(rt, tables, dossier_id, caller)
