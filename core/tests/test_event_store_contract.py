@@ -158,4 +158,3 @@ async def test_two_deciders_who_read_the_same_version_race_and_exactly_one_appen
     assert "version 2, not 1" in str(conflicts[0])
     assert [e.version for e in await event_store.read_stream(stream)] == [1, 2]
     assert await event_store.outbox_backlog() == 1
-
