@@ -10,15 +10,18 @@ import email
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 
 from guichet_consultation.app import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
+from guichet_core.auth import Authority
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
 from guichet_core.testing.database import drop_schemas, run_sync
@@ -33,7 +36,7 @@ from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.settings import RetentionSettings
 
 from .conftest import running
-from .support import Tokens, environment, issuer_for, production_secrets
+from .support import Tokens, environment, eventually, issuer_for, production_secrets
 
 
 class Mailbox:
@@ -117,3 +120,40 @@ async def open_stack(
         smtp.stop()
         if request.param != "embedded":
             run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+
+
+def module_stack(*, retention: RetentionSettings | None = None) -> Any:
+    """A module's ``stack`` fixture: one platform per deployment, shared by its tests
+    (write ``stack = module_stack()`` in the test module)."""
+
+    @pytest_asyncio.fixture(
+        scope="module", loop_scope="module", params=["embedded", "postgres-kafka"], name="stack"
+    )
+    async def stack(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[Stack]:
+        directory = tmp_path_factory.mktemp("platform")
+        async with open_stack(request, directory, retention=retention) as running_stack:
+            yield running_stack
+
+    return stack
+
+
+async def documents_requested(stack: Stack, dossier: str) -> str:
+    """Flanders declares the dossier admissible and asks for the employment contract
+    (Art. 20 §4); returns the request id once the applicant sees it."""
+    vlg = stack.tokens.header(Authority.VLG)
+    url = f"/dossiers/{dossier}"
+    admitted = await stack.region.post(url + "/admissibility", json={"admissible": True},
+                                       headers=vlg)  # fmt: skip
+    assert admitted.status_code == 200, admitted.text
+    asked = await stack.region.post(url + "/document-requests", headers=vlg, json={
+        "document_kinds": ["employment_contract"], "explanation": "The signed contract.",
+        "due_on": (date.today() + timedelta(days=30)).isoformat()})  # fmt: skip
+    assert asked.status_code == 200, asked.text
+
+    async def requested() -> Any:
+        view = await stack.intake.get(f"/applications/{dossier}", headers=stack.tokens.employer())
+        return view.json().get("open_request")
+
+    return str(await eventually(requested, "the applicant sees the request for documents"))

@@ -134,3 +134,27 @@ async def test_a_processed_message_is_recorded_once(event_store: SqlEventStore) 
     async with event_store.unit_of_work() as uow:
         assert await uow.mark_processed(consumer="c", event_id="e1", topic="t") is False
         assert await uow.mark_processed(consumer="other", event_id="e1", topic="t") is True
+
+
+async def test_two_deciders_who_read_the_same_version_race_and_exactly_one_appends(
+    event_store: SqlEventStore,
+) -> None:
+    """Two officers read the dossier at version 1 and decide at once, each in a unit of
+    work as a decision runs. The loser is refused with ``ConcurrencyConflict`` (the HTTP
+    layer answers 409) naming the version the winner left, never with a database error,
+    and leaves nothing behind (no event, no outbox row)."""
+    stream = a_stream()
+    await event_store.append(stream, [an_event()], expected_version=0)
+    read = len(await event_store.read_stream(stream))
+
+    async def decide(n: int) -> None:
+        async with event_store.unit_of_work() as uow:
+            await uow.append(stream, [an_event(n=n)], expected_version=read, publish_to="t.v1")
+
+    results = await asyncio.gather(decide(1), decide(2), return_exceptions=True)
+    conflicts = [r for r in results if isinstance(r, ConcurrencyConflict)]
+    assert len(conflicts) == 1 and results.count(None) == 1, results
+    assert (conflicts[0].stream_id, conflicts[0].expected, conflicts[0].actual) == (stream, 1, 2)
+    assert "version 2, not 1" in str(conflicts[0])
+    assert [e.version for e in await event_store.read_stream(stream)] == [1, 2]
+    assert await event_store.outbox_backlog() == 1

@@ -28,7 +28,7 @@ from guichet_contracts.sealed import SealedData
 from guichet_core.applicant import Subjects, notify_step
 from guichet_core.codec import new_event
 from guichet_core.service import Runtime
-from guichet_core.store.records import NewEvent, RecordedEvent
+from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.tracing import current_traceparent
 
@@ -104,7 +104,7 @@ class UnknownDossier(LookupError):
     """This service holds no such dossier (HTTP 404)."""
 
 
-class StaleDossier(Exception):
+class StaleDossier(ConcurrencyConflict):
     """The caller decided on an older version of the dossier (HTTP 409)."""
 
 
@@ -117,8 +117,9 @@ def refusals_as_http(
     *, forbidden: tuple[type[Exception], ...] = (), conflicts: tuple[type[Exception], ...] = ()
 ) -> Iterator[None]:
     """A deciding route's refusals as HTTP errors: an unknown dossier 404, a caller not
-    competent for it 403 (``forbidden``), a decision the dossier's state refuses or a
-    stale version 409 (``conflicts``), missing reasons 422."""
+    competent for it 403 (``forbidden``), a decision the dossier's state refuses 409
+    (``conflicts``), missing reasons 422; a stale version is a ``ConcurrencyConflict``,
+    answered 409 by the central mapping (``guichet_core.problems``)."""
     try:
         yield
     except UnknownDossier as error:
@@ -127,8 +128,6 @@ def refusals_as_http(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     except forbidden as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
-    except StaleDossier as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     except conflicts as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
@@ -206,7 +205,10 @@ class DecidingService(Generic[State]):
         reasons: str | None = None,
         details: str = "",
     ) -> State:
+        """The one unit of work of every decision; an erased dossier is refused first
+        (``DossierErased``, 410), whether this service has erased its rows yet or not."""
         stream = str(application_id)
+        await rt.vault.ensure_not_erased(stream)
         async with rt.unit_of_work() as uow:
             loaded = await load(uow, stream, self.private)
             if not loaded.events:
@@ -214,10 +216,7 @@ class DecidingService(Generic[State]):
             state, filed = self.fold(loaded.events)
             version = self.version_of(state)
             if expected_version is not None and expected_version != version:
-                raise StaleDossier(
-                    f"the dossier is at version {version}, not {expected_version}: "
-                    "reload it and decide again"
-                )
+                raise StaleDossier(stream, expected_version, version)
             new_events = await events_of(state)
             recorded = await append_decision(
                 uow, stream, new_events, expected_version=version, topic=rt.topic,
@@ -236,6 +235,9 @@ class DecidingService(Generic[State]):
             return after
 
     async def view(self, rt: Runtime, application_id: uuid.UUID) -> State:
+        # The stream outlives the erasure (what it holds in clear is not personal); the
+        # dossier does not.
+        await rt.vault.ensure_not_erased(str(application_id))
         async with rt.store.unit_of_work() as uow:
             loaded = await load(uow, str(application_id), self.private)
         if not loaded.events:

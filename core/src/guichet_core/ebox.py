@@ -15,7 +15,6 @@ purge deletes its rows.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +31,6 @@ from sqlalchemy import (
     Table,
     Text,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -190,20 +188,9 @@ def ebox_database_config(settings: ServiceSettings) -> DatabaseConfig:
 
 
 async def migrate_ebox(engine: AsyncEngine, config: DatabaseConfig) -> None:
-    """Migrate the e-box database; safe when several services start at once."""
-    if config.is_sqlite:  # BEGIN IMMEDIATE already serialises the migrating transactions
-        await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
-        return
-    # Every service opens the shared e-box: one migrates at a time, the others then find
-    # it at head (CREATE SCHEMA / CREATE TABLE race otherwise).
-    key = zlib.crc32(f"guichet:migrate:{config.schema}".encode()) - 2**31
-    async with engine.connect() as lock:
-        await lock.execute(text("select pg_advisory_lock(:key)"), {"key": key})
-        try:
-            await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
-        finally:
-            await lock.execute(text("select pg_advisory_unlock(:key)"), {"key": key})
-            await lock.commit()
+    """Migrate the e-box database; safe when several services start at once (``migrate``
+    takes turns per schema)."""
+    await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
 
 
 async def open_ebox(

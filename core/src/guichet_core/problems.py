@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from guichet_core.store.records import ConcurrencyConflict
+from guichet_core.vault import DossierErased
 
 PROBLEM_JSON = "application/problem+json"
 MAX_LOC_PART = 64  # a key the caller chose (e.g. an unknown field) is cut to this
@@ -53,9 +54,16 @@ def _decide_again(error: Exception) -> str:
 # Domain exception → its problem; subclasses match their base.
 PROBLEMS: dict[type[Exception], Problem] = {
     # Two decisions on one dossier at once: one is recorded, the other decided on a
-    # version that is no longer the dossier's. The version said is the dossier's, never
-    # the one the request gave.
+    # version that is no longer the dossier's (``StaleDossier`` included). The version
+    # said is the dossier's, never the one the request gave.
     ConcurrencyConflict: Problem(409, _decide_again),
+    # Art. 27 of the cooperation agreement (end of retention) or GDPR Art. 17 (erasure):
+    # the dossier's key is destroyed; nothing of it is read or decided any more.
+    DossierErased: Problem(
+        410,
+        "this dossier was erased (Art. 27 of the cooperation agreement, GDPR Art. 17): "
+        "its data no longer exists and nothing more can be read or decided on it",
+    ),
 }
 
 

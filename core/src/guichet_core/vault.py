@@ -79,6 +79,11 @@ class KeyShredded(VaultError):
     """The dossier's key was shredded: its personal data is deleted (Art. 27)."""
 
 
+class DossierErased(KeyShredded):
+    """The dossier was erased (Art. 27 of the agreement, GDPR Art. 17): every service
+    answers 410 Gone for it, whether its own rows are deleted yet or not."""
+
+
 class MasterKeyError(VaultError):
     """The master key is missing, malformed, or not the one that wrapped a data key."""
 
@@ -261,8 +266,12 @@ class SqlKeyStore:
         # dossier's tombstone) read back what is there.
         async with self._single_statement.begin() as connection:
             if connection.dialect.name == "postgresql":
-                # One statement in autocommit, whether the key is new or not.
+                # One statement in autocommit, whether the key is new or not. When a
+                # concurrent creator commits while this insert waits on it, the insert
+                # does nothing and the read, on the snapshot taken before, sees nothing:
+                # read it again, in a statement of its own.
                 row = (await connection.execute(_CREATE_OR_READ, values)).first()
+                row = row or await self._row(connection, dossier_id)
             else:
                 row = await self._row(connection, dossier_id)
                 if row is None:
@@ -320,7 +329,7 @@ class SqlKeyStore:
                 await insert_missing(connection, data_keys, rows[start : start + 500])
 
     async def is_shredded(self, dossier_id: str) -> bool:
-        async with self.engine.connect() as connection:
+        async with self._single_statement.connect() as connection:
             row = await self._row(connection, dossier_id)
         return row is not None and row.shredded_at is not None
 
@@ -353,7 +362,7 @@ class SqlKeyStore:
         if row is None:
             raise KeyNotFound(f"dossier {dossier_id} has no data key")
         if row.shredded_at is not None or not row.wrapped_key:
-            raise KeyShredded(f"the data key of dossier {dossier_id} was shredded")
+            raise DossierErased(f"the data key of dossier {dossier_id} was shredded")
         if row.master_key_id != self.master_key.key_id:
             raise MasterKeyError(
                 f"the data key of dossier {dossier_id} is wrapped by master key "
@@ -443,6 +452,12 @@ class PersonalDataVault:
 
     async def is_shredded(self, dossier_id: str) -> bool:
         return await self.key_store.is_shredded(dossier_id)
+
+    async def ensure_not_erased(self, dossier_id: str) -> None:
+        """``DossierErased`` if the dossier's key was shredded (asks the key store, never
+        the cache: another process may have shredded it a moment ago)."""
+        if await self.key_store.is_shredded(dossier_id):
+            raise DossierErased(f"dossier {dossier_id} was erased")
 
 
 def keystore_database_config(settings: ServiceSettings) -> DatabaseConfig:

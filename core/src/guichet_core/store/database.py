@@ -7,9 +7,13 @@ connection). SQLite: one file per service, WAL journal, writers serialised with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import sqlite3
 import weakref
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,13 +160,17 @@ async def migrate(
 
     A service's database gets the core tables (event store, outbox, processed messages)
     plus its own; a platform store that is not a service (e.g. the key store) passes
-    ``include_core=False`` and only its own ``version_locations``.
+    ``include_core=False`` and only its own ``version_locations``. Safe when several
+    processes (six services, two replicas) migrate the same schema at once: they take
+    turns (see ``_migrating``), and each after the first finds it at head.
     """
-    async with engine.begin() as connection:
+    async with _migrating(engine, config), engine.begin() as connection:
         if not config.is_sqlite and config.schema:
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
         alembic = alembic_config(
-            version_locations=version_locations, schema=config.schema, include_core=include_core
+            version_locations=version_locations,
+            schema=config.schema,
+            include_core=include_core,
         )
 
         def upgrade(sync_connection: Connection) -> None:
@@ -170,3 +178,31 @@ async def migrate(
             command.upgrade(alembic, "heads")
 
         await connection.run_sync(upgrade)
+
+
+# One lock per schema and event loop: migrations of a schema in this process wait here
+# rather than each holding a pooled connection while the server-side lock makes it wait.
+_local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def _migrating(engine: AsyncEngine, config: DatabaseConfig) -> AsyncIterator[None]:
+    """Migrations of one schema, one at a time: in this process, and on PostgreSQL across
+    processes by a session advisory lock keyed on the schema's name (CREATE SCHEMA IF NOT
+    EXISTS and CREATE TABLE race otherwise: duplicate key on ``pg_namespace``). SQLite's
+    BEGIN IMMEDIATE already serialises the migrating transactions of a file."""
+    name = config.schema or str(make_url(config.url).database)
+    locks = _local_locks.setdefault(asyncio.get_running_loop(), {})
+    async with locks.setdefault(name, asyncio.Lock()):
+        if config.is_sqlite:
+            yield
+            return
+        key = zlib.crc32(f"guichet:migrate:{name}".encode()) - 2**31
+        async with single_statements(engine).connect() as lock:
+            await lock.execute(text("select pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                await lock.execute(text("select pg_advisory_unlock(:key)"), {"key": key})

@@ -11,10 +11,10 @@ from uuid import UUID
 class ConcurrencyConflict(Exception):
     """The stream moved on since it was read: appending would overwrite someone else's decision."""
 
-    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+    def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
+        at = f"is at version {actual}, not {expected}" if actual is not None else "moved on"
         super().__init__(
-            f"dossier {stream_id} is at version {actual}, not {expected}: "
-            "someone else changed it meanwhile; reload it and try again"
+            f"dossier {stream_id} {at}: someone else changed it meanwhile; reload it and try again"
         )
         self.stream_id = stream_id
         self.expected = expected

@@ -94,7 +94,9 @@ class UnitOfWork:
         try:
             positions = await self._store._insert_events(self.connection, rows)
         except StreamVersionTaken as error:
-            raise ConcurrencyConflict(stream_id, expected_version, -1) from error
+            # The version the winner left is read once this transaction is rolled back
+            # (``SqlEventStore.unit_of_work``).
+            raise ConcurrencyConflict(stream_id, expected_version, None) from error
         recorded = [
             RecordedEvent(
                 stream_id=stream_id,
@@ -202,8 +204,29 @@ class SqlEventStore:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        async with self.engine.begin() as connection:
-            yield UnitOfWork(connection, self)
+        try:
+            async with self.engine.begin() as connection:
+                yield UnitOfWork(connection, self)
+        except ConcurrencyConflict as conflict:
+            if conflict.actual is not None:
+                raise
+            # Under READ COMMITTED a statement reads the snapshot taken when it began, and
+            # PostgreSQL's version check begins before the ordering lock is granted: an
+            # append that waited for a concurrent one to the same stream checks against
+            # the version before it, and learns of it from the unique (stream, version)
+            # key, which aborts its transaction. Now that it is rolled back (its lock and
+            # connection released), read the version the winner left: a lost race is
+            # rare, one more query then is cheaper than a version query after the lock
+            # on every append.
+            actual = await self._version_now(conflict.stream_id)
+            raise ConcurrencyConflict(conflict.stream_id, conflict.expected, actual) from conflict
+
+    async def _version_now(self, stream_id: str) -> int:
+        query = select(func.coalesce(func.max(events.c.version), 0)).where(
+            events.c.stream_id == stream_id
+        )
+        async with single_statements(self.engine).connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
 
     async def append(
         self,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from guichet_core.auth import Authority, Caller, CallerDep, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_core.store.database import single_statements
+from guichet_core.vault import DossierErased
 
 TOPIC = "guichet.consultation.v1"
 router = APIRouter(tags=["consultation"])
@@ -88,6 +90,9 @@ async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: 
 async def _consult(
     rt: Runtime, caller: Caller, dossier_id: str, purpose: str | None, *, searched: bool = False
 ) -> Cut:
+    # Erased (Art. 27): 410 whether this service has deleted its rows yet or not, and
+    # whatever the key cache still holds (the key store is asked, not the cache).
+    await rt.vault.ensure_not_erased(dossier_id)
     generations = Generations(rt.engine)
     async with single_statements(rt.engine).connect() as connection:
         tables = await generations.active(connection)
@@ -182,11 +187,21 @@ async def _search(rt: Runtime, caller: Caller, wanted: DossierSearch) -> list[di
         ids = [row.dossier_id for row in await connection.execute(query.limit(200))]
     found = []
     purpose = wanted.purpose or caller.purpose
-    for dossier_id in ids:
-        result = await _consult(rt, caller, dossier_id, purpose, searched=True)
+    for result in await _consult_each(rt, caller, ids, purpose, searched=True):
         if "summary" in result.data:
             found.append(result.data["summary"])
     return found
+
+
+async def _consult_each(
+    rt: Runtime, caller: Caller, ids: list[str], purpose: str | None, *, searched: bool = False
+) -> list[Cut]:
+    """Each dossier of a list, but those erased meanwhile (a purge under way)."""
+    results = []
+    for dossier_id in ids:
+        with contextlib.suppress(DossierErased):
+            results.append(await _consult(rt, caller, dossier_id, purpose, searched=searched))
+    return results
 
 
 @router.get("/me/dossiers")
@@ -200,7 +215,10 @@ async def my_dossiers(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]
         tables = await generations.active(connection)
         query = select(tables.subjects.c.dossier_id).where(tables.subjects.c.subject_index == index)
         ids = sorted({row.dossier_id for row in await connection.execute(query)})
-    return [(await _consult(rt, caller, d, "own_dossier")).data.get("summary", {}) for d in ids]
+    return [
+        result.data.get("summary", {})
+        for result in await _consult_each(rt, caller, ids, "own_dossier")
+    ]
 
 
 @router.get("/me/access-log")

@@ -84,6 +84,8 @@ async def _checked(uploads: list[DocumentUpload]) -> list[CheckedDocument]:
 
 
 async def _own(rt: Runtime, application_id: uuid.UUID, caller: Caller) -> None:
+    # 410 once erased, before and after the purge has deleted intake's rows (Art. 27).
+    await rt.vault.ensure_not_erased(str(application_id))
     if not await handlers.may_follow(rt, str(application_id), caller.subject):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no application of yours with this id")
 

@@ -141,11 +141,10 @@ async def supply(
 ) -> SupplementaryDocumentsSupplied:
     """Art. 20 §4: documents a controller asked for, after the application was filed."""
     async with rt.unit_of_work() as uow:
-        row = (
-            await uow.connection.execute(
-                select(dossier_status.c.view).where(dossier_status.c.dossier_id == dossier_id)
-            )
-        ).first()
+        # The status row is locked until commit: two supplies for one request take turns
+        # and the second finds it answered (SQLite's BEGIN IMMEDIATE does the same).
+        query = select(dossier_status.c.view).where(dossier_status.c.dossier_id == dossier_id)
+        row = (await uow.connection.execute(query.with_for_update())).first()
         if row is None or row.view.get("open_request") != request_id:
             raise FilingRejected(
                 "request_id", "no open request for documents with this id on this dossier"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -79,7 +80,22 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
     """Erase one dossier everywhere, or None if it is no longer due (an appeal lodged
     since it was found due). The purge takes the dossier's next version first, so an
     appeal recorded meanwhile conflicts; then its key is destroyed — from then on none of
-    its sealed data opens in any store, topic or backup — and every service is told."""
+    its sealed data opens in any store, topic or backup — and every service is told.
+
+    Retention's consumer records what other services publish into the same stream: a
+    purge that loses that race looks again (an appeal recorded meanwhile still holds it).
+    """
+    for _ in range(_PURGE_ATTEMPTS - 1):
+        with contextlib.suppress(ConcurrencyConflict):
+            return await _purge_once(rt, dossier_id, rules, erasure=erasure, today=today)
+    return await _purge_once(rt, dossier_id, rules, erasure=erasure, today=today)
+
+
+_PURGE_ATTEMPTS = 5
+
+
+async def _purge_once(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool,
+                      today: date) -> DossierPurged | None:  # fmt: skip
     async with rt.unit_of_work() as uow:
         # the version first: an appeal committed after it makes the append below conflict
         version = await uow.stream_version(dossier_id)

@@ -24,7 +24,6 @@ from guichet_core.blind_index import blind_index_for
 from guichet_core.deps import RuntimeDep
 from guichet_core.notifications import Notification, notification_id_for, queue_notification
 from guichet_core.service import Runtime
-from guichet_core.vault import KeyShredded
 from guichet_retention import privacy, rights
 from guichet_retention.appeals import DeletionHeld
 from guichet_retention.handlers import purge, refuse_if_held
@@ -61,6 +60,7 @@ async def _filed(rt: Runtime, dossier_id: str) -> tuple[ApplicationFiled, dict[s
             if filed.dossier is not None:
                 personal = await rt.vault.unseal(filed.dossier, dossier_id=dossier_id)
             return filed, personal
+    await rt.vault.ensure_not_erased(dossier_id)  # 410, even before the filing reached us
     raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
 
 
@@ -82,10 +82,7 @@ async def file_request(
     """File a request (access, rectification, restriction, objection, erasure) about
     your dossier; a dated acknowledgment of receipt comes back at once (Art. 28)."""
     dossier_id = str(form.dossier_id)
-    try:
-        filed, personal = await _filed(rt, dossier_id)
-    except KeyShredded as error:
-        raise HTTPException(status.HTTP_410_GONE, "this dossier was deleted") from error
+    filed, personal = await _filed(rt, dossier_id)  # DossierErased: 410 (core.problems)
     if not _is_the_person(caller, personal):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the person the dossier is about "
                             "exercises these rights (Art. 29)")  # fmt: skip
