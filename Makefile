@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint typecheck schemas clean install bench
+.PHONY: run test unit demo lint typecheck schemas clean install bench
 
 install: $(STAMP)
 
@@ -24,6 +24,22 @@ demo: $(STAMP) ## against the platform `make run` started: every path, its outco
 
 test: $(STAMP) lint typecheck ## the whole suite, on SQLite/embedded AND PostgreSQL/Kafka
 	$(BIN)/python -m pytest
+
+# The fast layer: pure rules, in seconds, with no server. pyproject's addopts (and with it
+# the harness plugin: PostgreSQL, the broker, the stacks) are left out and tests/ is not
+# collected, so a test that needs a server cannot pass here: it errors, "fixture not found".
+UNIT_TESTS := contracts/tests services/*/tests/test_*_rules.py \
+	services/intake/tests/test_intake_documents.py \
+	services/consultation/tests/test_policy.py services/consultation/tests/test_search.py \
+	services/onss-feed/tests/test_onss_records.py services/onss-feed/tests/test_onss_signals.py \
+	services/retention/tests/test_retention_appeals.py \
+	services/retention/tests/test_retention_privacy.py \
+	services/retention/tests/test_retention_rights.py \
+	services/retention/tests/test_retention_schedule.py \
+	core/tests/test_http_limits.py core/tests/test_problems.py
+
+unit: $(STAMP) ## the domain rules without any server, in seconds
+	$(BIN)/python -m pytest -o addopts="-ra --strict-markers" -q $(UNIT_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
