@@ -28,6 +28,7 @@ test: $(STAMP) lint typecheck ## the whole suite, on SQLite/embedded AND Postgre
 # The fast layer: pure rules, in seconds, with no server. pyproject's addopts (and with it
 # the harness plugin: PostgreSQL, the broker, the stacks) are left out and tests/ is not
 # collected, so a test that needs a server cannot pass here: it errors, "fixture not found".
+# Only the two plugins these tests use are loaded (autoloading the others costs seconds).
 UNIT_TESTS := contracts/tests services/*/tests/test_*_rules.py \
 	services/intake/tests/test_intake_documents.py \
 	services/consultation/tests/test_policy.py services/consultation/tests/test_search.py \
@@ -39,7 +40,8 @@ UNIT_TESTS := contracts/tests services/*/tests/test_*_rules.py \
 	core/tests/test_http_limits.py core/tests/test_problems.py
 
 unit: $(STAMP) ## the domain rules without any server, in seconds
-	$(BIN)/python -m pytest -o addopts="-ra --strict-markers" -q $(UNIT_TESTS)
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest -q \
+		-o addopts="-ra --strict-markers -p pytest_asyncio.plugin -p pytest_timeout" $(UNIT_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
