@@ -38,10 +38,15 @@ PATHS: dict[str, tuple[str, Authority]] = {
     "withdrawn": ("4000", WAL),
     "work_only": ("3000", VLG),
 }
-FINAL = {"granted": "single_permit_granted", "inadmissible": "refused",
-         "documents": "under_examination", "work_refused": "refused",
-         "residence_refused": "refused", "withdrawn": "withdrawn",
-         "work_only": "work_authorised"}  # fmt: skip
+FINAL = {
+    "granted": "single_permit_granted",
+    "inadmissible": "refused",
+    "documents": "under_examination",
+    "work_refused": "refused",
+    "residence_refused": "refused",
+    "withdrawn": "withdrawn",
+    "work_only": "work_authorised",
+}
 
 
 def _word(n: int) -> str:
@@ -87,9 +92,13 @@ class Person:
 
 
 def _document(kind: str) -> dict[str, str]:
-    return {"kind": kind, "filename": f"{kind}.pdf", "media_type": "application/pdf",
-            "content_base64": base64.b64encode(PDF).decode(),
-            "sha256": hashlib.sha256(PDF).hexdigest()}  # fmt: skip
+    return {
+        "kind": kind,
+        "filename": f"{kind}.pdf",
+        "media_type": "application/pdf",
+        "content_base64": base64.b64encode(PDF).decode(),
+        "sha256": hashlib.sha256(PDF).hexdigest(),
+    }
 
 
 def application_form(person: Person, postcode: str, *, work_only: bool = False) -> dict[str, Any]:
@@ -98,22 +107,40 @@ def application_form(person: Person, postcode: str, *, work_only: bool = False) 
         "kind": "work_authorisation" if work_only else "single_permit",
         "category": "general" if work_only else "eu_blue_card",
         "filed_by": "employer",
-        "worker": {"niss": person.niss, "last_name": person.last_name,
-                   "first_names": person.first_names,
-                   "birth_date": person.birth_date.isoformat(), "birth_place": "Dakar",
-                   "sex": "F", "nationality": "SN", "passport_number": person.passport,
-                   "address": {"street": person.street, "postcode": "1000",
-                               "city": "Bruxelles", "country": "BE"},
-                   "email": person.email, "language": "fr"},
-        "employer": {"enterprise_number": EMPLOYER, "name": "Acme Belgium SA",
-                     "email": "hr@acme.example.org"},
-        "employment": {"workplace_postcode": postcode, "job_title": "Data engineer",
-                       "start": start.isoformat(),
-                       "end": (start + timedelta(days=60 if work_only else 730)).isoformat(),
-                       "weekly_hours": 38, "gross_monthly_wage_eur": 5200},
+        "worker": {
+            "niss": person.niss,
+            "last_name": person.last_name,
+            "first_names": person.first_names,
+            "birth_date": person.birth_date.isoformat(),
+            "birth_place": "Dakar",
+            "sex": "F",
+            "nationality": "SN",
+            "passport_number": person.passport,
+            "address": {
+                "street": person.street,
+                "postcode": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+            "email": person.email,
+            "language": "fr",
+        },
+        "employer": {
+            "enterprise_number": EMPLOYER,
+            "name": "Acme Belgium SA",
+            "email": "hr@acme.example.org",
+        },
+        "employment": {
+            "workplace_postcode": postcode,
+            "job_title": "Data engineer",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=60 if work_only else 730)).isoformat(),
+            "weekly_hours": 38,
+            "gross_monthly_wage_eur": 5200,
+        },
         "fee_payment_reference": None if work_only else "+++090/9337/55493+++",
         "documents": [_document("passport")] + ([] if work_only else [_document("diploma")]),
-    }  # fmt: skip
+    }
 
 
 def new_application(report: Report, path: str = "granted") -> dict[str, Any]:
@@ -157,9 +184,14 @@ class Driver:
         return self.platform.urls[service] + path
 
     async def _send(
-        self, journey: Journey, step: str, service: str, path: str, body: Any,
+        self,
+        journey: Journey,
+        step: str,
+        service: str,
+        path: str,
+        body: Any,
         headers: dict[str, str],
-    ) -> httpx.Response | None:  # fmt: skip
+    ) -> httpx.Response | None:
         """POST until answered (transport errors and 5xx are retried with the same
         Idempotency-Key); a 4xx is the answer."""
         key = str(uuid.uuid4())
@@ -197,14 +229,41 @@ class Driver:
             await asyncio.sleep(1.0 if with_error else 0.3)
         return False
 
-    async def _seen(self, service: str, application_id: str, authority: Authority) -> bool:
+    async def _seen(
+        self, service: str, application_id: str, authority: Authority, needs: str | None = None
+    ) -> bool:
+        """Until ``service`` knows the dossier (and its view has ``needs``)."""
         headers = self.platform.tokens.header(authority, "officer-1")
 
         async def probe() -> bool:
             url = self._url(service, f"/dossiers/{application_id}")
-            return (await self.http.get(url, headers=headers)).status_code == 200
+            response = await self.http.get(url, headers=headers)
+            return response.status_code == 200 and (not needs or bool(response.json()[needs]))
 
         return await self._until(probe)
+
+    async def _supply(self, journey: Journey, a: str, employer: dict[str, str]) -> None:
+        """The applicant answers the region's request for documents (Art. 20 §4)."""
+        request_id: list[str] = []
+
+        async def requested() -> bool:
+            url = self._url("intake", f"/applications/{a}")
+            view = (await self.http.get(url, headers=employer)).json()
+            request_id[:] = [view["open_request"]] if view.get("open_request") else []
+            return bool(request_id)
+
+        if not await self._until(requested):
+            journey.errors.append("the applicant never saw the request for documents")
+            return
+        body = {"request_id": request_id[0], "documents": [_document("employment_contract")]}
+        await self._send(
+            journey,
+            "supply",
+            "intake",
+            f"/applications/{a}/supplementary-documents",
+            body,
+            employer,
+        )
 
     async def journey(self, path: str) -> Journey:
         """File one application and take it along ``path`` to its end."""
@@ -224,8 +283,9 @@ class Driver:
         officer = self.platform.tokens.header(region, "officer-1")
 
         async def region(step: str, **body: Any) -> bool:
-            response = await self._send(journey, step, "regional-decision",
-                                        f"/dossiers/{a}/{step}", body, officer)  # fmt: skip
+            response = await self._send(
+                journey, step, "regional-decision", f"/dossiers/{a}/{step}", body, officer
+            )
             return response is not None and response.status_code < 300
 
         if path == "inadmissible":
@@ -235,8 +295,11 @@ class Driver:
             return journey
         if path == "documents":
             due = (date.today() + timedelta(days=30)).isoformat()
-            await region("document-requests", document_kinds=["employment_contract"],
-                         due_on=due, explanation=person.reason)  # fmt: skip
+            kinds = ["employment_contract"]
+            if await region(
+                "document-requests", document_kinds=kinds, due_on=due, explanation=person.reason
+            ):
+                await self._supply(journey, a, employer)
             return journey
         if path == "work_refused":
             await region("work-decision", authorised=False, reasons=person.reason)
@@ -246,14 +309,15 @@ class Driver:
             path == "work_only"
         ):
             return journey
-        if not await self._seen("residence-decision", a, OE):
+        if not await self._seen("residence-decision", a, OE, "work_valid_until"):
             journey.errors.append("the Office never saw the dossier")
             return journey
         office = self.platform.tokens.header(OE, "officer-1")
 
         async def decide(step: str, **body: Any) -> bool:
-            response = await self._send(journey, step, "residence-decision",
-                                        f"/dossiers/{a}/{step}", body, office)  # fmt: skip
+            response = await self._send(
+                journey, step, "residence-decision", f"/dossiers/{a}/{step}", body, office
+            )
             return response is not None and response.status_code < 300
 
         if path == "residence_refused":

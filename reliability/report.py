@@ -43,9 +43,15 @@ class Report:
         self.error_bodies.append((where, data[:65536]))
 
     def case(
-        self, name: str, *, ok: bool, kind: str = "other", failures: list[str] | None = None,
-        seconds: float = 0.0, **figures: Any,
-    ) -> Case:  # fmt: skip
+        self,
+        name: str,
+        *,
+        ok: bool,
+        kind: str = "other",
+        failures: list[str] | None = None,
+        seconds: float = 0.0,
+        **figures: Any,
+    ) -> Case:
         case = Case(name, kind, ok and not failures, figures, list(failures or []), seconds)
         self.cases.append(case)
         log(f"{'ok  ' if case.ok else 'FAIL'} {name}: {_figures(figures)}")
@@ -54,21 +60,52 @@ class Report:
         return case
 
     def fault(
-        self, name: str, *, filed: int, acked: int, delivered: dict[str, int],
-        duplicated: int, lost: int, failures: list[str], seconds: float, **more: Any,
-    ) -> Case:  # fmt: skip
+        self,
+        name: str,
+        *,
+        filed: int,
+        acked: int,
+        delivered: dict[str, int],
+        duplicated: int,
+        lost: int,
+        failures: list[str],
+        seconds: float,
+        **more: Any,
+    ) -> Case:
         """A fault case: lost and duplicated must be 0 (counted by reconciliation)."""
         ok = lost == 0 and duplicated == 0
-        return self.case(name, ok=ok, kind="fault", failures=failures, seconds=seconds,
-                         filed=filed, acked=acked, delivered=delivered,
-                         duplicated=duplicated, lost=lost, **more)  # fmt: skip
+        return self.case(
+            name,
+            ok=ok,
+            kind="fault",
+            failures=failures,
+            seconds=seconds,
+            filed=filed,
+            acked=acked,
+            delivered=delivered,
+            duplicated=duplicated,
+            lost=lost,
+            **more,
+        )
 
     def attack(
-        self, name: str, *, refused: int, total: int, failures: list[str] | None = None,
+        self,
+        name: str,
+        *,
+        refused: int,
+        total: int,
+        failures: list[str] | None = None,
         **more: Any,
-    ) -> Case:  # fmt: skip
-        return self.case(name, ok=refused == total, kind="attack", failures=failures,
-                         refused=refused, total=total, **more)  # fmt: skip
+    ) -> Case:
+        return self.case(
+            name,
+            ok=refused == total,
+            kind="attack",
+            failures=failures,
+            refused=refused,
+            total=total,
+            **more,
+        )
 
     @property
     def ok(self) -> bool:
@@ -85,7 +122,9 @@ class Report:
             delivered = f.get("delivered")
             low = min(delivered.values()) if isinstance(delivered, dict) and delivered else ""
             if "refused" in f:
-                cells = f"{'':>6} {'':>6} {'':>15} {'':>4} {'':>5}  refused {f['refused']}/{f['total']}"
+                cells = (
+                    f"{'':>6} {'':>6} {'':>15} {'':>4} {'':>5}  refused {f['refused']}/{f['total']}"
+                )
             else:
                 rest = {k: v for k, v in f.items() if k not in COLUMNS}
                 cells = (

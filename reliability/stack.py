@@ -101,7 +101,7 @@ class Platform:
         log = self.log_file(name).open("ab")
         log.write(f"\n--- harness: start {name} ---\n".encode())
         log.flush()
-        self.processes[name] = subprocess.Popen(
+        self.processes[name] = subprocess.Popen(  # noqa: ASYNC220 - returns at once
             [sys.executable, "-m", SERVICES[name]],
             env=env,
             stdout=log,
@@ -153,7 +153,9 @@ class Platform:
             return body
 
 
-def _environment(directory: Path, namespace: str, database_url: str, bootstrap: str) -> dict[str, str]:
+def _environment(
+    directory: Path, namespace: str, database_url: str, bootstrap: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUICHET_", "OTEL_"))}
     env.update(
         GUICHET_BACKEND="postgres-kafka",
@@ -173,13 +175,13 @@ async def open_platform(
 ) -> AsyncIterator[Platform]:
     """Start a broker (behind its proxy) and ``services`` in a fresh namespace; stop them
     and drop the namespace's schemas at the end."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "logs").mkdir(exist_ok=True)
+    (directory / "logs").mkdir(parents=True, exist_ok=True)
+    (directory / "var" / "mail").mkdir(parents=True, exist_ok=True)
     namespace = f"rel{uuid.uuid4().hex[:6]}_"
     broker: subprocess.Popen[bytes] | None = None
     with postgres_url_for_tests() as database_url:
         if external := os.environ.get("KAFKA_BOOTSTRAP"):
-            host, _, port = external.rpartition(":")
+            port = external.rpartition(":")[2]
             proxy = KafkaProxy(int(port), listen_port=free_port())  # cuts only work if the
             bootstrap = external  # broker advertises the proxy; an external one does not
         else:
