@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from guichet_core.testing.broker import free_port, start_tansu, stop_process
-from guichet_core.testing.database import drop_schemas, postgres_url_for_tests
+from guichet_core.testing.database import LOCAL_URL, drop_schemas, postgres_url_for_tests
 from guichet_core.vault import MasterKey
 from reliability.proxy import KafkaProxy
 from tests.support import Tokens, production_secrets
@@ -169,6 +170,32 @@ def _environment(
     return env
 
 
+RELIABILITY_DATABASE = "guichet_reliability"
+
+
+@contextlib.asynccontextmanager
+async def own_database() -> AsyncIterator[str]:
+    """``$DATABASE_URL``, else a database of its own on the local server (so that
+    ``pg_terminate_backend`` over the database kills nobody else's connections), else
+    the tests' PostgreSQL (testcontainers when Docker answers)."""
+    if not os.environ.get("DATABASE_URL"):
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            connection = await asyncpg.connect(LOCAL_URL, timeout=5)
+            try:
+                name = RELIABILITY_DATABASE
+                if not await connection.fetchval(
+                    "select 1 from pg_database where datname = $1", name
+                ):
+                    with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+                        await connection.execute(f'create database "{name}"')
+            finally:
+                await connection.close()
+            yield LOCAL_URL.rpartition("/")[0] + "/" + RELIABILITY_DATABASE
+            return
+    with postgres_url_for_tests() as url:
+        yield url
+
+
 @contextlib.asynccontextmanager
 async def open_platform(
     directory: Path, *, services: tuple[str, ...] = tuple(SERVICES)
@@ -176,10 +203,11 @@ async def open_platform(
     """Start a broker (behind its proxy) and ``services`` in a fresh namespace; stop them
     and drop the namespace's schemas at the end."""
     (directory / "logs").mkdir(parents=True, exist_ok=True)
-    (directory / "var" / "mail").mkdir(parents=True, exist_ok=True)
+    for part in ("cur", "new", "tmp"):  # the Maildir the services deliver mail to
+        (directory / "var" / "mail" / part).mkdir(parents=True, exist_ok=True)
     namespace = f"rel{uuid.uuid4().hex[:6]}_"
     broker: subprocess.Popen[bytes] | None = None
-    with postgres_url_for_tests() as database_url:
+    async with own_database() as database_url:
         if external := os.environ.get("KAFKA_BOOTSTRAP"):
             port = external.rpartition(":")[2]
             proxy = KafkaProxy(int(port), listen_port=free_port())  # cuts only work if the
