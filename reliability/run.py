@@ -48,3 +48,98 @@ recorded as a failed case named after the module (the run goes on).
 - ``report.case(name, ok=..., failures=[...], **figures)``: any other row (figures are
   numbers, shown in the table and kept in the JSON).
 """
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import platform as machine
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from reliability import faults, leaks, soak
+from reliability.report import RESULTS, Report, log
+from reliability.stack import Platform, open_platform
+
+PARTS = ("faults", "soak", "badinput", "attacks")
+WORKDIR = Path("var") / "reliability"  # logs of the last run stay here for a look
+
+
+async def plug_in(name: str, platform: Platform, report: Report) -> None:
+    """Part B's modules: ``reliability.<name>.run(stack, report)``, awaited if async."""
+    try:
+        module = importlib.import_module(f"reliability.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"reliability.{name}":
+            raise
+        log(f"{name}: not present in this checkout, skipped")
+        report.facts.setdefault("skipped", []).append(name)
+        return
+    started = time.monotonic()
+    try:
+        result = module.run(platform, report)
+        if asyncio.iscoroutine(result):
+            await result
+    except Exception as error:  # recorded; the rest of the run goes on
+        report.case(
+            name,
+            ok=False,
+            kind=name,
+            failures=[repr(error)[:500]],
+            seconds=round(time.monotonic() - started, 1),
+        )
+
+
+async def main(args: argparse.Namespace) -> Report:
+    report = Report()
+    report.facts.update(
+        started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        host=machine.node(),
+        python=machine.python_version(),
+        soak_minutes=args.soak_minutes,
+        parts=args.only,
+    )
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    began = time.monotonic()
+    async with open_platform(args.workdir) as platform:
+        report.facts["namespace"] = platform.namespace
+        if "faults" in args.only:
+            await faults.run(platform, report, faults.FAST if args.fast else faults.FULL)
+        if "soak" in args.only:
+            log(f"soak: {args.soak_minutes} min at {args.rate} journeys/s")
+            await soak.run(platform, report, minutes=args.soak_minutes, rate=args.rate)
+        for name in ("badinput", "attacks"):
+            if name in args.only:
+                await plug_in(name, platform, report)
+        await leaks.run(platform, report)
+        report.facts["proxy"] = {
+            "connections": platform.proxy.connections,
+            "refused_while_cut": platform.proxy.refused,
+        }
+    report.facts["minutes"] = round((time.monotonic() - began) / 60, 1)
+    return report
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reliability.run")
+    parser.add_argument("--soak-minutes", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=3, help="soak journeys per second")
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument("--fast", action="store_true", help="short faults (seconds)")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    args.only = [p for p in args.only.split(",") if p]
+    report = asyncio.run(main(args))
+    print()
+    print(report.table())
+    report.write(args.results)
+    log(f"{'ok' if report.ok else 'FAILED'}: {args.results} ({report.facts['minutes']} min)")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
