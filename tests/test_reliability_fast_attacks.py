@@ -1,0 +1,137 @@
+"""The attacks on access of ``make reliability`` (issue 12), run once in ``make test`` on
+the production backend (PostgreSQL + the Kafka-protocol broker), every service in
+process. Each test reads one case of the harness's report: what was refused of what was
+tried, and by name what was not.
+
+A test marked ``xfail(strict=True)`` names a platform defect that the harness finds
+today; it turns red the day the defect is fixed: remove the marker then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from guichet_core.service import create_app
+from guichet_onss_feed.app import SPEC as ONSS_FEED
+from guichet_onss_feed.settings import OnssFeedSettings
+from guichet_retention.settings import RetentionSettings
+from reliability import attacks
+from reliability.report import Case, Report
+from reliability.target import Target
+
+from .conftest import running
+from .stacks import open_stack
+from .support import environment
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.postgres, pytest.mark.kafka]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["postgres-kafka"])
+async def report(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Report]:
+    """One run of every attack against a whole platform; the report it wrote."""
+    retention = RetentionSettings(purge_interval_seconds=3600)
+    directory = tmp_path_factory.mktemp("attacked")
+    async with (
+        open_stack(request, directory, retention=retention) as stack,
+        contextlib.AsyncExitStack() as more,
+    ):
+        with environment(**stack.secrets):
+            feed = create_app(ONSS_FEED, OnssFeedSettings(**stack.settings.model_dump()))
+        onss = await more.enter_async_context(running(feed))
+        clients = {
+            "intake": stack.intake,
+            "regional-decision": stack.region,
+            "residence-decision": stack.office,
+            "consultation": stack.consultation,
+            "onss-feed": onss,
+        }
+        assert stack.retention is not None
+        clients["retention"] = stack.retention
+        key_file = Path(stack.secrets["GUICHET_AUTH_PUBLIC_KEY_FILE"])
+        target = Target(
+            clients=clients,
+            tokens=stack.tokens,
+            public_key_pem=await asyncio.to_thread(key_file.read_bytes),
+            kafka_bootstrap=stack.settings.kafka_bootstrap,
+            named=stack.settings.named,
+        )
+        found = Report()
+        await attacks.attack(target, found)
+        yield found
+
+
+def case(report: Report, name: str) -> Case:
+    (found,) = [c for c in report.cases if c.name.startswith(name)]
+    print(f"{found.name}: {found.figures} failures={found.failures}")
+    return found
+
+
+async def test_no_authority_uses_a_route_its_declared_rule_does_not_admit(report: Report) -> None:
+    """STYLE 13: the rule a route declares is the rule applied (401/403 before anything)."""
+    found = case(report, "authority x route")
+    assert found.figures["total"] > 300  # every authority on every route, not a sample
+    assert found.ok, found.failures
+
+
+async def test_a_negative_decisions_reason_is_read_by_the_worker_only(report: Report) -> None:
+    """Art. 24: the reasons are notified to the third-country national only; every
+    consultation view, timeline, queue, schedule, search and error says only that a
+    negative decision was taken, for every authority, purpose and designated role."""
+    found = case(report, "a negative decision's reason")
+    assert found.figures["total"] > 100
+    assert found.ok, found.failures
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 item 9: a token expiring in 5138 is accepted; a wrong issuer is echoed in "
+    "the 401 (never echo input); and the platform has no "
+    "way to revoke a token, so one replayed after revocation is accepted",
+)
+async def test_bad_tokens_are_refused_by_every_service(report: Report) -> None:
+    """Forged, unsigned (alg none), HS256 signed with the public key, expired,
+    over-long-lived, wrong-audience, wrong-issuer and revoked tokens: 401, never echoed."""
+    found = case(report, "bad tokens")
+    assert found.figures["total"] >= 6 * 8
+    assert found.ok, found.failures
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="STYLE 13: consultation's /dossiers, /me/* and onss-feed's /batches, /imports and "
+    "retention's export check the caller inside the handler; they declare no rule",
+)
+async def test_every_route_declares_who_may_call_it(report: Report) -> None:
+    assert case(report, "every route declares").ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 item 1: any region or the Immigration Office records and closes "
+    "appeals on any dossier",
+)
+async def test_an_authority_not_competent_for_the_dossier_is_refused(report: Report) -> None:
+    """Art. 9: only the competent region decides; Art. 27 §1 3°: only who decided the
+    step records an appeal against it; Art. 29: only the data subject files a request."""
+    found = case(report, "admitted but not competent")
+    assert found.figures["total"] >= 15
+    assert found.ok, found.failures
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="only consultation keeps an access log: refusals by the deciding services, "
+    "intake and retention, and every 401, are recorded nowhere the data subject reads",
+)
+async def test_refused_attempts_on_a_dossier_are_in_its_access_log(report: Report) -> None:
+    """Art. 29 and GDPR Art. 15 §1 c: the data subject learns who tried to read or act on
+    their dossier, refused attempts included."""
+    assert case(report, "refused attempts on a dossier").ok
