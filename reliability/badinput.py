@@ -10,8 +10,10 @@ refused request stores nothing (the dossier's version is unchanged).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -42,6 +44,10 @@ FAST = Sizes(invalid_body=8 * MB, filing=12 * MB, examples=3)
 
 
 async def run(stack: Any, report: Report, sizes: Sizes = FULL) -> None:
+    """``make reliability``'s bad input; ``RELIABILITY_MAX_EXAMPLES`` bounds schemathesis
+    (examples per operation, default 25: the whole of part B stays under 10 minutes)."""
+    examples = int(os.environ.get("RELIABILITY_MAX_EXAMPLES", sizes.examples))
+    sizes = dataclasses.replace(sizes, examples=examples)
     async with target_of(stack) as target:
         await bad_input(target, report, sizes)
 
