@@ -135,7 +135,8 @@ async def bad_tokens(target: Target, report: Report, filed: Filed, attempts: Att
             headers = {"Authorization": f"Bearer {token}"}
             answer = await client.request(method, path, json=body, headers=headers)
             where = f"{method} {service} {path.split('?')[0]} ({name})"
-            report.error_body(where, answer.content)
+            if answer.status_code >= 400:
+                report.error_body(where, answer.content)
             echoed = marker in answer.text or marker in answer.headers.get("www-authenticate", "")
             if answer.status_code == 401 and not echoed:
                 refused += 1

@@ -66,7 +66,7 @@ class Probe:
     service: str
     path: str
     headers: dict[str, str]
-    content: Any  # bytes, or an async iterator of bytes (streamed, never held whole)
+    content: Any  # bytes, or a function giving an async iterator of bytes (streamed)
     marker: str  # a value of the input that must not come back
     accepted: frozenset[int] = frozenset({400, 413, 422})
 
@@ -119,9 +119,9 @@ def _probes(target: Target, report: Report, filed: Filed, sizes: Sizes) -> list[
               (deep + "\n").encode(), "[[[[[[[[[[[[[[[[[[[[",
               accepted=frozenset({200, 400, 413, 422})),
         Probe(f"{sizes.invalid_body // MB} MB invalid body", "intake", "/applications",
-              employer, _padding(marker, sizes.invalid_body), marker),
+              employer, lambda: _padding(marker, sizes.invalid_body), marker),
         Probe(f"{sizes.filing // MB} MB filing", "intake", "/applications", employer,
-              _big_filing(form(last_name=marker), sizes.filing), marker,
+              lambda: _big_filing(form(last_name=marker), sizes.filing), marker,
               accepted=frozenset({413, 422})),
     ]  # fmt: skip
 
@@ -145,7 +145,7 @@ async def defect_cases(target: Target, report: Report, filed: Filed, sizes: Size
         total += 1
         headers = {"content-type": "application/json", **probe.headers}
         try:
-            answer = await client.post(probe.path, content=probe.content, headers=headers)
+            answer = await _send(client, probe, headers)
         except httpx.HTTPError as error:
             failures.append(f"{probe.name}: the connection broke ({type(error).__name__})")
             continue
@@ -174,6 +174,19 @@ async def defect_cases(target: Target, report: Report, filed: Filed, sizes: Size
         total=total,
         failures=failures,
     )
+
+
+async def _send(client: httpx.AsyncClient, probe: Probe, headers: dict[str, str]) -> httpx.Response:
+    """POST the probe; once more on a fresh connection when the server had closed the one
+    reused (uvicorn closes a connection after an unhandled error)."""
+    for attempt in (1, 2):
+        content = probe.content() if callable(probe.content) else probe.content
+        try:
+            return await client.post(probe.path, content=content, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def _version(target: Target, filed: Filed) -> int | None:
