@@ -33,7 +33,7 @@ from guichet_core.bus.kafka import KafkaBus
 from guichet_core.codec import new_event, to_message
 from reliability.load import Driver
 from reliability.reconcile import settle
-from reliability.report import Report, log
+from reliability.report import Case, Report, log
 from reliability.stack import Platform
 
 # The consumer groups that handle a filing (each must process an upcast v1 filing).
@@ -114,7 +114,7 @@ async def under_load(
     name: str,
     fault: Callable[[], Awaitable[object]],
     timing: Timing,
-) -> Driver:
+) -> Case:
     """Run ``fault`` ``timing.at`` seconds into a steady load, then reconcile."""
     started = time.monotonic()
     driver = Driver(platform, report, patience=timing.patience)
@@ -126,7 +126,7 @@ async def under_load(
     await driver.close()
     result = await settle(platform, driver.journeys, timing.settle)
     attempts = sum(j.attempts for j in driver.journeys)
-    report.fault(
+    return report.fault(
         name,
         **result.figures(),
         failures=result.details,
@@ -134,11 +134,14 @@ async def under_load(
         filing_requests=attempts,
         client_errors=sum(len(j.errors) for j in driver.journeys),
     )
-    return driver
 
 
-async def old_version_in_flight(platform: Platform, report: Report, timing: Timing) -> None:
-    """v1 filings on the topic while every consumer of filings restarts."""
+async def old_version_in_flight(
+    platform: Platform, report: Report, timing: Timing, groups: dict[str, str] | None = None
+) -> Case:
+    """v1 filings on the topic while the consumers of filings (``groups``: group ->
+    service; all of them by default) restart: each group must process each filing."""
+    groups = groups or FILING_GROUPS
     started = time.monotonic()
     bus = KafkaBus(platform.kafka_bootstrap, client_id="guichet-reliability")
     publisher = bus.publisher()
@@ -171,11 +174,11 @@ async def old_version_in_flight(platform: Platform, report: Report, timing: Timi
         await publisher.publish(messages)
     finally:
         await publisher.stop()
-    await asyncio.gather(*(platform.restart(service) for service in set(FILING_GROUPS.values())))
+    await asyncio.gather(*(platform.restart(service) for service in set(groups.values())))
     missing: dict[str, set[str]] = {}
     deadline = time.monotonic() + timing.settle
     while True:
-        missing = await _unprocessed(platform, set(ids))
+        missing = await _unprocessed(platform, set(ids), groups)
         if not any(missing.values()) or time.monotonic() > deadline:
             break
         await asyncio.sleep(2)
@@ -186,7 +189,7 @@ async def old_version_in_flight(platform: Platform, report: Report, timing: Timi
         for g, m in missing.items()
         for e in sorted(m)
     ][:20]
-    report.fault(
+    return report.fault(
         "old_version_in_flight",
         filed=len(ids),
         acked=len(ids),
@@ -198,11 +201,13 @@ async def old_version_in_flight(platform: Platform, report: Report, timing: Timi
     )
 
 
-async def _unprocessed(platform: Platform, event_ids: set[str]) -> dict[str, set[str]]:
+async def _unprocessed(
+    platform: Platform, event_ids: set[str], groups: dict[str, str]
+) -> dict[str, set[str]]:
     connection = await asyncpg.connect(platform.database_url)
     try:
         missing = {}
-        for group, service in FILING_GROUPS.items():
+        for group, service in groups.items():
             rows = await connection.fetch(
                 f'select event_id from "{platform.schema(service)}".processed_messages '
                 "where consumer like $1 and event_id = any($2::text[])",

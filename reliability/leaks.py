@@ -36,24 +36,35 @@ def kind_of(value: str) -> str:
     if "@" in value:
         return "e-mail"
     if " " in value:
-        return "reason or free text"
+        return "reason, address or free text"
     return "name or identifier"
 
 
 class Scanner:
     def __init__(self, secrets: Iterable[str]) -> None:
-        values = set(secrets)
-        # one-token values are found by a set lookup; longer ones by a substring search
-        self.tokens = {v.encode() for v in values if TOKEN.fullmatch(v.encode())}
-        self.phrases = [v.encode() for v in values if v.encode() not in self.tokens]
-        self.kinds = {v.encode(): kind_of(v) for v in values}
+        values = {v.encode() for v in secrets}
+        # A one-token value is found by a set lookup of the text's tokens; a phrase by its
+        # longest word (then confirmed whole), so the scan stays linear in the text.
+        self.tokens = {v for v in values if TOKEN.fullmatch(v)}
+        self.phrases: dict[bytes, list[bytes]] = collections.defaultdict(list)
+        self.unkeyed: list[bytes] = []
+        for phrase in values - self.tokens:
+            words = [w.strip(b".-_") for w in TOKEN.findall(phrase)]
+            if key := max(words, key=len, default=b""):
+                self.phrases[key].append(phrase)
+            else:
+                self.unkeyed.append(phrase)
+        self.kinds = {v: kind_of(v.decode()) for v in values}
 
     def _clear(self, data: bytes) -> Iterator[bytes]:
         for match in TOKEN.finditer(data):
             token = match.group().strip(b".-_")
             if token in self.tokens:
                 yield token
-        for phrase in self.phrases:
+            for phrase in self.phrases.get(token, ()):
+                if phrase in data:
+                    yield phrase
+        for phrase in self.unkeyed:
             if phrase in data:
                 yield phrase
 
