@@ -176,7 +176,7 @@ async def old_version_in_flight(
         await publisher.stop()
     await asyncio.gather(*(platform.restart(service) for service in set(groups.values())))
     missing: dict[str, set[str]] = {}
-    deadline = time.monotonic() + timing.settle
+    deadline = time.monotonic() + min(timing.settle, 60)
     while True:
         missing = await _unprocessed(platform, set(ids), groups)
         if not any(missing.values()) or time.monotonic() > deadline:

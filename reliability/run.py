@@ -126,7 +126,7 @@ async def main(args: argparse.Namespace) -> Report:
 def cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reliability.run")
     parser.add_argument("--soak-minutes", type=float, default=10)
-    parser.add_argument("--rate", type=float, default=3, help="soak journeys per second")
+    parser.add_argument("--rate", type=float, default=2, help="soak journeys per second")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     parser.add_argument("--fast", action="store_true", help="short faults (seconds)")
     parser.add_argument("--workdir", type=Path, default=WORKDIR)
