@@ -21,8 +21,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
-
 from guichet_contracts.events import (
     ApplicantCategory,
     ApplicationFiledV1,
@@ -84,7 +82,7 @@ async def link_cut(platform: Platform, timing: Timing) -> None:
 
 async def pg_terminate(platform: Platform, timing: Timing) -> None:
     """Kill every backend of the platform's database (the harness's own excepted)."""
-    connection = await asyncpg.connect(platform.database_url)
+    connection = await platform.connect()
     killed = 0
     try:
         for _ in range(max(1, int(timing.hold))):
@@ -204,7 +202,7 @@ async def old_version_in_flight(
 async def _unprocessed(
     platform: Platform, event_ids: set[str], groups: dict[str, str]
 ) -> dict[str, set[str]]:
-    connection = await asyncpg.connect(platform.database_url)
+    connection = await platform.connect()
     try:
         missing = {}
         for group, service in groups.items():

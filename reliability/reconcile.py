@@ -137,7 +137,7 @@ async def reconcile(platform: Platform, journeys: list[Journey]) -> Reconciliati
     ids = {j.application_id for j in journeys if j.application_id}
     lost: list[str] = []
     dup: list[str] = []
-    connection = await asyncpg.connect(platform.database_url)
+    connection = await platform.connect()
     try:
         events: dict[str, dict[str, tuple[str, str]]] = {}  # service: event_id: (stream, type)
         for service in PRODUCERS:

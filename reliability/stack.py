@@ -147,6 +147,18 @@ class Platform:
         await self.stop(name)
         await self.start(name, extra_env=extra_env)
 
+    async def connect(self, seconds: float = 120) -> asyncpg.Connection:
+        """A connection of the harness's own; PostgreSQL is shared (on this machine with
+        other platforms and test runs), so a full server is waited out, not a failure."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            try:
+                return await asyncpg.connect(self.database_url)
+            except (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError, OSError):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(1)
+
     async def health(self, name: str) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=5) as client:
             response = await client.get(self.urls[name] + "/health")

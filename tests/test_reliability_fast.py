@@ -11,7 +11,6 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 import pytest_asyncio
 from stdnum.be import nn
@@ -93,7 +92,7 @@ async def test_reconciliation_sees_a_lost_delivery_and_a_duplicated_message(
     clean = await settle(platform, driver.journeys, 40)
     assert (clean.lost, clean.duplicated) == (0, 0), clean.details
     application = driver.journeys[0].application_id
-    connection = await asyncpg.connect(platform.database_url)
+    connection = await platform.connect()
     try:
         schema = platform.schema("consultation")
         await connection.execute(
