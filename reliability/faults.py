@@ -218,13 +218,20 @@ async def _unprocessed(
         await connection.close()
 
 
-async def run(platform: Platform, report: Report, timing: Timing = FULL) -> None:
+async def run(
+    platform: Platform, report: Report, timing: Timing = FULL, only: list[str] | None = None
+) -> None:
+    chosen = only or [*FAULTS, "old_version_in_flight"]
     for name, fault in FAULTS.items():
+        if name not in chosen:
+            continue
         log(f"fault {name}")
         try:
             await under_load(platform, report, name, lambda f=fault: f(platform, timing), timing)
         except Exception as error:  # recorded; the other faults still run
             report.case(name, ok=False, kind="fault", failures=[repr(error)])
+    if "old_version_in_flight" not in chosen:
+        return
     log("fault old_version_in_flight")
     try:
         await old_version_in_flight(platform, report, timing)

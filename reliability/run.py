@@ -6,6 +6,7 @@ input, attacks on access and a leak scan; a table per case on stdout and
 or any case failed.
 
     python -m reliability.run [--soak-minutes 10] [--only faults,soak,badinput,attacks]
+                              [--faults broker_outage,...,old_version_in_flight] [--fast]
 
 Plug-in interface (part B: ``reliability/badinput.py``, ``reliability/attacks.py``)
 ---------------------------------------------------------------------------------
@@ -107,7 +108,9 @@ async def main(args: argparse.Namespace) -> Report:
     async with open_platform(args.workdir) as platform:
         report.facts["namespace"] = platform.namespace
         if "faults" in args.only:
-            await faults.run(platform, report, faults.FAST if args.fast else faults.FULL)
+            chosen = args.faults.split(",")
+            timing = faults.FAST if args.fast else faults.FULL
+            await faults.run(platform, report, timing, only=chosen)
         if "soak" in args.only:
             log(f"soak: {args.soak_minutes} min at {args.rate} journeys/s")
             await soak.run(platform, report, minutes=args.soak_minutes, rate=args.rate)
@@ -129,6 +132,7 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2, help="soak journeys per second")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     parser.add_argument("--fast", action="store_true", help="short faults (seconds)")
+    parser.add_argument("--faults", default=",".join(faults.FAULTS), help="which faults")
     parser.add_argument("--workdir", type=Path, default=WORKDIR)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
