@@ -59,7 +59,9 @@ import platform as machine
 import shutil
 import sys
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from reliability import faults, leaks, soak
 from reliability.report import RESULTS, Report, log
@@ -94,6 +96,22 @@ async def plug_in(name: str, platform: Platform, report: Report) -> None:
         )
 
 
+async def part(name: str, work: Coroutine[Any, Any, None], report: Report) -> None:
+    """Run one part; an exception is a failed case, and the run goes on."""
+    started = time.monotonic()
+    try:
+        await work
+    except Exception as error:
+        log(f"!! {name} failed: {error!r}")
+        report.case(
+            name,
+            ok=False,
+            kind=name,
+            failures=[repr(error)[:500]],
+            seconds=round(time.monotonic() - started, 1),
+        )
+
+
 async def main(args: argparse.Namespace) -> Report:
     report = Report()
     report.facts.update(
@@ -113,11 +131,15 @@ async def main(args: argparse.Namespace) -> Report:
             await faults.run(platform, report, timing, only=chosen)
         if "soak" in args.only:
             log(f"soak: {args.soak_minutes} min at {args.rate} journeys/s")
-            await soak.run(platform, report, minutes=args.soak_minutes, rate=args.rate)
+            await part(
+                "soak",
+                soak.run(platform, report, minutes=args.soak_minutes, rate=args.rate),
+                report,
+            )
         for name in ("badinput", "attacks"):
             if name in args.only:
                 await plug_in(name, platform, report)
-        await leaks.run(platform, report)
+        await part("leaks", leaks.run(platform, report), report)
         report.facts["proxy"] = {
             "connections": platform.proxy.connections,
             "refused_while_cut": platform.proxy.refused,
