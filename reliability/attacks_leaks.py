@@ -23,6 +23,7 @@ from tests.support import EMPLOYER
 THE_WORKERS_OWN = "GET intake /ebox"
 PURPOSES = (None, INSPECTION_PURPOSE, *sorted(VISA_PURPOSES))
 ROLES = frozenset(rule.role for rule in POLICY if rule.role)
+READS = {"POST consultation /dossiers/search"}  # a POST that only reads
 
 
 async def negative_decision(target: Target, report: Report) -> Filed:
@@ -53,18 +54,24 @@ def _callers(filed: Filed) -> list[tuple[str, Authority, str]]:
     return every + [(who, Authority.APPLICANT, subject) for who, subject in applicants]
 
 
-def _urls(route: Route, filed: Filed, authority: Authority) -> list[str]:
+def _requests(route: Route, filed: Filed, authority: Authority) -> list[dict[str, Any]]:
+    """The requests by which ``route`` reads about ``filed``'s dossier."""
     path = route.path.replace("{application_id}", filed.dossier)
     path = path.replace("{dossier_id}", filed.dossier).replace("{request_id}", "0" * 32)
     own = authority if authority in REGIONS else filed.region
     path = path.replace("{authority}", own.value)
-    if route.path == "/dossiers" and route.service == "consultation":
-        return [f"{path}?niss={filed.person.niss}", f"{path}?enterprise_number={EMPLOYER}"]
+    if route.name == "POST consultation /dossiers/search":  # the NISS in a body, not a URL
+        return [
+            {"url": path, "json": {"niss": filed.person.niss}},
+            {"url": path, "json": {"enterprise_number": EMPLOYER}},
+        ]
+    if route.name == "GET consultation /dossiers":
+        return [{"url": f"{path}?enterprise_number={EMPLOYER}"}]
     if route.path == "/forecast":
-        return [f"{path}?until=2100-01-01"]
+        return [{"url": f"{path}?until=2100-01-01"}]
     if route.path == "/queues/{authority}":
-        return [f"{path}?include_decided=true"]
-    return [path]
+        return [{"url": f"{path}?include_decided=true"}]
+    return [{"url": path}]
 
 
 def _variants(route: Route) -> list[tuple[str | None, frozenset[str]]]:
@@ -78,16 +85,21 @@ async def reasons_stay_with_the_worker(target: Target, report: Report, filed: Fi
     """Every caller x every route that reads: the reason appears only in the worker's e-box."""
     secret = filed.person.reason
     marker = secret.split(":")[0]  # "Motif <12 hex>", unique to this dossier
-    reads = [r for r in routes() if r.method == "GET" and r.service in target.clients]
+    reads = [
+        r
+        for r in routes()
+        if r.service in target.clients and (r.method == "GET" or r.name in READS)
+    ]
     clean, total, failures = 0, 0, []
     seen_by_worker = False
     for route, (who, authority, subject) in ((r, c) for r in reads for c in _callers(filed)):
         for purpose, roles in _variants(route):
-            for url in _urls(route, filed, authority):
+            for request in _requests(route, filed, authority):
                 headers = target.tokens.issue(
                     authority=authority, subject=subject, roles=roles, purpose=purpose
                 )
-                answer = await target.clients[route.service].get(url, headers=headers)
+                client = target.clients[route.service]
+                answer = await client.request(route.method, headers=headers, **request)
                 if answer.status_code >= 400:
                     report.error_body(f"{route.name} as {who}", answer.content)
                 leaked = secret in answer.text or marker in answer.text
