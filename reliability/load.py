@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 
 from guichet_core.auth import Authority
+from guichet_core.testing.samples import PDF  # a PDF that intake's parser accepts
 from reliability.report import Report
 from reliability.stack import Platform
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EMPLOYER = "0403019261"
 VLG, WAL, BXL, DG, OE = Authority.VLG, Authority.WAL, Authority.BXL, Authority.DG, Authority.OE
 # path: (workplace postcode, competent region, decisions); see ``journey``.

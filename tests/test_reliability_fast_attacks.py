@@ -125,12 +125,6 @@ async def test_every_route_declares_who_may_call_it(report: Report) -> None:
     assert case(report, "every route declares").ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 12 item 1: any region or the Immigration Office records and closes "
-    "appeals on any dossier",
-)
 async def test_an_authority_not_competent_for_the_dossier_is_refused(report: Report) -> None:
     """Art. 9: only the competent region decides; Art. 27 §1 3°: only who decided the
     step records an appeal against it; Art. 29: only the data subject files a request."""
@@ -151,12 +145,6 @@ async def test_refused_attempts_on_a_dossier_are_in_its_access_log(report: Repor
     assert case(report, "refused attempts on a dossier").ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 12 items 3 and 4: NUL bytes give 500 on PostgreSQL, a lone surrogate or NaN "
-    "500, the 30,000-deep ONSS line 500, no body is limited (413), and the 422s echo input",
-)
 async def test_bad_input_gives_a_4xx_problem_never_a_500_nor_an_echo(fed: Report) -> None:
     """RFC 9457 problems, never the input back (GDPR Art. 5 §1 f), nothing half-stored."""
     found = case(fed, "bad input of issue 12")
