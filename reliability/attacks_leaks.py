@@ -42,6 +42,27 @@ async def negative_decision(target: Target, report: Report) -> Filed:
     return filed
 
 
+async def access_request(target: Target, filed: Filed) -> str:
+    """The worker asks for their data about the residence part (GDPR Art. 15): its
+    controller is the Immigration Office (Art. 29 §2-3), which never decided the work and
+    must not read the region's reasons in the export it answers with."""
+    retention = target.clients.get("retention")
+    if retention is None:
+        return "0" * 32
+    form = {
+        "dossier_id": filed.dossier,
+        "kind": "access",
+        "concern": "residence",
+        "details": "Which data do you hold about me?",
+    }
+    answer = await retention.post(
+        "/rights-requests", json=form, headers=filed.worker(target.tokens)
+    )
+    if answer.status_code != 201:
+        raise RuntimeError(f"the worker's access request gave {answer.status_code}")
+    return str(answer.json()["request"]["request_id"])
+
+
 def _callers(filed: Filed) -> list[tuple[str, Authority, str]]:
     applicants = [
         ("employer", EMPLOYER),
@@ -54,10 +75,12 @@ def _callers(filed: Filed) -> list[tuple[str, Authority, str]]:
     return every + [(who, Authority.APPLICANT, subject) for who, subject in applicants]
 
 
-def _requests(route: Route, filed: Filed, authority: Authority) -> list[dict[str, Any]]:
+def _requests(
+    route: Route, filed: Filed, authority: Authority, request_id: str
+) -> list[dict[str, Any]]:
     """The requests by which ``route`` reads about ``filed``'s dossier."""
     path = route.path.replace("{application_id}", filed.dossier)
-    path = path.replace("{dossier_id}", filed.dossier).replace("{request_id}", "0" * 32)
+    path = path.replace("{dossier_id}", filed.dossier).replace("{request_id}", request_id)
     own = authority if authority in REGIONS else filed.region
     path = path.replace("{authority}", own.value)
     if route.name == "POST consultation /dossiers/search":  # the NISS in a body, not a URL
@@ -90,11 +113,12 @@ async def reasons_stay_with_the_worker(target: Target, report: Report, filed: Fi
         for r in routes()
         if r.service in target.clients and (r.method == "GET" or r.name in READS)
     ]
+    request_id = await access_request(target, filed)
     clean, total, failures = 0, 0, []
     seen_by_worker = False
     for route, (who, authority, subject) in ((r, c) for r in reads for c in _callers(filed)):
         for purpose, roles in _variants(route):
-            for request in _requests(route, filed, authority):
+            for request in _requests(route, filed, authority, request_id):
                 headers = target.tokens.issue(
                     authority=authority, subject=subject, roles=roles, purpose=purpose
                 )
