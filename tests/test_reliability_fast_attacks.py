@@ -103,9 +103,9 @@ async def test_a_negative_decisions_reason_is_read_by_the_worker_only(report: Re
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="issue 12 item 9: a token expiring in 5138 is accepted; a wrong issuer is echoed in "
-    "the 401 (never echo input); and the platform has no "
-    "way to revoke a token, so one replayed after revocation is accepted",
+    reason="a wrong issuer is echoed back in the 401 (auth.py quotes the token's iss: never "
+    "echo input), and the platform has no way to revoke a token, so one replayed after "
+    "revocation is accepted",
 )
 async def test_bad_tokens_are_refused_by_every_service(report: Report) -> None:
     """Forged, unsigned (alg none), HS256 signed with the public key, expired,
