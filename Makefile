@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit demo lint typecheck schemas clean install bench
+.PHONY: run test unit demo lint typecheck schemas clean install bench reliability
 
 install: $(STAMP)
 
@@ -57,6 +57,11 @@ bench: ## throughput and latency on PostgreSQL + Kafka and embedded -> bench/res
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+
+reliability: ## faults, soak, bad input, attacks, leak scan on PostgreSQL + Kafka -> reliability/results/latest.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m reliability.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
