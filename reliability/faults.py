@@ -15,6 +15,7 @@ filed and acknowledged against what every store, topic and projection holds afte
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -227,7 +228,9 @@ async def run(
             continue
         log(f"fault {name}")
         try:
-            await under_load(platform, report, name, lambda f=fault: f(platform, timing), timing)
+            await under_load(
+                platform, report, name, functools.partial(fault, platform, timing), timing
+            )
         except Exception as error:  # recorded; the other faults still run
             report.case(name, ok=False, kind="fault", failures=[repr(error)])
     if "old_version_in_flight" not in chosen:

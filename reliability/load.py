@@ -282,30 +282,30 @@ class Driver:
             return journey
         officer = self.platform.tokens.header(region, "officer-1")
 
-        async def region(step: str, **body: Any) -> bool:
+        async def by_region(step: str, **body: Any) -> bool:
             response = await self._send(
                 journey, step, "regional-decision", f"/dossiers/{a}/{step}", body, officer
             )
             return response is not None and response.status_code < 300
 
         if path == "inadmissible":
-            await region("admissibility", admissible=False, reasons=person.reason)
+            await by_region("admissibility", admissible=False, reasons=person.reason)
             return journey
-        if not await region("admissibility", admissible=True):
+        if not await by_region("admissibility", admissible=True):
             return journey
         if path == "documents":
             due = (date.today() + timedelta(days=30)).isoformat()
             kinds = ["employment_contract"]
-            if await region(
+            if await by_region(
                 "document-requests", document_kinds=kinds, due_on=due, explanation=person.reason
             ):
                 await self._supply(journey, a, employer)
             return journey
         if path == "work_refused":
-            await region("work-decision", authorised=False, reasons=person.reason)
+            await by_region("work-decision", authorised=False, reasons=person.reason)
             return journey
         days = 60 if path == "work_only" else 365
-        if not await region("work-decision", authorised=True, **validity(days)) or (
+        if not await by_region("work-decision", authorised=True, **validity(days)) or (
             path == "work_only"
         ):
             return journey
