@@ -224,7 +224,7 @@ class Driver:
             try:
                 if await probe():
                     return True
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError, KeyError):  # not an answer yet
                 with_error = True
             await asyncio.sleep(1.0 if with_error else 0.3)
         return False
@@ -266,10 +266,18 @@ class Driver:
         )
 
     async def journey(self, path: str) -> Journey:
-        """File one application and take it along ``path`` to its end."""
-        person = Person.fresh(self.report)
-        journey = Journey(path, person)
+        """File one application and take it along ``path`` to its end; what goes wrong on
+        the way is the journey's error, never the end of the load."""
+        journey = Journey(path, Person.fresh(self.report))
         self.journeys.append(journey)
+        try:
+            await self._walk(journey)
+        except (httpx.HTTPError, ValueError, KeyError) as error:  # e.g. a 500 in plain text
+            journey.errors.append(f"{type(error).__name__} on the way")
+        return journey
+
+    async def _walk(self, journey: Journey) -> Journey:
+        path, person = journey.path, journey.person
         postcode, region = PATHS[path]
         employer = self.platform.tokens.header(Authority.APPLICANT, EMPLOYER)
         form = application_form(person, postcode, work_only=path == "work_only")

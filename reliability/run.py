@@ -154,7 +154,9 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2, help="soak journeys per second")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     parser.add_argument("--fast", action="store_true", help="short faults (seconds)")
-    parser.add_argument("--faults", default=",".join(faults.FAULTS), help="which faults")
+    parser.add_argument(
+        "--faults", default=",".join([*faults.FAULTS, "old_version_in_flight"]), help="which"
+    )
     parser.add_argument("--workdir", type=Path, default=WORKDIR)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
