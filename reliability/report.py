@@ -72,8 +72,11 @@ class Report:
         seconds: float,
         **more: Any,
     ) -> Case:
-        """A fault case: lost and duplicated must be 0 (counted by reconciliation)."""
-        ok = lost == 0 and duplicated == 0
+        """A fault case: lost and duplicated must be 0 (counted by reconciliation), and
+        every filing acknowledged in the end (the client retries)."""
+        ok = lost == 0 and duplicated == 0 and acked == filed
+        if acked < filed:
+            failures = [f"{filed - acked} filings never acknowledged", *failures]
         return self.case(
             name,
             ok=ok,
