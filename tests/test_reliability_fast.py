@@ -118,12 +118,6 @@ async def test_reconciliation_sees_a_lost_delivery_and_a_duplicated_message(
 
 
 @ON_THE_PLATFORM
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 12, 2: a failed write logs its SQL with the bound parameters (the "
-    "worker's NISS, a refusal's reasons): seen whenever pg_terminate_backend hits a "
-    "notification's insert",
-)
 async def test_no_log_span_topic_or_error_body_holds_a_personal_value_or_a_reason(
     platform: Platform, report: Report
 ) -> None:
