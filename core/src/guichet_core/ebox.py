@@ -180,11 +180,7 @@ def _message(row: Row[Any], body: str) -> EBoxMessage:
 
 def ebox_database_config(settings: ServiceSettings) -> DatabaseConfig:
     """Where the e-box stand-in keeps its messages: its own schema or file, never a service's."""
-    name = settings.named("ebox")
-    if settings.backend == "postgres-kafka":
-        assert settings.database_url is not None  # checked by the settings validator
-        return DatabaseConfig(url=settings.database_url, schema=name)
-    return DatabaseConfig(url=f"sqlite:///{settings.data_dir / (name + '.sqlite3')}")
+    return settings.database("ebox")
 
 
 async def migrate_ebox(engine: AsyncEngine, config: DatabaseConfig) -> None:

@@ -122,12 +122,7 @@ class Runtime:
 
 
 def database_config(spec: ServiceSpec, settings: ServiceSettings) -> DatabaseConfig:
-    store = settings.named(settings.store or spec.schema)
-    if settings.backend == "postgres-kafka":
-        assert settings.database_url is not None  # checked by the settings validator
-        return DatabaseConfig(url=settings.database_url, schema=store)
-    file = settings.data_dir / (store + ".sqlite3")
-    return DatabaseConfig(url=f"sqlite:///{file}")
+    return settings.database(settings.store or spec.schema)
 
 
 def make_bus(settings: ServiceSettings, *, client_id: str) -> Bus:

@@ -19,6 +19,8 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from guichet_core.store.database import DatabaseConfig
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -67,12 +69,38 @@ class ServiceSettings(BaseSettings):
         description="How long a first request with an Idempotency-Key may run before a "
         "retry presumes it dead and takes over (nothing it did not commit is lost)",
     )
+    db_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices("GUICHET_DB_POOL_SIZE", "db_pool_size"),
+        description="Connections each database engine keeps open (PostgreSQL)",
+    )
+    db_max_overflow: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        validation_alias=AliasChoices("GUICHET_DB_MAX_OVERFLOW", "db_max_overflow"),
+        description="Connections an engine may open beyond its pool under load (PostgreSQL)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
     def named(self, name: str) -> str:
         """A topic, schema or group name inside this platform's namespace."""
         return self.namespace + name
+
+    def database(self, name: str) -> DatabaseConfig:
+        """The database of one store of this platform (``name`` before the namespace): a
+        schema of PostgreSQL, or a SQLite file in the data directory."""
+        name = self.named(name)
+        if self.backend == "postgres-kafka":
+            assert self.database_url is not None  # checked by the validator below
+            return DatabaseConfig(
+                url=self.database_url, schema=name,
+                pool_size=self.db_pool_size, max_overflow=self.db_max_overflow,
+            )  # fmt: skip
+        return DatabaseConfig(url=f"sqlite:///{self.data_dir / (name + '.sqlite3')}")
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Self:

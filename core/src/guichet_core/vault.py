@@ -462,11 +462,7 @@ class PersonalDataVault:
 
 def keystore_database_config(settings: ServiceSettings) -> DatabaseConfig:
     """The key store's own database: a schema, or a SQLite file, of the platform."""
-    name = settings.named("keystore")
-    if settings.backend == "postgres-kafka":
-        assert settings.database_url is not None  # checked by the settings validator
-        return DatabaseConfig(url=settings.database_url, schema=name)
-    return DatabaseConfig(url=f"sqlite:///{settings.data_dir / (name + '.sqlite3')}")
+    return settings.database("keystore")
 
 
 async def open_vault(settings: ServiceSettings) -> tuple[PersonalDataVault, AsyncEngine]:

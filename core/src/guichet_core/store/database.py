@@ -38,6 +38,10 @@ def as_utc(moment: datetime) -> datetime:
 class DatabaseConfig:
     url: str
     schema: str | None = None  # PostgreSQL only
+    # Connections per engine (PostgreSQL only): six services, each with its own store,
+    # the key store and the e-box, share one server's ``max_connections`` (100 by default).
+    pool_size: int = 5
+    max_overflow: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,8 +83,8 @@ def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
     # orjson reads the JSON columns (event data, views, outbox headers) three times
     # faster than the standard library; replays spent 40% of their time in json.loads.
     return create_async_engine(
-        url, connect_args=connect_args, pool_size=10, max_overflow=10,
-        json_deserializer=orjson.loads, **options,
+        url, connect_args=connect_args, pool_size=config.pool_size,
+        max_overflow=config.max_overflow, json_deserializer=orjson.loads, **options,
     )  # fmt: skip
 
 

@@ -155,7 +155,7 @@ def validate(form: ApplicationForm, *, today: date, professional_card_enabled: b
         if not ssn.is_valid(worker.niss):
             raise FilingRejected(
                 "worker.niss",
-                f"{worker.niss!r} is not a valid NISS/INSZ (11 digits, the last two a check)",
+                "is not a valid NISS/INSZ (11 digits, the last two a check)",
             )
         niss = str(ssn.compact(worker.niss))
         if ssn.guess_type(niss) == "nn" and nn.get_birth_date(niss) != worker.birth_date:

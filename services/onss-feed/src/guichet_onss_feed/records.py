@@ -104,7 +104,7 @@ def _required(raw: Mapping[str, Any], name: str) -> str:
 def niss_of(raw: Mapping[str, Any], name: str = "niss") -> str:
     value = _required(raw, name)
     if (niss := _valid_niss(value)) is None:
-        raise RecordRejected(f"{name}: {value!r} is not a valid NISS/INSZ (11 digits, check 97)")
+        raise RecordRejected(f"{name}: not a valid NISS/INSZ (11 digits, check 97)")
     return niss
 
 
