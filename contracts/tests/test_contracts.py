@@ -87,3 +87,19 @@ def test_an_old_version_is_upcast_to_the_newest_contract_on_read() -> None:
     )
     assert isinstance(loaded, ThingNoted)
     assert loaded.language == "fr"
+
+
+def test_a_superseded_version_is_read_as_the_type_it_is_upcast_to() -> None:
+    # A v1 filing still in flight is handled by whoever handles v2: never dropped as a
+    # type nobody needs (events are immutable contracts: a new version is upcast).
+    from guichet_contracts import REGISTRY
+
+    assert (
+        REGISTRY.current_type("be.guichet.application.filed.v1", 1)
+        == "be.guichet.application.filed.v2"
+    )
+    assert (
+        REGISTRY.current_type("be.guichet.application.filed.v2", 2)
+        == "be.guichet.application.filed.v2"
+    )
+    assert REGISTRY.current_type("be.guichet.unknown.v9", 9) == "be.guichet.unknown.v9"

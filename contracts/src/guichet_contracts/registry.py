@@ -59,6 +59,18 @@ class EventRegistry:
         chosen = [*self._models.values(), *(self._historic.values() if historic else ())]
         return sorted(chosen, key=lambda m: m.event_type)
 
+    def current_type(self, event_type: str, schema_version: int) -> str:
+        """The type string a payload of ``(event_type, schema_version)`` is read as once
+        upcast (``...filed.v1`` -> ``...filed.v2``): what a consumer picks its handler by,
+        without decoding the payload. Unknown pairs come back unchanged."""
+        seen = 0
+        while (event_type, schema_version) in self._upcasters:
+            event_type, schema_version, _ = self._upcasters[(event_type, schema_version)]
+            seen += 1
+            if seen > 50:
+                raise ValueError(f"upcaster loop for {event_type!r}")
+        return event_type
+
     def knows(self, event_type: str) -> bool:
         return event_type in self._models or any(t == event_type for t, _ in self._upcasters)
 
