@@ -60,6 +60,10 @@ def problem_app() -> FastAPI:
     async def broken() -> None:
         raise RuntimeError("Zebulon Quartermaine's reasons")
 
+    @app.get("/database-away")
+    async def database_away() -> None:
+        raise ConnectionResetError("connection to Zebulon's row lost")
+
     return app
 
 
@@ -158,3 +162,14 @@ async def test_an_unexpected_error_is_a_500_problem_that_says_nothing_of_it() ->
         response = await http.get("/broken")
     problem = problem_of(response, 500)
     assert "Zebulon" not in response.text and "retry" in problem["detail"]
+
+
+async def test_the_database_away_is_a_503_to_retry_with_the_same_key() -> None:
+    # A connection killed mid-request (pg_terminate_backend, a restart): the request was
+    # fine, so the client is told to retry, not that it broke something.
+    transport = httpx.ASGITransport(app=problem_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://problems") as http:
+        response = await http.get("/database-away")
+    problem = problem_of(response, 503)
+    assert response.headers["retry-after"] == "1"
+    assert "Zebulon" not in response.text and "Idempotency-Key" in problem["detail"]

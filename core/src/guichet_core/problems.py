@@ -29,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from guichet_core.faults import is_transient
 from guichet_core.store.records import ConcurrencyConflict
 from guichet_core.vault import DossierErased
 
@@ -67,6 +68,10 @@ PROBLEMS: dict[type[Exception], Problem] = {
 }
 
 
+UNAVAILABLE = (
+    "the platform's database was briefly unreachable: retry in a moment with the same "
+    "Idempotency-Key (a retry with it never records anything twice)"
+)
 UNEXPECTED = (
     "an unexpected error stopped this request: retry later, and tell the platform's "
     "operators if it persists"
@@ -165,6 +170,8 @@ async def _problem_details(request: Request, error: Exception) -> Response:
 
 async def _unexpected(request: Request, error: Exception) -> Response:
     # Starlette logs the exception after this answer; the answer says nothing of it.
+    if is_transient(error):  # the database or the network, not the request: retry it
+        return problem_response(503, UNAVAILABLE, headers={"Retry-After": "1"})
     return problem_response(500, UNEXPECTED)
 
 
