@@ -3,7 +3,8 @@
 Loaded with ``-p guichet_core.testing.plugin`` (see pyproject). Fixtures:
 
 - ``postgres_url`` / ``kafka_bootstrap`` (session): the real servers (see ``database``
-  and ``broker``); a missing server fails the run, it never skips a test.
+  and ``broker``); a missing server fails the run, it never skips a test. The run's
+  summary says which PostgreSQL served it.
 - ``database_backend`` (``sqlite`` | ``postgres``) and ``event_store``: a migrated store
   in a fresh SQLite file or a fresh PostgreSQL schema, dropped afterwards.
 - ``bus_backend`` (``embedded`` | ``kafka``) and ``bus``: an embedded log in a fresh file
@@ -17,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +27,9 @@ from guichet_core.bus.port import Bus
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, event_store_for
-from guichet_core.testing.database import drop_schemas, postgres_url_for_tests, run_sync
+from guichet_core.testing.database import drop_schemas, postgres_for_tests, run_sync
+
+_POSTGRES = pytest.StashKey[str]()
 
 
 def unique(prefix: str) -> str:
@@ -33,9 +37,15 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with postgres_url_for_tests() as url:
-        yield url
+def postgres_url(pytestconfig: pytest.Config) -> Iterator[str]:
+    with postgres_for_tests() as server:
+        pytestconfig.stash[_POSTGRES] = server.description
+        yield server.url
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if description := config.stash.get(_POSTGRES, None):
+        terminalreporter.write_line(f"PostgreSQL for the tests: {description}")
 
 
 @pytest.fixture(scope="session")
