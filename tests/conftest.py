@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from guichet_retention.settings import RetentionSettings
+
+from .stacks import Stack, open_stack, running
+
+__all__ = ["running"]  # modules still import it from here
 
 _spans = InMemorySpanExporter()
 
@@ -26,22 +28,21 @@ def span_processor() -> SimpleSpanProcessor:
     return SimpleSpanProcessor(_spans)
 
 
-@contextlib.asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan (migrations, relay, consumers) and talk to it over ASGI."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            yield client
+@pytest.fixture(scope="module")
+def stack_retention() -> RetentionSettings | None:
+    """The retention service's own settings (e.g. its day), when a module's platform runs
+    it: a module overrides this fixture. ``None``: the platform runs without retention."""
+    return None
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
 async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Any]:
-    """The platform in process, once per module and deployment (``stacks.Stack``); the
-    modules that still define their own ``stack`` override this one."""
-    from .stacks import open_stack  # stacks imports ``running`` from here
-
-    async with open_stack(request, tmp_path_factory.mktemp("platform")) as running_stack:
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    stack_retention: RetentionSettings | None,
+) -> AsyncIterator[Stack]:
+    """The platform in process (``stacks.Stack``), once per module and deployment, shared
+    by the module's tests."""
+    directory = tmp_path_factory.mktemp("platform")
+    async with open_stack(request, directory, retention=stack_retention) as running_stack:
         yield running_stack

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from aiosmtpd.controller import Controller
+from fastapi import FastAPI
 
 from guichet_consultation.app import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
@@ -35,8 +35,16 @@ from guichet_residence_decision.settings import ResidenceDecisionSettings
 from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.settings import RetentionSettings
 
-from .conftest import running
 from .support import Tokens, environment, eventually, issuer_for, production_secrets
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (migrations, relay, consumers) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
 
 
 class Mailbox:
@@ -120,23 +128,6 @@ async def open_stack(
         smtp.stop()
         if request.param != "embedded":
             run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
-
-
-def module_stack(*, retention: RetentionSettings | None = None) -> Any:
-    """A module's ``stack`` fixture: one platform per deployment, shared by its tests
-    (write ``stack = module_stack()`` in the test module)."""
-
-    @pytest_asyncio.fixture(
-        scope="module", loop_scope="module", params=["embedded", "postgres-kafka"], name="stack"
-    )
-    async def stack(
-        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-    ) -> AsyncIterator[Stack]:
-        directory = tmp_path_factory.mktemp("platform")
-        async with open_stack(request, directory, retention=retention) as running_stack:
-            yield running_stack
-
-    return stack
 
 
 async def documents_requested(stack: Stack, dossier: str) -> str:

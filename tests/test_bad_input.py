@@ -24,7 +24,7 @@ from guichet_core.problems import PROBLEM_JSON
 from guichet_intake.app import FILING_BODY_LIMIT
 from guichet_retention.settings import RetentionSettings
 
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import application_form, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -33,15 +33,9 @@ NUL = "\u0000"
 REASON = "Ms Quartermaine's file lacks the diploma"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    retention = RetentionSettings(purge_interval_seconds=3600)
-    async with open_stack(
-        request, tmp_path_factory.mktemp("bad-input"), retention=retention
-    ) as running_stack:
-        yield running_stack
+@pytest.fixture(scope="module")
+def stack_retention() -> RetentionSettings:
+    return RetentionSettings(purge_interval_seconds=3600)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

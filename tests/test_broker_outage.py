@@ -22,6 +22,8 @@ from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.testing.broker import free_port, start_tansu, stop_process
 from guichet_core.testing.proxy import TcpProxy
 
+from .support import eventually
+
 
 @pytest.fixture
 async def proxied_broker() -> AsyncIterator[TcpProxy]:
@@ -56,14 +58,6 @@ def filed() -> ApplicationFiled:
         filed_by=FilerRole.EMPLOYER,
         filed_at=datetime.now(UTC),
     )
-
-
-async def eventually(condition: object, what: str, *, seconds: float = 30) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if await condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting until {what}")
 
 
 async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,20 +18,12 @@ from guichet_consultation.rebuild import rebuild
 from guichet_consultation.views import facts_of, requester_of
 from guichet_core.auth import Authority, Caller
 
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import WORKER_NISS, application_form, document, environment, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 REASONS = "Refusal ground ZQ-314: the employer's file is incomplete."
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    async with open_stack(request, tmp_path_factory.mktemp("platform")) as running_stack:
-        yield running_stack
 
 
 def validity() -> dict[str, str]:

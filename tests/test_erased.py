@@ -22,12 +22,15 @@ from guichet_intake.tables import dossier_status
 from guichet_retention.handlers import purge
 from guichet_retention.settings import RetentionSettings
 
-from .stacks import Stack, documents_requested, module_stack
+from .stacks import Stack, documents_requested
 from .support import WORKER_NISS, application_form, document, environment, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-stack = module_stack(retention=RetentionSettings(today=date.today(), purge_interval_seconds=3600))
+
+@pytest.fixture(scope="module")
+def stack_retention() -> RetentionSettings:
+    return RetentionSettings(today=date.today(), purge_interval_seconds=3600)
 
 
 def gone(response: httpx.Response) -> bool:

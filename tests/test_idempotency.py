@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from guichet_contracts import ApplicationFiled
 from guichet_core.auth import Authority
@@ -24,20 +22,15 @@ from guichet_core.service import Runtime
 from guichet_retention.settings import RetentionSettings
 
 from .scan import every_row
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import EMPLOYER, application_form, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    retention = RetentionSettings(purge_interval_seconds=3600)
-    async with open_stack(request, tmp_path_factory.mktemp("idempotency"),
-                          retention=retention) as running_stack:  # fmt: skip
-        yield running_stack
+@pytest.fixture(scope="module")
+def stack_retention() -> RetentionSettings:
+    return RetentionSettings(purge_interval_seconds=3600)
 
 
 def intake(stack: Stack) -> Runtime:

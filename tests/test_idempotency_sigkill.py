@@ -25,7 +25,7 @@ from guichet_core.store.database import DatabaseConfig, create_engine
 from guichet_core.store.sql import event_store_for
 
 from .stacks import free_port
-from .support import Tokens, application_form, issuer_for
+from .support import Tokens, application_form, eventually, issuer_for
 
 FILINGS = 16
 
@@ -43,15 +43,14 @@ def start_intake(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 async def until_up(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
+    async def live() -> bool:
         assert process.poll() is None, "intake exited at start"
         try:
-            if (await client.get("/livez")).status_code == 200:
-                return
+            return (await client.get("/livez")).status_code == 200
         except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("intake did not start")
+            return False
+
+    await eventually(live, "intake answers /livez", seconds=60)
 
 
 async def filed_events(data_dir: Path) -> list[str]:

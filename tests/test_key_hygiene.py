@@ -13,12 +13,10 @@ a data key (GDPR Art. 5 §1 c, data minimisation).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 
 from guichet_core.auth import Authority
@@ -26,21 +24,13 @@ from guichet_core.service import Runtime
 from guichet_core.vault import SqlKeyStore, data_keys
 
 from .scan import every_row
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import application_form, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # ASCII on purpose: the scan searches raw text, where JSON may escape accents.
 REASONS = "Contract hours below the legal minimum (ground 4c-QZ17)."
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    async with open_stack(request, tmp_path_factory.mktemp("keys")) as running_stack:
-        yield running_stack
 
 
 def runtime(stack: Stack, index: int = 0) -> Runtime:

@@ -9,18 +9,16 @@ single permit is granted when both are (Art. 2 §1 1° a), Art. 12 §1).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from guichet_core.auth import Authority
 
 from .scan import every_message, every_row
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import (
     PDF,
     WORKER_NISS,
@@ -33,14 +31,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # ASCII on purpose: the leak check searches raw bytes, where JSON may escape accents.
 REFUSAL_REASONS = "Salary below the applicable threshold (ground 7b-XK42)."
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    async with open_stack(request, tmp_path_factory.mktemp("platform")) as running_stack:
-        yield running_stack
 
 
 async def file(stack: Stack, **form: Any) -> str:

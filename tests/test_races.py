@@ -19,13 +19,10 @@ from sqlalchemy import select
 from guichet_core.auth import Authority
 from guichet_intake.tables import documents
 
-from .stacks import Stack, documents_requested, module_stack
+from .stacks import Stack, documents_requested
 from .support import application_form, document, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-stack = module_stack()
 
 
 def validity() -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from guichet_retention.store import schedule_digest
 
 from .conftest import running
 from .scan import every_message, every_row
-from .stacks import Stack, open_stack
+from .stacks import Stack
 from .support import application_form, environment, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -39,14 +38,9 @@ ZEB = {  # the worker whose dossier will be purged: values found nowhere once it
 }  # fmt: skip
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["embedded", "postgres-kafka"])
-async def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    retention = RetentionSettings(today=TODAY, purge_interval_seconds=3600)
-    async with open_stack(request, tmp_path_factory.mktemp("platform"),
-                          retention=retention) as running_stack:  # fmt: skip
-        yield running_stack
+@pytest.fixture(scope="module")
+def stack_retention() -> RetentionSettings:
+    return RetentionSettings(today=TODAY, purge_interval_seconds=3600)
 
 
 def clock(stack: Stack) -> FixedClock:
