@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import email
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from guichet_consultation.app import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
-from guichet_core.auth import Authority
+from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
 from guichet_core.testing.database import drop_schemas, run_sync
@@ -35,7 +35,14 @@ from guichet_residence_decision.settings import ResidenceDecisionSettings
 from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.settings import RetentionSettings
 
-from .support import Tokens, environment, eventually, issuer_for, production_secrets
+from .support import (
+    Tokens,
+    application_form,
+    environment,
+    eventually,
+    issuer_for,
+    production_secrets,
+)
 
 
 @contextlib.asynccontextmanager
@@ -81,53 +88,91 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """What every service of one test platform shares."""
+
+    settings: ServiceSettings
+    issuer: DevTokenIssuer
+    secrets: dict[str, str]
+
+
+@contextlib.contextmanager
+def deployment(request: pytest.FixtureRequest, directory: Path) -> Iterator[Deployment]:
+    """``request.param`` names the deployment: ``embedded``, or ``postgres-kafka`` with
+    production secrets in a throw-away namespace whose schemas are dropped on exit."""
+    if request.param == "embedded":
+        settings = ServiceSettings(backend="embedded", data_dir=directory / "var")
+        yield Deployment(settings, issuer_for(settings), {})
+        return
+    namespace = unique("t") + "_"
+    database_url = request.getfixturevalue("postgres_url")
+    secrets, issuer = production_secrets(directory)
+    settings = ServiceSettings(
+        backend="postgres-kafka",
+        data_dir=directory / "var",
+        database_url=database_url,
+        kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
+        namespace=namespace,
+    )
+    try:
+        yield Deployment(settings, issuer, secrets)
+    finally:
+        run_sync(drop_schemas(database_url, namespace))
+
+
 @contextlib.asynccontextmanager
 async def open_stack(
     request: pytest.FixtureRequest, directory: Path, *, retention: RetentionSettings | None = None
 ) -> AsyncIterator[Stack]:
-    """``request.param`` names the deployment: ``embedded`` or ``postgres-kafka``; the
-    retention service runs too when ``retention`` gives its own settings (e.g. its day)."""
-    namespace = unique("t") + "_"
-    secrets: dict[str, str] = {}
-    if request.param == "embedded":
-        settings = ServiceSettings(backend="embedded", data_dir=directory / "var")
-        issuer = issuer_for(settings)
-    else:
-        secrets, issuer = production_secrets(directory)
-        settings = ServiceSettings(
-            backend="postgres-kafka",
-            data_dir=directory / "var",
-            database_url=request.getfixturevalue("postgres_url"),
-            kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
-            namespace=namespace,
-        )
-    mailbox = Mailbox()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    smtp_env = {"GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port)}
-    shared = settings.model_dump()
-    try:
-        with environment(**smtp_env, **secrets):
-            apps = [
-                create_app(INTAKE, IntakeSettings(**shared)),
-                create_app(REGIONAL, RegionalDecisionSettings(**shared)),
-                create_app(RESIDENCE, ResidenceDecisionSettings(**shared)),
-                create_app(CONSULTATION, ConsultationSettings(**shared)),
-            ]
-            if retention is not None:
-                own = retention.model_dump(exclude=set(shared))
-                apps.append(create_app(RETENTION, RetentionSettings(**shared, **own)))
-            async with contextlib.AsyncExitStack() as services:
-                clients: list[httpx.AsyncClient | None] = [
-                    await services.enter_async_context(running(app)) for app in apps
+    """The platform of ``deployment``; the retention service runs too when ``retention``
+    gives its own settings (e.g. its day)."""
+    with deployment(request, directory) as platform:
+        mailbox = Mailbox()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+        smtp.start()
+        smtp_env = {"GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port)}
+        shared = platform.settings.model_dump()
+        try:
+            with environment(**smtp_env, **platform.secrets):
+                apps = [
+                    create_app(INTAKE, IntakeSettings(**shared)),
+                    create_app(REGIONAL, RegionalDecisionSettings(**shared)),
+                    create_app(RESIDENCE, ResidenceDecisionSettings(**shared)),
+                    create_app(CONSULTATION, ConsultationSettings(**shared)),
                 ]
-                if retention is None:
-                    clients.append(None)
-                yield Stack(*clients, Tokens(issuer), mailbox, settings, secrets, apps)
-    finally:
-        smtp.stop()
-        if request.param != "embedded":
-            run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+                if retention is not None:
+                    own = retention.model_dump(exclude=set(shared))
+                    apps.append(create_app(RETENTION, RetentionSettings(**shared, **own)))
+                async with contextlib.AsyncExitStack() as services:
+                    clients: list[httpx.AsyncClient | None] = [
+                        await services.enter_async_context(running(app)) for app in apps
+                    ]
+                    if retention is None:
+                        clients.append(None)
+                    tokens = Tokens(platform.issuer)
+                    yield Stack(
+                        *clients, tokens, mailbox, platform.settings, platform.secrets, apps
+                    )
+        finally:
+            smtp.stop()
+
+
+async def filed_in_flanders(stack: Stack) -> str:
+    """A filing in Antwerp (postcode 2000), once the Flemish region has received it
+    (Art. 9: the region of the workplace is competent); returns its id."""
+    response = await stack.intake.post(
+        "/applications", json=application_form(postcode="2000"), headers=stack.tokens.employer()
+    )
+    assert response.status_code == 201, response.text
+    dossier = str(response.json()["application_id"])
+    vlg = stack.tokens.header(Authority.VLG)
+
+    async def in_region() -> bool:
+        return (await stack.region.get(f"/dossiers/{dossier}", headers=vlg)).status_code == 200
+
+    await eventually(in_region, "the region receives the dossier")
+    return dossier
 
 
 async def documents_requested(stack: Stack, dossier: str) -> str:

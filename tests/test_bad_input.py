@@ -24,8 +24,8 @@ from guichet_core.problems import PROBLEM_JSON
 from guichet_intake.app import FILING_BODY_LIMIT
 from guichet_retention.settings import RetentionSettings
 
-from .stacks import Stack
-from .support import application_form, eventually
+from .stacks import Stack, filed_in_flanders
+from .support import application_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,18 +41,7 @@ def stack_retention() -> RetentionSettings:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def dossier(stack: Stack) -> str:
     """A filing in Antwerp, received by the Flemish region (Art. 9)."""
-    filed = await stack.intake.post(
-        "/applications", json=application_form(postcode="2000"), headers=stack.tokens.employer()
-    )
-    assert filed.status_code == 201, filed.text
-    dossier_id = str(filed.json()["application_id"])
-    vlg = stack.tokens.header(Authority.VLG)
-
-    async def received() -> bool:
-        return (await stack.region.get(f"/dossiers/{dossier_id}", headers=vlg)).status_code == 200
-
-    await eventually(received, "the region receives the filing")
-    return dossier_id
+    return await filed_in_flanders(stack)
 
 
 def refused(response: httpx.Response, status: int, *echo: str) -> dict[str, Any]:

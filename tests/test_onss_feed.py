@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +24,6 @@ from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_domain, to_envelope
 from guichet_core.service import Runtime, create_app, make_bus
 from guichet_core.settings import ServiceSettings
-from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
@@ -34,7 +32,7 @@ from guichet_onss_feed.generator import niss_of
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_onss_feed.tables import dossier_links, processed_declarations
 
-from .conftest import running
+from .stacks import deployment, running
 from .support import (
     EMPLOYER,
     WORKER_NISS,
@@ -42,8 +40,6 @@ from .support import (
     application_form,
     environment,
     eventually,
-    issuer_for,
-    production_secrets,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -66,22 +62,9 @@ class Platform:
 async def platform(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Platform]:
-    directory: Path = tmp_path_factory.mktemp("onss")
-    namespace = unique("t") + "_"
-    secrets: dict[str, str] = {}
-    if request.param == "embedded":
-        settings = ServiceSettings(backend="embedded", data_dir=directory / "var")
-        issuer = issuer_for(settings)
-    else:
-        secrets, issuer = production_secrets(directory)
-        settings = ServiceSettings(
-            backend="postgres-kafka", data_dir=directory / "var", namespace=namespace,
-            database_url=request.getfixturevalue("postgres_url"),
-            kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
-        )  # fmt: skip
-    shared = settings.model_dump()
-    try:
-        with environment(**secrets):
+    with deployment(request, tmp_path_factory.mktemp("onss")) as used:
+        shared = used.settings.model_dump()
+        with environment(**used.secrets):
             feed_app = create_app(FEED, OnssFeedSettings(**shared))
             apps = [create_app(INTAKE, IntakeSettings(**shared)), feed_app,
                     create_app(CONSULTATION, ConsultationSettings(**shared))]  # fmt: skip
@@ -89,10 +72,7 @@ async def platform(
                 clients = [await services.enter_async_context(running(a)) for a in apps]
                 intake, feed, consultation = clients
                 yield Platform(intake, feed, consultation, feed_app.state.runtime,
-                               Tokens(issuer), settings)  # fmt: skip
-    finally:
-        if request.param != "embedded":
-            run_sync(drop_schemas(request.getfixturevalue("postgres_url"), namespace))
+                               Tokens(used.issuer), used.settings)  # fmt: skip
 
 
 def worker_form(niss: str, birth: str, **overrides: Any) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from guichet_core.auth import Authority
 from guichet_intake.tables import documents
 
-from .stacks import Stack, documents_requested
-from .support import application_form, document, eventually
+from .stacks import Stack, documents_requested, filed_in_flanders
+from .support import document, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -28,21 +28,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 def validity() -> dict[str, str]:
     start = date.today() + timedelta(days=30)
     return {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
-
-
-async def filed_in_flanders(stack: Stack) -> str:
-    response = await stack.intake.post(
-        "/applications", json=application_form(postcode="2000"), headers=stack.tokens.employer()
-    )
-    assert response.status_code == 201, response.text
-    dossier = str(response.json()["application_id"])
-    vlg = stack.tokens.header(Authority.VLG)
-
-    async def in_region() -> bool:
-        return (await stack.region.get(f"/dossiers/{dossier}", headers=vlg)).status_code == 200
-
-    await eventually(in_region, "the region receives the dossier")
-    return dossier
 
 
 async def race(
