@@ -218,3 +218,11 @@ def postgres_for_tests(environ: Mapping[str, str] | None = None) -> Iterator[Pos
     else:
         with embedded_postgres_server() as server:
             yield server
+
+
+@contextlib.contextmanager
+def postgres_url_for_tests() -> Iterator[str]:
+    """Yield the URL of ``postgres_for_tests``'s database (for harnesses outside pytest,
+    e.g. ``reliability``)."""
+    with postgres_for_tests() as server:
+        yield server.url
