@@ -236,9 +236,7 @@ async def stop_runtime(runtime: Runtime) -> None:
     for consumer in runtime.consumers:
         await _bounded(consumer.subscription.stop(), 10)
     await _bounded(runtime.publisher.stop(), 10)
-    close = getattr(runtime.bus, "close", None)
-    if close is not None:
-        await _bounded(close(), 10)
+    await _bounded(runtime.bus.close(), 10)
     await runtime.engine.dispose()
     for engine in runtime.platform_engines:
         await engine.dispose()
