@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
+from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
 from guichet_core.codec import new_event
 from guichet_core.consumer import EventConsumer, dead_letter_topic
@@ -285,3 +293,54 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(stack: Stack, top
     assert consumer.stats.handled == 40
     assert handler.calls == 40  # nothing failed, so nothing was applied twice
     assert await effects_in(store) == 40
+
+
+# The relay runs on the polling worker (guichet_core.worker): idle means idle.
+@contextlib.contextmanager
+def counted_queries(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement the engine sends to its database while the block runs."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_an_idle_relay_polls_nothing_and_a_wake_publishes_at_once(
+    event_store: SqlEventStore, tmp_path: Path
+) -> None:
+    log = EmbeddedLog(tmp_path / "bus.sqlite3")
+    await log.ensure_topics(["guichet.test.v1"])
+    publisher = log.publisher()
+    await publisher.start()
+    relay = OutboxRelay(event_store, publisher)  # the production defaults
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # the first round, on an empty outbox
+        with counted_queries(event_store.engine) as idle_queries:
+            await asyncio.sleep(1.5)
+        assert idle_queries == []  # no busy polling while nothing is queued
+
+        event_ = filed()
+        await event_store.append(
+            str(event_.application_id),
+            [new_event(event_)],
+            expected_version=0,
+            publish_to="guichet.test.v1",
+        )
+        began = time.monotonic()
+        relay.wake()
+        while await event_store.outbox_backlog():
+            assert time.monotonic() - began < 2, "a woken relay publishes at once"
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await publisher.stop()
+        await log.close()
+    assert relay.published == 1
