@@ -6,14 +6,10 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
@@ -24,6 +20,7 @@ from guichet_core.consumer import EventConsumer, dead_letter_topic
 from guichet_core.relay import OutboxRelay
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
 from guichet_core.store.tables import processed_messages
+from guichet_core.testing.queries import counted_queries
 
 Stack = tuple[SqlEventStore, Bus]
 
@@ -296,21 +293,6 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(stack: Stack, top
 
 
 # The relay runs on the polling worker (guichet_core.worker): idle means idle.
-@contextlib.contextmanager
-def counted_queries(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement the engine sends to its database while the block runs."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    sa_event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def test_an_idle_relay_polls_nothing_and_a_wake_publishes_at_once(
     event_store: SqlEventStore, tmp_path: Path
 ) -> None:
