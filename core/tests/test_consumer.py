@@ -326,3 +326,47 @@ async def test_an_idle_relay_polls_nothing_and_a_wake_publishes_at_once(
         await publisher.stop()
         await log.close()
     assert relay.published == 1
+
+
+async def test_what_a_handler_queues_is_relayed_at_once_not_after_the_idle_timeout(
+    stack: Stack, topic: str
+) -> None:
+    # A consumer's commit wakes the relay, as a request's does: the relay is idle when
+    # idle (5 s between rounds), yet what a handler queued leaves within a moment.
+    store, bus = stack
+    onward = topic + "-onward"
+    await bus.ensure_topics([topic, onward])
+    await publish(store, bus, topic, [filed()])
+    publisher = bus.publisher()
+    await publisher.start()
+    relay = OutboxRelay(store, publisher)
+    relay_task = asyncio.create_task(relay.run())
+
+    async def forward(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        await uow.append(
+            f"onward-{envelope.id}", [new_event(event)], expected_version=0, publish_to=onward
+        )
+
+    group = f"g-{uuid.uuid4().hex}"
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = EventConsumer(
+        group=group,
+        subscription=subscription,
+        store=store,
+        handlers={ApplicationFiled.event_type: forward},
+        dead_letters=publisher,
+        on_commit=relay.wake,
+    )
+    try:
+        await asyncio.sleep(0.3)  # the relay's first round is over: it idles now
+        await consume(consumer, until=1)
+        began = time.monotonic()
+        while await store.outbox_backlog():
+            assert time.monotonic() - began < 2, "the consumer's commit woke the relay"
+            await asyncio.sleep(0.05)
+    finally:
+        relay_task.cancel()
+        await asyncio.gather(relay_task, return_exceptions=True)
+        await subscription.stop()
+        await publisher.stop()
