@@ -287,9 +287,7 @@ async def seed(log: Log, dossiers: int) -> float:
     finally:
         await publisher.stop()
         with contextlib.suppress(Exception):
-            close = getattr(bus, "close", None)
-            if close is not None:
-                await close()
+            await bus.close()
         await keystore.dispose()
     return time.perf_counter() - began
 

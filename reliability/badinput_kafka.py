@@ -111,9 +111,7 @@ async def poison(target: Target, report: Report) -> None:
             await publisher.publish(list(poison_for(topic, target.named(topic)).values()))
     finally:
         await publisher.stop()
-        close = getattr(bus, "close", None)  # the bus port has no close() yet (issue 11)
-        if close is not None:
-            await close()
+        await bus.close()
     await _valid_events_after(target, report)
     expected = {
         (s, g): 4 * sum(1 for s2, g2, _ in groups if (s2, g2) == (s, g)) for s, g, _ in groups

@@ -38,9 +38,7 @@ async def every_message(stack: Stack) -> list[bytes]:
                 seen.append(message.value + b" " + headers + b" " + (message.key or b""))
     finally:
         await subscription.stop()
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
+        await bus.close()
     return seen
 
 

@@ -68,7 +68,7 @@ async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(
     await bus.ensure_topics([topic])
     publisher = bus.publisher()
     await publisher.start()
-    relay = OutboxRelay(store, publisher, poll_interval=0.05, max_backoff=0.5)
+    relay = OutboxRelay(store, publisher, idle=0.05, first_retry=0.05, max_backoff=0.5)
     relay_task = asyncio.create_task(relay.run())
 
     before = filed()

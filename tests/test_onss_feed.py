@@ -265,8 +265,7 @@ async def test_events_on_the_topic_are_linked_and_sealed(
         await eventually(all_published, "the feed's events are on its topic")
     finally:
         await subscription.stop()
-        if (close := getattr(bus, "close", None)) is not None:
-            await close()
+        await bus.close()
     for message in messages:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
         assert WORKER_NISS.encode() not in wire and POSTED_NISS.encode() not in wire

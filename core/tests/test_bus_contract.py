@@ -135,3 +135,13 @@ async def test_a_subscription_to_a_topic_with_nothing_yet_sees_later_messages(
         await subscription.stop()
         await publisher.stop()
     assert [r.message.value for r in received] == [b'{"n": 7}']
+
+
+async def test_a_bus_is_closed_through_the_port_and_closing_twice_is_harmless(
+    bus: Bus, topic: str
+) -> None:
+    # Whoever opened a bus closes it through the port, whatever the adapter: no caller
+    # has to ask whether this one happens to have a close().
+    await bus.ensure_topics([topic])
+    await bus.close()
+    await bus.close()

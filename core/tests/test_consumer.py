@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
+from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
 from guichet_core.codec import new_event
 from guichet_core.consumer import EventConsumer, dead_letter_topic
 from guichet_core.relay import OutboxRelay
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
 from guichet_core.store.tables import processed_messages
+from guichet_core.testing.queries import counted_queries
 
 Stack = tuple[SqlEventStore, Bus]
 
@@ -285,3 +290,83 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(stack: Stack, top
     assert consumer.stats.handled == 40
     assert handler.calls == 40  # nothing failed, so nothing was applied twice
     assert await effects_in(store) == 40
+
+
+# The relay runs on the polling worker (guichet_core.worker): idle means idle.
+async def test_an_idle_relay_polls_nothing_and_a_wake_publishes_at_once(
+    event_store: SqlEventStore, tmp_path: Path
+) -> None:
+    log = EmbeddedLog(tmp_path / "bus.sqlite3")
+    await log.ensure_topics(["guichet.test.v1"])
+    publisher = log.publisher()
+    await publisher.start()
+    relay = OutboxRelay(event_store, publisher)  # the production defaults
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # the first round, on an empty outbox
+        with counted_queries(event_store.engine) as idle_queries:
+            await asyncio.sleep(1.5)
+        assert idle_queries == []  # no busy polling while nothing is queued
+
+        event_ = filed()
+        await event_store.append(
+            str(event_.application_id),
+            [new_event(event_)],
+            expected_version=0,
+            publish_to="guichet.test.v1",
+        )
+        began = time.monotonic()
+        relay.wake()
+        while await event_store.outbox_backlog():
+            assert time.monotonic() - began < 2, "a woken relay publishes at once"
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await publisher.stop()
+        await log.close()
+    assert relay.published == 1
+
+
+async def test_what_a_handler_queues_is_relayed_at_once_not_after_the_idle_timeout(
+    stack: Stack, topic: str
+) -> None:
+    # A consumer's commit wakes the relay, as a request's does: the relay is idle when
+    # idle (5 s between rounds), yet what a handler queued leaves within a moment.
+    store, bus = stack
+    onward = topic + "-onward"
+    await bus.ensure_topics([topic, onward])
+    await publish(store, bus, topic, [filed()])
+    publisher = bus.publisher()
+    await publisher.start()
+    relay = OutboxRelay(store, publisher)
+    relay_task = asyncio.create_task(relay.run())
+
+    async def forward(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        await uow.append(
+            f"onward-{envelope.id}", [new_event(event)], expected_version=0, publish_to=onward
+        )
+
+    group = f"g-{uuid.uuid4().hex}"
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = EventConsumer(
+        group=group,
+        subscription=subscription,
+        store=store,
+        handlers={ApplicationFiled.event_type: forward},
+        dead_letters=publisher,
+        on_commit=relay.wake,
+    )
+    try:
+        await asyncio.sleep(0.3)  # the relay's first round is over: it idles now
+        await consume(consumer, until=1)
+        began = time.monotonic()
+        while await store.outbox_backlog():
+            assert time.monotonic() - began < 2, "the consumer's commit woke the relay"
+            await asyncio.sleep(0.05)
+    finally:
+        relay_task.cancel()
+        await asyncio.gather(relay_task, return_exceptions=True)
+        await subscription.stop()
+        await publisher.stop()

@@ -40,6 +40,7 @@ from guichet_core.notifications import (
 )
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import SqlEventStore
+from guichet_core.testing.queries import counted_queries
 from guichet_core.vault import MasterKey, PersonalDataVault, open_vault
 
 SENDER = "noreply@guichet.belgium.be"
@@ -144,7 +145,7 @@ def notification(
 def dispatcher(
     store: SqlEventStore, box: Any, mailer: Any, **options: Any
 ) -> NotificationDispatcher:
-    options = {"first_retry": 0.05, "poll_interval": 0.02, **options}
+    options = {"first_retry": 0.05, **options}
     vault = box.vault if isinstance(box, SqlEBox) else box.inner.vault
     return NotificationDispatcher(store.engine, box, mailer, vault=vault, **options)
 
@@ -225,6 +226,26 @@ async def test_a_queued_notification_reaches_the_ebox_and_the_mail_server(
     assert not await ebox.mark_read("someone-else", sent.notification_id)
     [read] = await ebox.messages_for(NISS)
     assert read.read_at is not None
+
+
+async def test_an_idle_dispatcher_queries_nothing_and_a_wake_delivers_at_once(
+    event_store: SqlEventStore, ebox: SqlEBox, smtp: SmtpServer
+) -> None:
+    # Art. 20 §5: a step is delivered to the e-box and by mail as soon as it is queued;
+    # in between, the dispatcher waits for that wake-up, not in a busy poll.
+    worker = dispatcher(event_store, ebox, SmtpMailer("127.0.0.1", smtp.port))
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.3)  # the first round, on an empty outbox
+        with counted_queries(event_store.engine) as idle_queries:
+            await asyncio.sleep(1.5)
+        assert idle_queries == []
+        await queue(event_store, ebox, notification())
+        worker.wake()
+        await until(lambda: worker.delivered == 1, timeout=2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_without_an_email_address_only_the_ebox_is_used(

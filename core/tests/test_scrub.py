@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from guichet_core.bus.port import BusUnavailable
 from guichet_core.scrub import describe, error_type, install_log_scrubber, scrub_text
 from guichet_core.store.database import DatabaseConfig, create_engine
-from guichet_core.tracing import ScrubbingSpanProcessor
+from guichet_core.tracing import ScrubbingSpanProcessor, configure_tracing
 
 NISS = "85073003328"
 EMAIL = "amina.diallo@example.org"
@@ -211,3 +211,61 @@ def test_a_recorded_validation_error_leaves_its_input_out_of_the_span() -> None:
     stacktrace = str(event.attributes["exception.stacktrace"])
     assert "model_validate" in stacktrace and stacktrace.endswith("ValidationError")
     assert NAME not in str(finished.to_json()) and EMAIL not in str(finished.to_json())
+
+
+async def test_a_database_span_of_an_insert_names_the_statement_never_its_values(
+    postgres_url: str, pg_namespace: str
+) -> None:
+    """The asyncpg instrumentation is wired where tracing is set up: a write has its span,
+    and the span shows the statement with its placeholders, never a bound value."""
+    exporter = InMemorySpanExporter()
+    configure_tracing("guichet-test", "none", extra=SimpleSpanProcessor(exporter))
+    config = DatabaseConfig(url=postgres_url, schema=pg_namespace + "spans")
+    engine = create_engine(config)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f'create schema "{config.schema}"'))
+            await connection.execute(
+                text("create table people (niss text primary key, name text, reasons text)")
+            )
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("insert into people values (:niss, :name, :reasons)"),
+                {"niss": NISS, "name": NAME, "reasons": REASON},
+            )
+    finally:
+        await engine.dispose()
+    database_spans = [
+        span
+        for span in exporter.get_finished_spans()
+        if span.attributes and "db.statement" in span.attributes
+    ]
+    inserts = [
+        span
+        for span in database_spans
+        if "insert into people" in str(span.attributes and span.attributes["db.statement"])
+    ]
+    assert inserts, "an INSERT has a database span"
+    for span in database_spans:
+        everything = str(span.to_json())
+        for value in (NISS, NAME, REASON):
+            assert value not in everything, everything
+
+
+def test_bound_parameters_an_instrumentation_captured_never_leave_the_process() -> None:
+    """Were an instrumentation set to capture parameters, the scrubber drops them: a name
+    or a reason is not shaped like anything ``scrub_text`` would recognise."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(ScrubbingSpanProcessor(SimpleSpanProcessor(exporter)))
+    with provider.get_tracer(__name__).start_as_current_span("INSERT guichet") as span:
+        span.set_attribute("db.statement", "insert into people values ($1, $2)")
+        span.set_attribute("db.statement.parameters", f"('{NAME}', '{REASON}')")
+        span.set_attribute("db.query.parameter.0", NAME)
+    (finished,) = exporter.get_finished_spans()
+    assert finished.attributes is not None
+    assert finished.attributes["db.statement"] == "insert into people values ($1, $2)"
+    assert not any(
+        key.startswith(("db.statement.parameters", "db.query.parameter"))
+        for key in finished.attributes
+    )

@@ -181,9 +181,7 @@ def tail(
                     return
         finally:
             await subscription.stop()
-            close = getattr(bus, "close", None)
-            if close is not None:
-                await close()
+            await bus.close()
 
     asyncio.run(read())
 

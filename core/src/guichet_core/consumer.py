@@ -25,6 +25,7 @@ from opentelemetry import trace
 from guichet_contracts import CloudEventEnvelope, DomainEvent
 from guichet_core.bus.port import BusMessage, Publisher, ReceivedMessage, Subscription
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.retry import Backoff, retrying
 from guichet_core.scrub import describe, error_type
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
 from guichet_core.tracing import context_of
@@ -47,6 +48,16 @@ class ConsumerStats:
     dead_lettered: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """A decoded message and the handler it goes to."""
+
+    received: ReceivedMessage
+    envelope: CloudEventEnvelope
+    event: DomainEvent
+    handler: Handler
+
+
 class EventConsumer:
     """Runs one consumer group of one service over its subscription."""
 
@@ -61,6 +72,7 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         commit_interval: float = 1.0,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.group = group
         self.subscription = subscription
@@ -68,7 +80,11 @@ class EventConsumer:
         self._handlers = handlers
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
-        self._retry_delay = retry_delay
+        self._handler_backoff = Backoff(first=retry_delay, cap=10.0)
+        self._outage_backoff = Backoff(first=0.5, cap=10.0)
+        # Called after each transaction that applied messages: what a handler queued
+        # (events, notifications) leaves at once instead of waiting for a poll.
+        self._on_commit = on_commit
         self.stats = ConsumerStats()
         self.last_error: str | None = None
         # Offsets are committed at most once per interval, and whenever the log is quiet:
@@ -82,21 +98,22 @@ class EventConsumer:
         """Poll forever. A broker outage (fetch or offset commit failing) is waited out:
         nothing is skipped, and what was applied but not committed is redelivered and
         recognised as a duplicate."""
-        backoff = 0.5
         try:
             while True:
-                try:
-                    await self.poll()
-                    backoff = 0.5
-                except Exception as error:
-                    self.last_error = error_type(error)
-                    log.warning("%s: %s; retrying in %.1fs", self.group, self.last_error, backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+                await retrying(
+                    self.poll,
+                    backoff=self._outage_backoff,
+                    log=log,
+                    what=self.group,
+                    on_failure=self._failed,
+                )
         finally:
             # Stopping: leave the offsets where the work is, if the broker answers soon.
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self.commit_pending(), 2.0)
+
+    def _failed(self, error: Exception) -> None:
+        self.last_error = error_type(error)
 
     async def poll(self, *, timeout: float = 0.5) -> int:
         """Fetch and process one batch; return how many messages it held."""
@@ -119,43 +136,84 @@ class EventConsumer:
                 del self._uncommitted[key]
         self._committed_at = time.monotonic()
 
+    async def process(self, received: ReceivedMessage) -> None:
+        """Apply one message, then commit its offset."""
+        await self._handle(received)
+        await self.subscription.commit(received)
+
+    def _decode(self, received: ReceivedMessage) -> _Work | None:
+        """The message's work, or None for a type this service does not need. Raises
+        ``UndecodableMessage``."""
+        envelope = to_envelope(received.message)
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return None
+        return _Work(received, envelope, to_domain(envelope), handler)
+
     async def _apply_together(self, batch: list[ReceivedMessage]) -> bool:
         """Apply a whole batch in ONE transaction (one BEGIN and one durable COMMIT for
         all, where a backlog would otherwise pay them per message). All or nothing: if
         any message does not decode or its handler fails, nothing of the batch is kept
         and the caller applies the messages one by one, with retries and dead letters."""
-        work: list[tuple[ReceivedMessage, CloudEventEnvelope, DomainEvent, Handler]] = []
-        ignored = 0
         try:
-            for received in batch:
-                envelope = to_envelope(received.message)
-                handler = self._handlers.get(envelope.type)
-                if handler is None:
-                    ignored += 1
-                else:
-                    work.append((received, envelope, to_domain(envelope), handler))
+            decoded = [self._decode(received) for received in batch]
         except UndecodableMessage:
             return False
-        handled = duplicates = 0
+        work = [item for item in decoded if item is not None]
         try:
-            async with self._store.unit_of_work() as uow:
-                for received, envelope, event, handler in work:
-                    with self._span(received):
-                        first_time = await uow.mark_processed(
-                            consumer=self.group, event_id=str(envelope.id),
-                            topic=received.message.topic,
-                        )  # fmt: skip
-                        if first_time:
-                            await handler(event, envelope, uow)
-                    handled, duplicates = handled + first_time, duplicates + (not first_time)
+            await self._apply(work)
         except Exception as error:
-            log.info("%s: a batch of %d failed as a whole (%r): one by one",
-                     self.group, len(batch), error)  # fmt: skip
+            log.info(
+                "%s: a batch of %d failed as a whole (%s): one by one",
+                self.group,
+                len(batch),
+                describe(error),
+            )
             return False
+        self.stats.ignored += len(batch) - len(work)
+        return True
+
+    async def _handle(self, received: ReceivedMessage) -> None:
+        """Apply one message, retried; dead-letter it if it cannot be decoded or its
+        handler still fails after ``max_attempts``."""
+        try:
+            work = self._decode(received)
+        except UndecodableMessage as error:
+            await self._dead_letter(received, describe(error))
+            return
+        if work is None:
+            self.stats.ignored += 1  # a type this service does not need
+            return
+        try:
+            await retrying(
+                lambda: self._apply([work]),
+                backoff=self._handler_backoff,
+                log=log,
+                what=f"{self.group}: event {work.envelope.id}",
+                attempts=self._max_attempts,
+            )
+        except Exception as error:
+            await self._dead_letter(received, describe(error))  # why, never with what
+
+    async def _apply(self, work: list[_Work]) -> None:
+        """Apply messages in ONE transaction: each is recorded as processed by this group
+        and, the first time only, handed to its handler."""
+        handled = duplicates = 0
+        async with self._store.unit_of_work() as uow:
+            for item in work:
+                with self._span(item.received):
+                    first_time = await uow.mark_processed(
+                        consumer=self.group,
+                        event_id=str(item.envelope.id),
+                        topic=item.received.message.topic,
+                    )
+                    if first_time:
+                        await item.handler(item.event, item.envelope, uow)
+                handled, duplicates = handled + first_time, duplicates + (not first_time)
         self.stats.handled += handled
         self.stats.duplicates += duplicates
-        self.stats.ignored += ignored
-        return True
+        if handled and self._on_commit is not None:
+            self._on_commit()
 
     def _span(self, received: ReceivedMessage) -> Any:
         message = received.message
@@ -170,50 +228,6 @@ class EventConsumer:
                 "messaging.kafka.offset": received.offset,
             },
         )
-
-    async def process(self, received: ReceivedMessage) -> None:
-        """Apply one message, then commit its offset."""
-        await self._handle(received)
-        await self.subscription.commit(received)
-
-    async def _handle(self, received: ReceivedMessage) -> None:
-        with self._span(received):
-            error = await self._apply(received.message)
-            if error is not None:
-                await self._dead_letter(received, error)
-
-    async def _apply(self, message: BusMessage) -> str | None:
-        """Apply the message once; return an error text if it must be dead-lettered."""
-        try:
-            envelope = to_envelope(message)
-            handler = self._handlers.get(envelope.type)
-            if handler is None:
-                self.stats.ignored += 1  # a type this service does not need
-                return None
-            event = to_domain(envelope)
-        except UndecodableMessage as error:
-            return describe(error)
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                async with self._store.unit_of_work() as uow:
-                    first_time = await uow.mark_processed(
-                        consumer=self.group, event_id=str(envelope.id), topic=message.topic
-                    )
-                    if first_time:
-                        await handler(event, envelope, uow)
-                if first_time:
-                    self.stats.handled += 1
-                else:
-                    self.stats.duplicates += 1
-                return None
-            except Exception as error:
-                log.warning(
-                    "%s: attempt %d on %s failed: %r", self.group, attempt, envelope.id, error
-                )
-                if attempt == self._max_attempts:
-                    return describe(error)  # the dead letter says why, never with what
-                await asyncio.sleep(self._retry_delay * attempt)
-        return None
 
     async def _dead_letter(self, received: ReceivedMessage, error: str) -> None:
         message = received.message
@@ -231,15 +245,13 @@ class EventConsumer:
             value=message.value,
             headers=headers,
         )
-        delay = self._retry_delay
-        while True:  # the offset is not committed until the letter is safely out
-            try:
-                await self._dead_letters.publish([letter])
-                break
-            except Exception as failure:
-                log.warning("%s: dead-letter publish failed, retrying: %r", self.group, failure)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        # The offset is not committed until the letter is safely out.
+        await retrying(
+            lambda: self._dead_letters.publish([letter]),
+            backoff=self._handler_backoff,
+            log=log,
+            what=f"{self.group}: dead-letter publish",
+        )
         self.stats.dead_lettered += 1
         log.error(
             "%s: message at %s/%d dead-lettered: %s",

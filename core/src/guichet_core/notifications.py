@@ -41,11 +41,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_core.ebox import EBox, EBoxMessage, open_body, seal_body
+from guichet_core.retry import Backoff
 from guichet_core.scrub import error_type
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.store.upsert import insert_missing
 from guichet_core.vault import PersonalDataVault
+from guichet_core.worker import IDLE, NOW, PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +228,9 @@ class NotificationDispatcher:
 
     A row is claimed with a lease (``next_attempt_at`` pushed ``lease`` seconds ahead) so
     two replicas never deliver it at the same time; after a failure it is due again after
-    an exponential backoff (``first_retry`` doubled per attempt, at most ``max_backoff``).
+    the platform's backoff (``first_retry`` doubled per attempt, at most ``max_backoff``).
+    It runs on a ``PollingWorker``: woken by each commit that queued a notification, it
+    otherwise sleeps until the next retry falls due (``idle`` seconds at most).
     """
 
     def __init__(
@@ -237,22 +241,28 @@ class NotificationDispatcher:
         *,
         vault: PersonalDataVault,
         batch_size: int = 100,
-        poll_interval: float = 0.25,
+        idle: float = 5.0,
         max_backoff: float = 300,
         first_retry: float = 1.0,
         lease: float = 120.0,
     ) -> None:
         self._engine, self._ebox, self._mailer, self._vault = engine, ebox, mailer, vault
-        self._batch_size, self._poll_interval = batch_size, poll_interval
-        self._max_backoff, self._first_retry, self._lease = max_backoff, first_retry, lease
-        self._wakeup = asyncio.Event()
+        self._batch_size, self._lease = batch_size, lease
+        self._backoff = Backoff(first=first_retry, cap=max_backoff)
+        self._worker = PollingWorker(
+            "notifications",
+            self._round,
+            idle=idle,
+            backoff=self._backoff,
+            on_failure=self._failed,
+        )
         self.delivered = 0
         self.failures = 0
         self.last_error: str | None = None
 
     def wake(self) -> None:
         """Called after a commit that queued notifications, so they leave without a poll."""
-        self._wakeup.set()
+        self._worker.wake()
 
     async def pending(self) -> int:
         """Notifications with a channel still to deliver (for /health)."""
@@ -320,7 +330,7 @@ class NotificationDispatcher:
         except Exception as error:  # e-box or mail server down, or a database hiccup
             self.failures += 1
             self.last_error = error_type(error)
-            delay = min(self._first_retry * 2 ** min(row.attempts, 20), self._max_backoff)
+            delay = self._backoff.delay(row.attempts + 1)
             log.warning(
                 "notification %s: delivery failed, retrying in %.1fs: %s",
                 row.notification_id,
@@ -343,22 +353,25 @@ class NotificationDispatcher:
             await connection.execute(update(notification_outbox).where(key).values(**values))
 
     async def run(self) -> None:
-        backoff = self._poll_interval
-        while True:
-            try:
-                done = await self.deliver_pending()
-                backoff = self._poll_interval
-            except Exception as error:  # the service database is unreachable
-                self.failures += 1
-                self.last_error = error_type(error)
-                log.warning("notifications: retrying in %.1fs: %s", backoff, error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
-                continue
-            if done:
-                continue  # more may be waiting
-            self._wakeup.clear()
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_interval):
-                    await self._wakeup.wait()
+        await self._worker.run()
+
+    async def _round(self) -> float | None:
+        if await self.deliver_pending():
+            return NOW  # more may be waiting
+        return await self._seconds_until_due()
+
+    async def _seconds_until_due(self) -> float | None:
+        """When the next undelivered notification falls due (a retry), or IDLE."""
+        query = select(func.min(_t.next_attempt_at)).where(UNDELIVERED)
+        async with self._engine.connect() as connection:
+            due = (await connection.execute(query)).scalar_one()
+        if due is None:
+            return IDLE
+        if due.tzinfo is None:  # SQLite keeps no time zone; we store UTC
+            due = due.replace(tzinfo=UTC)
+        seconds: float = (due - datetime.now(UTC)).total_seconds()
+        return max(seconds, 0.05)
+
+    def _failed(self, error: Exception) -> None:  # the service database is unreachable
+        self.failures += 1
+        self.last_error = error_type(error)

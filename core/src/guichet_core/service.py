@@ -117,6 +117,10 @@ class Runtime:
         async with self.store.unit_of_work() as uow:
             await fence(uow.connection)  # a request's Idempotency-Key: committed with it
             yield uow
+        self.wake_workers()
+
+    def wake_workers(self) -> None:
+        """After a commit that may have queued events or notifications: they leave now."""
         self.relay.wake()
         self.notifications.wake()
 
@@ -198,6 +202,7 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
                 else subscription_spec.handlers
             ),
             dead_letters=publisher,
+            on_commit=runtime.wake_workers,
         )
         runtime.consumers.append(consumer)
         runtime.tasks.append(asyncio.create_task(consumer.run(), name=group))
@@ -236,9 +241,7 @@ async def stop_runtime(runtime: Runtime) -> None:
     for consumer in runtime.consumers:
         await _bounded(consumer.subscription.stop(), 10)
     await _bounded(runtime.publisher.stop(), 10)
-    close = getattr(runtime.bus, "close", None)
-    if close is not None:
-        await _bounded(close(), 10)
+    await _bounded(runtime.bus.close(), 10)
     await runtime.engine.dispose()
     for engine in runtime.platform_engines:
         await engine.dispose()

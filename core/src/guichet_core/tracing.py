@@ -49,17 +49,32 @@ def configure_tracing(
 
         _provider.add_span_processor(ScrubbingSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
     _installed.add(exporter)
+    _instrument_database(_provider)
     if extra is not None and extra not in _installed:
         _provider.add_span_processor(ScrubbingSpanProcessor(extra))
         _installed.add(extra)
     return _provider
 
 
+def _instrument_database(provider: TracerProvider) -> None:
+    """A span for each PostgreSQL statement (asyncpg, under SQLAlchemy). Its
+    ``db.statement`` is the statement as sent, with ``$n`` placeholders: parameters are
+    bound apart and not captured (``capture_parameters`` stays off), and the scrubber
+    drops them were they ever captured. The SQLite backend has no such spans."""
+    if "asyncpg" in _installed:
+        return
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor(capture_parameters=False)  # type: ignore[no-untyped-call]
+    instrumentor.instrument(tracer_provider=provider)
+    _installed.add("asyncpg")
+
+
 class ScrubbingSpanProcessor(SpanProcessor):
     """Hands ``inner`` (an exporting processor) a scrubbed copy of each finished span:
     query values of URLs, NISS-shaped numbers, e-mail addresses and reasons removed from
-    every attribute, exception messages and stack traces reduced to types and frames
-    (GDPR Art. 5 §1 f, Art. 32; ``guichet_core.scrub``)."""
+    every attribute, bound SQL parameters dropped, exception messages and stack traces
+    reduced to types and frames (GDPR Art. 5 §1 f, Art. 32; ``guichet_core.scrub``)."""
 
     def __init__(self, inner: SpanProcessor) -> None:
         self._inner = inner
@@ -102,10 +117,19 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
     )
 
 
+# Where instrumentations put a statement's bound values (old and new semantic
+# conventions): never exported, whatever they hold.
+_BOUND_PARAMETERS = ("db.statement.parameters", "db.query.parameter")
+
+
 def _attributes(attributes: Any) -> dict[str, Any]:
     if not attributes:
         return {}
-    clean = {key: _value(value) for key, value in attributes.items()}
+    clean = {
+        key: _value(value)
+        for key, value in attributes.items()
+        if not key.startswith(_BOUND_PARAMETERS)
+    }
     if "exception.message" in clean:
         kind = str(attributes.get("exception.type", ""))
         clean["exception.message"] = describe_named(kind, str(attributes["exception.message"]))

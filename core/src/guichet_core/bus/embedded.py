@@ -84,6 +84,7 @@ class EmbeddedLog:
             return self._engine
 
     async def close(self) -> None:
+        """Release the log's file (the engine its publishers and subscriptions share)."""
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None

@@ -92,6 +92,10 @@ class KafkaBus:
             with contextlib.suppress(*_UNAVAILABLE):
                 await admin.close()
 
+    async def close(self) -> None:
+        """Nothing to release: each publisher, subscription and admin call owns its
+        client, and whoever started one stops it."""
+
 
 class KafkaPublisher:
     def __init__(self, common: dict[str, Any]) -> None:

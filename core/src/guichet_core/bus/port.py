@@ -103,3 +103,8 @@ class Bus(Protocol):
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Create the topics if they do not exist yet (idempotent)."""
         ...
+
+    async def close(self) -> None:
+        """Release what the bus itself holds (its publishers and subscriptions are
+        stopped by whoever started them). Closing twice is harmless."""
+        ...

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -51,7 +51,7 @@ def _record(row: Row[Any]) -> RecordedEvent:
 class UnitOfWork:
     """One transaction of one service: append events, queue them, record processed messages.
 
-    Obtained from ``EventStore.unit_of_work()``, which commits when the block ends
+    Obtained from ``SqlEventStore.unit_of_work()``, which commits when the block ends
     without error and rolls everything back otherwise. Handlers never commit.
     """
 
@@ -181,18 +181,6 @@ class OutboxBatch:
                 .where(outbox.c.id.in_(self.ids))
                 .values(published_at=datetime.now(UTC))
             )
-
-
-class EventStore(Protocol):
-    """The event store port."""
-
-    source: str
-
-    def unit_of_work(self) -> Any: ...
-
-    async def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
-
-    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]: ...
 
 
 class SqlEventStore:

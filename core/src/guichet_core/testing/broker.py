@@ -49,14 +49,6 @@ def kafka_answers(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def wait_for_kafka(host: str, port: int, *, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not kafka_answers(host, port):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no Kafka-protocol broker answered on {host}:{port} in {timeout}s")
-        time.sleep(0.05)
-
-
 def start_tansu(listen_port: int, advertised_port: int | None = None) -> subprocess.Popen[bytes]:
     """Start an in-memory Tansu listening on ``listen_port`` and wait until it serves.
 

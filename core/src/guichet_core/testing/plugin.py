@@ -154,7 +154,5 @@ async def stack(
     try:
         yield event_store_for(engine, source="/guichet/test"), bus
     finally:
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
+        await bus.close()
         await engine.dispose()

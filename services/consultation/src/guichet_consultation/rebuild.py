@@ -72,9 +72,7 @@ async def replay_into(
             applied += len(items)
     finally:
         await subscription.stop()
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
+        await bus.close()
     return applied
 
 

@@ -27,11 +27,6 @@ from guichet_intake.domain import FilingRejected, ValidFiling
 from guichet_intake.requests import DocumentUpload
 from guichet_intake.tables import applicant_access, documents, dossier_status
 
-
-class NotYours(PermissionError):
-    """The caller is not an applicant of this dossier."""
-
-
 # Parsing and decoding an image may take a hundred megabytes and a core for a second:
 # two at a time per process (the machines have two cores), the others wait their turn.
 _PARSERS = threading.BoundedSemaphore(2)

@@ -75,7 +75,5 @@ async def replay(settings: RetentionSettings, *, idle_polls: int = 4) -> ReplayR
         return ReplayReport(events, len(states), seconds, previous, rebuilt)
     finally:
         await subscription.stop()
-        close = getattr(bus, "close", None)
-        if close is not None:
-            await close()
+        await bus.close()
         await engine.dispose()
