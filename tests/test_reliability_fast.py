@@ -54,12 +54,6 @@ async def test_a_fault_under_load_loses_nothing_and_counts_nothing_twice(
 
 
 @ON_THE_PLATFORM
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: core/consumer.py looks a handler up by the wire type before upcasting, "
-    "so a filing of the superseded v1 still in flight at an upgrade is ignored by every "
-    "consumer (counted 'ignored', never processed, never dead-lettered)",
-)
 async def test_a_superseded_event_version_in_flight_across_a_restart_is_upcast_and_processed(
     platform: Platform, report: Report
 ) -> None:

@@ -370,3 +370,78 @@ async def test_what_a_handler_queues_is_relayed_at_once_not_after_the_idle_timeo
         await asyncio.gather(relay_task, return_exceptions=True)
         await subscription.stop()
         await publisher.stop()
+
+
+class FlakyDatabase(Effects):
+    """A handler whose database drops the connection ``times`` times, then answers."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.times = times
+
+    async def __call__(
+        self, event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork
+    ) -> None:
+        if self.times > 0:
+            self.times -= 1
+            raise ConnectionResetError("the database closed the connection")
+        await super().__call__(event, envelope, uow)
+
+
+async def test_a_database_away_longer_than_the_attempts_is_waited_out_not_dead_lettered(
+    stack: Stack, topic: str
+) -> None:
+    # Issue 12 (make reliability, pg_terminate_backend): a filing dead-lettered because
+    # PostgreSQL was away for a second never reached the region. Only a failure of the
+    # work itself counts towards the dead letter; the infrastructure's is waited out.
+    store, bus = stack
+    group = f"g-{uuid.uuid4().hex}"
+    await bus.ensure_topics([topic, dead_letter_topic(group)])
+    event = filed()
+    await publish(store, bus, topic, [event])
+    handler = FlakyDatabase(times=6)  # twice the consumer's three attempts
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=1)
+    await subscription.stop()
+    assert consumer.stats.dead_lettered == 0 and consumer.stats.handled == 1
+    assert len(await store.read_stream(f"seen-{event.application_id}")) == 1
+
+
+async def test_a_superseded_version_in_flight_is_upcast_and_handled(
+    stack: Stack, topic: str
+) -> None:
+    # Events are immutable, versioned contracts: a v1 filing published before an
+    # upgrade is read as v2 and handled by v2's handler, never ignored.
+    from guichet_contracts.events import ApplicationFiledV1
+
+    store, bus = stack
+    group = f"g-{uuid.uuid4().hex}"
+    await bus.ensure_topics([topic, dead_letter_topic(group)])
+    old = ApplicationFiledV1(
+        application_id=uuid.uuid4(),
+        kind=ApplicationKind.WORK_AUTHORISATION,
+        category=ApplicantCategory.EU_BLUE_CARD,
+        competent_authority="WAL",
+        workplace_postcode="5000",
+        filed_by=FilerRole.EMPLOYER,
+        filed_at=datetime.now(UTC),
+    )
+    await store.append(
+        str(old.application_id), [new_event(old)], expected_version=0, publish_to=topic
+    )
+    publisher = bus.publisher()
+    await publisher.start()
+    try:
+        await OutboxRelay(store, publisher).drain()
+    finally:
+        await publisher.stop()
+    handler = Effects()
+    subscription = bus.subscription(group=group, topics=[topic])
+    await subscription.start()
+    consumer = a_consumer(store, bus, subscription, handler, group)
+    await consume(consumer, until=1)
+    await subscription.stop()
+    assert consumer.stats.handled == 1 and consumer.stats.ignored == 0
+    assert handler.calls_for == {old.application_id: 1}

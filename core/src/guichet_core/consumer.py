@@ -22,9 +22,10 @@ from typing import Any
 
 from opentelemetry import trace
 
-from guichet_contracts import CloudEventEnvelope, DomainEvent
+from guichet_contracts import REGISTRY, CloudEventEnvelope, DomainEvent
 from guichet_core.bus.port import BusMessage, Publisher, ReceivedMessage, Subscription
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.faults import is_transient
 from guichet_core.retry import Backoff, retrying
 from guichet_core.scrub import describe, error_type
 from guichet_core.store.sql import SqlEventStore, UnitOfWork
@@ -145,7 +146,9 @@ class EventConsumer:
         """The message's work, or None for a type this service does not need. Raises
         ``UndecodableMessage``."""
         envelope = to_envelope(received.message)
-        handler = self._handlers.get(envelope.type)
+        # By the type the payload is read as: a superseded version still in flight (a
+        # v1 filing after v2 is out) is upcast and handled, never ignored.
+        handler = self._handlers.get(REGISTRY.current_type(envelope.type, envelope.schemaversion))
         if handler is None:
             return None
         return _Work(received, envelope, to_domain(envelope), handler)
@@ -191,6 +194,9 @@ class EventConsumer:
                 log=log,
                 what=f"{self.group}: event {work.envelope.id}",
                 attempts=self._max_attempts,
+                # The database or the network away is waited out, however long: the
+                # message is fine, and dead-lettering it would lose it for this service.
+                endless_if=is_transient,
             )
         except Exception as error:
             await self._dead_letter(received, describe(error))  # why, never with what

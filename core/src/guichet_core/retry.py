@@ -40,20 +40,24 @@ async def retrying(
     log: logging.Logger,
     what: str,
     attempts: int | None = None,
+    endless_if: Callable[[Exception], bool] | None = None,
     on_failure: Callable[[Exception], None] | None = None,
 ) -> T:
     """Run ``operation`` until it succeeds; after ``attempts`` failures (never, if None)
-    the last error is raised. Each failure is logged as ``describe`` shows it: never a
-    value the operation was given."""
-    failures = 0
+    the last error is raised, except a failure ``endless_if`` says to wait out (the
+    infrastructure's, not the work's: it never counts). Each failure is logged as
+    ``describe`` shows it: never a value the operation was given."""
+    failures = counted = 0
     while True:
         try:
             return await operation()
         except Exception as error:
             failures += 1
+            if endless_if is None or not endless_if(error):
+                counted += 1
             if on_failure is not None:
                 on_failure(error)
-            if attempts is not None and failures >= attempts:
+            if attempts is not None and counted >= attempts:
                 raise
             delay = backoff.delay(failures)
             log.warning("%s failed, retrying in %.1fs: %s", what, delay, describe(error))
