@@ -116,8 +116,17 @@ async def batch(
     return ImportAnswer.model_validate(result.answer())
 
 
+# A streamed file, not a JSON body: its own 400 and 415 (core.problems derives the rest).
+IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "a malformed file; the problem names the batches already committed"},
+    415: {"description": "send text/csv (with a header row) or application/x-ndjson"},
+}
+
+
 @router.post(
-    "/imports/{source}", openapi_extra=body_limit(setting="import_max_bytes", streamed=True)
+    "/imports/{source}",
+    openapi_extra=body_limit(setting="import_max_bytes", streamed=True),
+    responses=IMPORT_ERRORS,
 )
 async def import_file(source: Source, request: Request, rt: RuntimeDep,
                       caller: FeederDep) -> ImportAnswer:  # fmt: skip

@@ -79,7 +79,15 @@ def _view(request: rights.RightsRequest, today: Any) -> dict[str, Any]:
     return data
 
 
-@router.post("/rights-requests", status_code=status.HTTP_201_CREATED)
+# The dossier is named in the body, not the path: its own 404 and 410 (core.problems
+# derives the rest: 401, 403, 409, 413, 422).
+FILING_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such dossier"},
+    410: {"description": "the dossier was erased (Art. 27, GDPR Art. 17)"},
+}
+
+
+@router.post("/rights-requests", status_code=status.HTTP_201_CREATED, responses=FILING_ERRORS)
 async def file_request(
     form: RightsRequestForm, rt: RuntimeDep, caller: ApplicantDep
 ) -> dict[str, Any]:
