@@ -100,6 +100,7 @@ def _expected(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     wanted: set[str] = set()
     if operation.get("security"):
         wanted |= {"401", "403"}  # no or a bad token; a caller the rule does not admit
+        wanted.add("503")  # the keys or the database unreachable: retry (issue 12)
     if "{" in path:
         wanted |= {"404", "410"}  # an unknown id; an erased dossier (Art. 27, GDPR Art. 17)
     if method == "post" and operation.get("security"):

@@ -237,6 +237,8 @@ TOKEN_PROBLEMS = {
     "401": "No bearer token, or one that is invalid or expired: see WWW-Authenticate",
     "403": "This route's rule does not admit your authority, or you are not competent "
     "for this dossier",
+    "503": "The signing keys or the database cannot be reached now: retry after "
+    "Retry-After (with the same Idempotency-Key)",
 }
 PATH_PROBLEMS = {
     "404": "Nothing of that id is known to this service (or it is not yours)",
