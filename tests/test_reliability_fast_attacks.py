@@ -115,12 +115,6 @@ async def test_bad_tokens_are_refused_by_every_service(report: Report) -> None:
     assert found.ok, found.failures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="STYLE 13: consultation's /dossiers, /me/* and onss-feed's /batches, /imports and "
-    "retention's export check the caller inside the handler; they declare no rule",
-)
 async def test_every_route_declares_who_may_call_it(report: Report) -> None:
     assert case(report, "every route declares").ok
 
@@ -160,11 +154,6 @@ async def test_poison_messages_are_dead_lettered_and_every_consumer_goes_on(fed:
     assert found.ok, found.failures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 11: routes do not declare the errors they return (401, 403, 404, 409, 413)",
-)
 async def test_generated_requests_get_no_5xx_and_only_documented_answers(fed: Report) -> None:
     found = case(fed, "schemathesis")
     assert found.figures["total"] > 30

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request, status
@@ -35,8 +35,8 @@ from guichet_core.auth_keys import (
 __all__ = [
     "REGIONS", "AuthConfigurationError", "AuthSettings", "Authority", "Caller", "CallerDep",
     "DevTokenIssuer", "TokenVerifier", "Unauthenticated", "VerificationKeys",
-    "VerifierUnavailable", "auth_settings_for", "current_caller", "install_auth",
-    "require_authority",
+    "VerifierUnavailable", "auth_settings_for", "current_caller", "declared_rule",
+    "install_auth", "public", "require_authority",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -318,4 +318,25 @@ def require_authority(
             )
         return caller
 
+    authorised_caller.admits = wanted  # type: ignore[attr-defined]  # read by declared_rule
     return authorised_caller
+
+
+async def public() -> None:
+    """The rule of a route that takes no token (``dependencies=[Depends(public)]``):
+    health probes and what is published to everyone (Art. 16 §2, GDPR Art. 13-14)."""
+
+
+def declared_rule(route: Any) -> frozenset[Authority] | Literal["public"] | None:
+    """The rule a FastAPI route declares (STYLE 13): the authorities its
+    ``require_authority`` admits, ``"public"``, or None when it declares none."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        admits = getattr(dependency.call, "admits", None)
+        if isinstance(admits, frozenset):
+            return frozenset(a for a in Authority if a in admits)
+        if dependency.call is public:
+            return "public"
+        pending.extend(dependency.dependencies)
+    return None

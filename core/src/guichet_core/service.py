@@ -17,13 +17,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import SpanProcessor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth
+from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth, public
 from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, Publisher
 from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
@@ -289,7 +289,7 @@ def create_app(
 
 
 def health_router() -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], dependencies=[Depends(public)])  # probes: no token
 
     @router.get("/livez")
     async def livez() -> dict[str, str]:

@@ -21,7 +21,7 @@ from guichet_consultation.policy import POLICY, register_markdown
 from guichet_consultation.search import SearchGuard, SearchLimit
 from guichet_consultation.settings import ConsultationSettings
 from guichet_consultation.views import Cut, cut, requester_of
-from guichet_core.auth import Authority, Caller, CallerDep, require_authority
+from guichet_core.auth import Authority, Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_core.store.database import single_statements
@@ -30,6 +30,13 @@ from guichet_core.vault import DossierErased
 TOPIC = "guichet.consultation.v1"
 router = APIRouter(tags=["consultation"])
 SupervisorDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_OPS))]
+# Who may ask at all: every authority of the agreement but the platform's operators, who
+# read no dossier content (Art. 8). What each one sees is the policy's (Art. 11, 21-26),
+# and a caller it shows nothing is still recorded in the person's access log (Art. 29).
+ConsulterDep = Annotated[
+    Caller, Depends(require_authority(a for a in Authority if a is not Authority.PLATFORM_OPS))
+]
+ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
 
 
 async def _roles_in(
@@ -108,7 +115,7 @@ async def _consult(
 
 @router.get("/dossiers/{dossier_id}")
 async def dossier(
-    dossier_id: UUID, rt: RuntimeDep, caller: CallerDep,
+    dossier_id: UUID, rt: RuntimeDep, caller: ConsulterDep,
     purpose: Annotated[str | None, Query(description="Why you consult (logged)")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     """What the caller may see of a dossier, for the stated purpose; the rest is withheld."""
@@ -139,7 +146,7 @@ SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/dossiers/search", responses=SEARCH_RESPONSES)
-async def search(body: DossierSearch, rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
+async def search(body: DossierSearch, rt: RuntimeDep, caller: ConsulterDep) -> list[dict[str, Any]]:
     """Find dossiers by NISS or enterprise number; each match is a logged consultation."""
     return await _search(rt, caller, body)
 
@@ -147,7 +154,7 @@ async def search(body: DossierSearch, rt: RuntimeDep, caller: CallerDep) -> list
 @router.get("/dossiers", responses=SEARCH_RESPONSES)
 async def search_by_enterprise(
     rt: RuntimeDep,
-    caller: CallerDep,
+    caller: ConsulterDep,
     enterprise_number: Annotated[str | None, Query(description="KBO/BCE, 10 digits")] = None,
     purpose: str | None = None,
     niss: Annotated[str | None, Query(include_in_schema=False)] = None,
@@ -205,10 +212,8 @@ async def _consult_each(
 
 
 @router.get("/me/dossiers")
-async def my_dossiers(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
+async def my_dossiers(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
     """The applicant's own dossiers (as worker, employer or mandatary)."""
-    if caller.authority is not Authority.APPLICANT:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this lists an applicant's own dossiers")
     generations = Generations(rt.engine)
     index = blind_index_for(rt).of(caller.subject)
     async with rt.engine.connect() as connection:
@@ -222,10 +227,8 @@ async def my_dossiers(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]
 
 
 @router.get("/me/access-log")
-async def my_access_log(rt: RuntimeDep, caller: CallerDep) -> list[dict[str, Any]]:
+async def my_access_log(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
     """Who consulted my dossiers, when, for what purpose and what they read (Art. 29)."""
-    if caller.authority is not Authority.APPLICANT:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the data subject reads their own log")
     generations = Generations(rt.engine)
     index = blind_index_for(rt).of(caller.subject)
     async with rt.engine.connect() as connection:
@@ -244,7 +247,7 @@ async def verify(rt: RuntimeDep, caller: SupervisorDep) -> dict[str, Any]:
     return {"ok": check.ok, "entries": check.entries, "first_broken_seq": check.first_broken_seq}
 
 
-@router.get("/policy/register", response_class=PlainTextResponse)
+@router.get("/policy/register", response_class=PlainTextResponse, dependencies=[Depends(public)])
 async def register() -> str:
     """The register of access rights (Art. 16 §2), with the health and criminal-data lists."""
     return register_markdown(POLICY)

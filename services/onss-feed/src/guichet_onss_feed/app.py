@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel
 
 import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
-from guichet_core.auth import Authority, Caller, CallerDep
+from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import BodyTooLarge, body_limit
 from guichet_core.problems import ProblemDetails
@@ -29,6 +29,8 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 FEEDER = {Source.DIMONA: Authority.ONSS, Source.LIMOSA: Authority.ONSS,
           Source.DMFA: Authority.ONSS, Source.INASTI: Authority.INASTI}  # fmt: skip
 router = APIRouter(tags=["feed"])
+# Art. 14 §1-2: the feeders may send at all; which source each one sends is ``_feeder``'s.
+FeederDep = Annotated[Caller, Depends(require_authority(FEEDER.values()))]
 
 
 class Rejection(BaseModel):
@@ -98,7 +100,7 @@ async def _numbered(items: Iterable[Any]) -> AsyncIterator[tuple[int, Any]]:
 
 @router.post("/batches/{source}", openapi_extra=body_limit(setting="batch_max_bytes"))
 async def batch(
-    source: Source, rt: RuntimeDep, caller: CallerDep, body: Annotated[list[Any], Body()]
+    source: Source, rt: RuntimeDep, caller: FeederDep, body: Annotated[list[Any], Body()]
 ) -> ImportAnswer:
     """A JSON list of records of one source; each is accepted, a duplicate, unlinked or
     rejected with its 1-based position and reason."""
@@ -114,11 +116,20 @@ async def batch(
     return ImportAnswer.model_validate(result.answer())
 
 
+# A streamed file, not a JSON body: its own 400 and 415 (core.problems derives the rest).
+IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "a malformed file; the problem names the batches already committed"},
+    415: {"description": "send text/csv (with a header row) or application/x-ndjson"},
+}
+
+
 @router.post(
-    "/imports/{source}", openapi_extra=body_limit(setting="import_max_bytes", streamed=True)
+    "/imports/{source}",
+    openapi_extra=body_limit(setting="import_max_bytes", streamed=True),
+    responses=IMPORT_ERRORS,
 )
 async def import_file(source: Source, request: Request, rt: RuntimeDep,
-                      caller: CallerDep) -> ImportAnswer:  # fmt: skip
+                      caller: FeederDep) -> ImportAnswer:  # fmt: skip
     """A CSV (header row = line 1) or JSON-lines file of one source, streamed and ingested
     in batches so memory stays flat; rejections name their line."""
     _feeder(source, caller)

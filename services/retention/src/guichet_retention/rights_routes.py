@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
-from guichet_core.auth import REGIONS, Authority, Caller, CallerDep, require_authority
+from guichet_core.auth import REGIONS, Authority, Caller, public, require_authority
 from guichet_core.blind_index import blind_index_for
 from guichet_core.deps import RuntimeDep
 from guichet_core.notifications import Notification, notification_id_for, queue_notification
@@ -32,6 +32,10 @@ from guichet_retention.rights_store import RightsStore
 router = APIRouter(tags=["data-subject rights"])
 ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
 ControllerDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.OE))]
+# GDPR Art. 15, 20: an export goes to the controller and, once answered, to the person.
+ExportDep = Annotated[
+    Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.APPLICANT))
+]
 Language = Literal["fr", "nl", "de", "en"]
 
 
@@ -75,7 +79,15 @@ def _view(request: rights.RightsRequest, today: Any) -> dict[str, Any]:
     return data
 
 
-@router.post("/rights-requests", status_code=status.HTTP_201_CREATED)
+# The dossier is named in the body, not the path: its own 404 and 410 (core.problems
+# derives the rest: 401, 403, 409, 413, 422).
+FILING_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such dossier"},
+    410: {"description": "the dossier was erased (Art. 27, GDPR Art. 17)"},
+}
+
+
+@router.post("/rights-requests", status_code=status.HTTP_201_CREATED, responses=FILING_ERRORS)
 async def file_request(
     form: RightsRequestForm, rt: RuntimeDep, caller: ApplicantDep
 ) -> dict[str, Any]:
@@ -151,7 +163,7 @@ async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
 
 
 @router.get("/rights-requests/{request_id}/export")
-async def export(request_id: str, rt: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+async def export(request_id: str, rt: RuntimeDep, caller: ExportDep) -> dict[str, Any]:
     """The answer to an access request (GDPR Art. 15, 20): every event the platform
     keeps about the dossier, with its sealed personal data opened, as JSON."""
     request = await RightsStore(rt.engine).get(request_id)
@@ -176,7 +188,7 @@ async def export(request_id: str, rt: RuntimeDep, caller: CallerDep) -> dict[str
             "format": "application/json; guichet export v1", "events": events}  # fmt: skip
 
 
-@router.get("/privacy-notice")
+@router.get("/privacy-notice", dependencies=[Depends(public)])
 async def privacy_notice(
     lang: Annotated[Language, Query(description="fr, nl, de or en")] = "en",
 ) -> dict[str, Any]:
