@@ -20,6 +20,7 @@ Written by ``POST /auth/revocations`` (``REVOKERS`` only) and ``guichet token re
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import time
@@ -142,12 +143,10 @@ class RevocationList:
 
 
 def revocations_database_config(settings: ServiceSettings) -> DatabaseConfig:
-    """The deny-list's own database: a schema, or a SQLite file, shared by every service."""
-    name = settings.named("revocations")
-    if settings.backend == "postgres-kafka":
-        assert settings.database_url is not None  # checked by the settings validator
-        return DatabaseConfig(url=settings.database_url, schema=name)
-    return DatabaseConfig(url=f"sqlite:///{settings.data_dir / (name + '.sqlite3')}")
+    """The deny-list's own database: a schema, or a SQLite file, shared by every service.
+    One read per cache window and a rare write: a small pool (the migration lock and the
+    migration itself take two connections at start-up)."""
+    return dataclasses.replace(settings.database("revocations"), pool_size=2, max_overflow=2)
 
 
 async def open_revocations(
