@@ -9,6 +9,7 @@ its algorithm; GDPR Art. 32: access only with credentials the platform trusts no
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -146,7 +147,14 @@ async def bad_tokens(target: Target, report: Report, filed: Filed, attempts: Att
                 failures.append(f"{where}: {answer.status_code}, not 401")
             if filed.dossier in path and answer.status_code == 401:
                 attempts.on_dossiers.append((where, agent, filed))
-    refused, total = await _revocation(target, report, refused, total, failures)
+    refused, total = await _revocation(
+        target,
+        report,
+        _token_routes(filed),
+        attempts.agent("revoked"),
+        (refused, total),
+        failures,
+    )
     report.attack(
         "bad tokens (forged, none, HS256/public key, expired, 5138, aud, revoked)",
         refused=refused,
@@ -156,18 +164,52 @@ async def bad_tokens(target: Target, report: Report, filed: Filed, attempts: Att
 
 
 async def _revocation(
-    target: Target, report: Report, refused: int, total: int, failures: list[str]
+    target: Target,
+    report: Report,
+    routes: list[tuple[str, str, str, Authority, Any]],
+    agent: str,
+    counts: tuple[int, int],
+    failures: list[str],
 ) -> tuple[int, int]:
-    """A token used, revoked, then replayed must be refused. The platform says how it
-    revokes in its OpenAPI (a route naming revocation) or it cannot."""
-    total += 1
-    for service, client in target.clients.items():
-        paths = (await client.get("/openapi.json")).json().get("paths", {})
-        if any("revo" in path for path in paths):
-            failures.append(f"{service} has a revocation route the harness does not drive yet")
-            return refused, total
-    failures.append(
-        "replayed after revocation: the platform cannot revoke a token (no "
-        "revocation route, no jti deny-list); it stays valid until exp"
-    )
+    """A token used, revoked (``POST /auth/revocations`` on one service, by an operator),
+    then replayed on every service must be refused 401 within the deny-list's cache."""
+    refused, total = counts
+    revokers = [client for name, client in target.clients.items() if name in _services(routes)]
+    if not revokers:
+        return refused, total
+    tokens = {}
+    for service, method, path, authority, body in routes:
+        client = target.clients.get(service)
+        if client is None:
+            continue
+        header = target.tokens.header(authority, agent)
+        answer = await client.request(method, path, json=body, headers=header)
+        if answer.status_code == 401:
+            failures.append(f"revocation control: a valid token on {service} got 401")
+        tokens[service] = header
+    operator = target.tokens.header(Authority.PLATFORM_OPS, "ops-revoker")
+    answer = await revokers[0].post("/auth/revocations", json={"subject": agent}, headers=operator)
+    if answer.status_code != 201:
+        failures.append(f"revoking a subject: {answer.status_code}, not 201")
+        return refused, total + len(tokens)
+    waited = answer.json().get("effective_within_seconds", 5)
+    await asyncio.sleep(float(waited) + 0.5)
+    for service, method, path, _, body in routes:
+        if service not in tokens:
+            continue
+        total += 1
+        answer = await target.clients[service].request(
+            method, path, json=body, headers=tokens[service]
+        )
+        where = f"{method} {service} {path.split('?')[0]} (replayed after revocation)"
+        if answer.status_code >= 400:
+            report.error_body(where, answer.content)
+        if answer.status_code == 401:
+            refused += 1
+        else:
+            failures.append(f"{where}: {answer.status_code}, not 401")
     return refused, total
+
+
+def _services(routes: list[tuple[str, str, str, Authority, Any]]) -> set[str]:
+    return {service for service, *_ in routes}

@@ -21,6 +21,7 @@ import httpx
 from fastapi.routing import APIRoute
 
 from guichet_core.auth import Authority
+from guichet_core.revocation import revocation_router
 from guichet_core.service import ServiceSpec
 from reliability.load import Person, application_form
 from reliability.report import Report
@@ -156,7 +157,8 @@ def routes(services: Iterator[str] | tuple[str, ...] = tuple(SERVICE_MODULES)) -
     """Every route of the services, with the access rule it declares (STYLE 13)."""
     found = []
     for service in services:
-        for router in spec_of(service).routers:
+        # The routes create_app gives every service (revocation) are attacked on each.
+        for router in [*spec_of(service).routers, revocation_router()]:
             for route in router.routes:
                 if not isinstance(route, APIRoute):
                     continue

@@ -136,14 +136,15 @@ def test_a_basic_credential_is_not_a_bearer_token(client: TestClient) -> None:
                 "iat": datetime.now(UTC) - timedelta(hours=2),
                 "exp": datetime(2025, 1, 31, tzinfo=UTC),
             },
-            "token expired at 2025-01-31T00:00:00+00:00",
+            "the token has expired: ask the identity provider for a new one",
         ),
         ({"aud": "another-platform"}, "token audience is not 'guichet'"),
-        ({"iss": "somebody-else"}, "token issuer 'somebody-else' is not 'guichet-dev'"),
+        # Never a claim of the token back (GDPR Art. 5 §1 f): general terms only.
+        ({"iss": "somebody-else"}, "the token was not issued by this platform's identity provider"),
         ({"guichet_authority": None}, "token lacks the required claim 'guichet_authority'"),
         ({"guichet_agent": None}, "token lacks the required claim 'guichet_agent'"),
         ({"exp": None}, "token lacks the required claim 'exp'"),
-        ({"guichet_authority": "XYZ"}, "unknown authority 'XYZ'"),
+        ({"guichet_authority": "XYZ"}, "the token names an authority this platform does not know"),
         ({"guichet_roles": "admin"}, "claim 'guichet_roles' must be a list of strings"),
         ({"iat": datetime.now(UTC) + timedelta(hours=1)}, "token is not valid yet"),
     ],
@@ -157,6 +158,25 @@ def test_an_invalid_token_is_401_with_a_reason(
     challenge = response.headers["www-authenticate"]
     assert 'error="invalid_token"' in challenge
     assert f'error_description="{reason}' in challenge
+
+
+@pytest.mark.parametrize("claim", ["iss", "aud", "guichet_authority", "exp"])
+def test_a_refusal_never_quotes_a_claim_of_the_token(
+    client: TestClient, settings: AuthSettings, claim: str
+) -> None:
+    marker = "marker-4f1c9e"  # what an attacker (or a careless client) put in the token
+    value: Any = marker
+    if claim == "exp":  # an expired token: its expiry is a claim too
+        value, marker = datetime(2025, 1, 31, 7, 7, 7, tzinfo=UTC), "2025-01-31"
+    changes = (
+        {claim: value, "iat": datetime(2025, 1, 31, tzinfo=UTC)}
+        if claim == "exp"
+        else {claim: value}
+    )
+    response = client.get("/me", headers=bearer(signed(settings, **changes)))
+    assert response.status_code == 401
+    assert marker not in response.text
+    assert marker not in response.headers["www-authenticate"]
 
 
 def test_a_token_signed_by_another_key_is_401(client: TestClient) -> None:
@@ -376,7 +396,9 @@ def test_the_cli_issues_a_token_the_verifier_accepts(tmp_path: Path) -> None:
         roles=frozenset({"controller", "reader"}),
         purpose="Art. 25 control",
         token_id=caller.token_id,
+        issued_at=caller.issued_at,
     )
+    assert caller.token_id  # every development token can be revoked by its jti
     lifetime = jwt.decode(token, options={"verify_signature": False})
     assert lifetime["exp"] - lifetime["iat"] == 15 * 60
 
@@ -426,7 +448,7 @@ def test_a_token_verified_once_is_refused_once_it_expires(
     monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
     response = client.get("/me", headers=bearer(token))
     assert response.status_code == 401
-    assert "token expired" in response.json()["detail"]
+    assert "the token has expired" in response.json()["detail"]
 
 
 def test_a_remembered_token_does_not_vouch_for_a_forged_one(

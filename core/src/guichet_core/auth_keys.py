@@ -81,6 +81,8 @@ class AuthSettings(BaseSettings):
     # an applicant's lives an hour at most, an authority agent's one working day.
     max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400)
     max_authority_token_lifetime_seconds: int = Field(default=43_200, ge=60, le=86_400)
+    # How stale each service's copy of the token deny-list may be (``revocation``).
+    revocation_cache_seconds: float = Field(default=5.0, ge=0, le=5)
     # Shared with ServiceSettings; auth_settings_for() copies them from the service.
     backend: Literal["embedded", "postgres-kafka"] = Field(
         default="embedded", validation_alias=AliasChoices("GUICHET_BACKEND", "backend")

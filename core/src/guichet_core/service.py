@@ -34,6 +34,7 @@ from guichet_core.idempotency_http import install_idempotency
 from guichet_core.notifications import NotificationDispatcher, mailer_for
 from guichet_core.problems import install_problems
 from guichet_core.relay import OutboxRelay
+from guichet_core.revocation import RevocationList, open_revocations, revocation_router
 from guichet_core.scrub import install_log_scrubber
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
@@ -100,6 +101,7 @@ class Runtime:
     ebox: SqlEBox
     notifications: NotificationDispatcher
     idempotency: IdempotencyStore | None = None  # the Idempotency-Key of POSTs
+    revocations: RevocationList | None = None  # revoked tokens, shared by every service
     platform_engines: list[AsyncEngine] = field(default_factory=list)  # key store, e-box
     extras: dict[str, Any] = field(default_factory=dict)  # what a service's start-up adds
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -156,6 +158,9 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     relay = OutboxRelay(store, publisher)
     vault, keystore_engine = await open_vault(settings)
     ebox, ebox_engine = await open_ebox(settings, vault)
+    revocations, revocations_engine = await open_revocations(
+        settings, auth=auth_settings_for(settings)
+    )
     notifications = NotificationDispatcher(engine, ebox, mailer_for(settings), vault=vault)
     runtime = Runtime(
         spec,
@@ -174,7 +179,8 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
             ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
             lease=timedelta(seconds=settings.idempotency_lease_seconds),
         ),
-        platform_engines=[keystore_engine, ebox_engine],
+        platform_engines=[keystore_engine, ebox_engine, revocations_engine],
+        revocations=revocations,
     )
     runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
     runtime.tasks.append(
@@ -264,6 +270,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = await start_runtime(spec, settings)
+        app.state.revocations = app.state.runtime.revocations  # read by current_caller
         try:
             yield
         finally:
@@ -282,6 +289,9 @@ def create_app(
     install_idempotency(app)
     install_request_guard(app, settings=settings)  # body limits, JSON no store can keep
     app.include_router(health_router())
+    # Every service takes a revocation: an operator's client already points at one, and
+    # the deny-list it writes is the one every service reads (no service to add).
+    app.include_router(revocation_router())
     for router in spec.routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health,livez,readyz")

@@ -1,18 +1,27 @@
 """``guichet token``: development tokens signed with the dev key pair in GUICHET_DATA_DIR.
 
-Refused when the settings say production (``GUICHET_BACKEND=postgres-kafka``, or a JWKS
-or PEM key configured): then tokens come from the identity provider.
+Issuing is refused when the settings say production (``GUICHET_BACKEND=postgres-kafka``,
+or a JWKS or PEM key configured): then tokens come from the identity provider. Revoking
+(``guichet token revoke``) works on every backend: it writes the shared deny-list.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Annotated
 
 import typer
 
-from guichet_core.auth import AuthConfigurationError, Authority, AuthSettings, DevTokenIssuer
+from guichet_core.auth import (
+    AuthConfigurationError,
+    Authority,
+    AuthSettings,
+    DevTokenIssuer,
+    auth_settings_for,
+)
+from guichet_core.settings import ServiceSettings
 
 token_app = typer.Typer(help="Development tokens (embedded backend only).", no_args_is_help=True)
 
@@ -72,3 +81,39 @@ def public_key(
         typer.echo(json.dumps(issuer.jwks(), indent=2))
     else:
         typer.echo(issuer.public_key_pem(), nl=False)
+
+
+@token_app.command("revoke")
+def revoke(
+    jti: Annotated[str | None, typer.Option(help="Revoke the one token with this `jti`")] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="Revoke every token of this `sub` issued until now (no `jti` needed)"),
+    ] = None,
+) -> None:
+    """Revoke a token on every service (within the deny-list's cache, at most 5 s)."""
+    if (jti is None) == (subject is None):
+        typer.echo("guichet token revoke: give exactly one of --jti or --subject", err=True)
+        raise typer.Exit(code=2)
+    from guichet_core.revocation import open_revocations
+
+    async def record() -> float:
+        settings = ServiceSettings()
+        revocations, engine = await open_revocations(settings, auth=auth_settings_for(settings))
+        try:
+            if jti is not None:
+                await revocations.revoke_token(jti)
+            else:
+                assert subject is not None
+                await revocations.revoke_subject(subject)
+        finally:
+            await engine.dispose()
+        return revocations.cache_seconds
+
+    try:
+        within = asyncio.run(record())
+    except AuthConfigurationError as error:
+        typer.echo(f"guichet token: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    what = "the token" if jti is not None else "the subject's tokens issued until now"
+    typer.echo(f"revoked {what}: every service refuses it within {within:g} s")
