@@ -6,6 +6,7 @@ upcast on read (see ``registry``).
 """
 
 from guichet_contracts import employment as employment  # registers the ONSS/INASTI events
+from guichet_contracts.access import ACCESS_REFUSALS_TOPIC, AccessRefused
 from guichet_contracts.decisions import (
     ApplicationDeclaredAdmissible,
     AuthorisationWithdrawn,
@@ -28,7 +29,9 @@ from guichet_contracts.retention import AppealDecided, AppealLodged, DossierPurg
 from guichet_contracts.sealed import SealedData
 
 __all__ = [
+    "ACCESS_REFUSALS_TOPIC",
     "REGISTRY",
+    "AccessRefused",
     "AppealDecided",
     "AppealLodged",
     "ApplicationDeclaredAdmissible",

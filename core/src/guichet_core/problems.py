@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from guichet_core.faults import is_transient
+from guichet_core.refusals import record_refusal
 from guichet_core.store.records import ConcurrencyConflict
 from guichet_core.vault import DossierErased
 
@@ -151,6 +152,7 @@ async def _http_problem(request: Request, error: Exception) -> Response:
     headers = getattr(error, "headers", None)
     if error.status_code in (204, 304) or error.status_code < 200:
         return Response(status_code=error.status_code, headers=headers)
+    await record_refusal(request, error.status_code)  # Art. 29: in the dossier's access log
     if isinstance(error.detail, list):  # a route's own field errors (e.g. a filing rule)
         errors = validation_errors(error.detail)
         return problem_response(error.status_code, summary(errors), errors=errors, headers=headers)

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_contracts import ACCESS_REFUSALS_TOPIC
 from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth, public
 from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, Publisher
@@ -148,7 +149,7 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     store = event_store_for(engine, source=spec.source)
     bus = make_bus(settings, client_id=f"guichet-{spec.name}")
     named = settings.named
-    topics = {named(spec.topic)}
+    topics = {named(spec.topic), named(ACCESS_REFUSALS_TOPIC)}  # refusals: refusals.py
     for wanted in spec.subscriptions:
         topics.update(named(topic) for topic in wanted.topics)
         topics.add(dead_letter_topic(named(wanted.group)))

@@ -68,6 +68,8 @@ access_log = Table(
     Column("categories", JsonType, nullable=False),
     Column("withheld", JsonType, nullable=False),
     Column("outcome", String(10), nullable=False),
+    Column("route", String(220), nullable=True),  # a refusal's "service METHOD /template"
+    Column("reason", String(40), nullable=True),  # a refusal's category (not_permitted, …)
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
@@ -91,6 +93,8 @@ class AccessEntry:
     withheld: Sequence[str]  # the data categories refused
     outcome: str  # an ``Outcome``: "allowed" | "partial" | "denied" (checked)
     at: datetime | None = None  # now, when None
+    route: str | None = None  # a refused attempt elsewhere: "service METHOD /template"
+    reason: str | None = None  # and its category: "not_permitted", "not_found"
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -115,6 +119,8 @@ class AccessRecord:
     outcome: str
     prev_hash: str
     hash: str
+    route: str | None = None
+    reason: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """The hashed fields, in canonical form."""
@@ -129,6 +135,10 @@ class AccessRecord:
             "categories": list(self.categories),
             "withheld": list(self.withheld),
             "outcome": self.outcome,
+            # Hashed when present only: the entries written before these existed keep
+            # their hashes.
+            **({"route": self.route} if self.route is not None else {}),
+            **({"reason": self.reason} if self.reason is not None else {}),
         }
 
 
@@ -160,6 +170,8 @@ def _record(row: Row[Any]) -> AccessRecord:
         outcome=row.outcome,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        route=row.route,
+        reason=row.reason,
     )
 
 
@@ -252,9 +264,15 @@ class AccessLog:
                 outcome=entry.outcome,
                 prev_hash=prev_hash,
                 hash="",
+                route=entry.route,
+                reason=entry.reason,
             )
             digest = chain_hash(prev_hash, record.fields())
-            rows.append(record.fields() | {"at": record.at, "prev_hash": prev_hash, "hash": digest})
+            rows.append(
+                record.fields()
+                | {"at": record.at, "route": entry.route, "reason": entry.reason}
+                | {"prev_hash": prev_hash, "hash": digest}
+            )
             records.append(replace(record, hash=digest))
             seq, prev_hash = seq + 1, digest
         await connection.execute(access_log.insert(), rows)

@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from guichet_consultation import refusals
 from guichet_consultation.access_log import AccessEntry, AccessLog, Outcome
 from guichet_consultation.feed import TOPICS, bind, bind_purge, blind_index_for
 from guichet_consultation.generations import Generations, GenerationTables, load_view
@@ -21,6 +22,7 @@ from guichet_consultation.policy import POLICY, register_markdown
 from guichet_consultation.search import SearchGuard, SearchLimit
 from guichet_consultation.settings import ConsultationSettings
 from guichet_consultation.views import Cut, cut, requester_of
+from guichet_contracts import ACCESS_REFUSALS_TOPIC
 from guichet_core.auth import Authority, Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
@@ -265,7 +267,10 @@ SPEC = ServiceSpec(
     topic=TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
     routers=[router],
-    subscriptions=[SubscriptionSpec(group="consultation.projection", topics=TOPICS, bind=bind)],
+    subscriptions=[
+        SubscriptionSpec(group="consultation.projection", topics=TOPICS, bind=bind),
+        SubscriptionSpec(group=refusals.GROUP, topics=[ACCESS_REFUSALS_TOPIC], bind=refusals.bind),
+    ],
     on_start=_start,
     purge_bind=bind_purge,
 )

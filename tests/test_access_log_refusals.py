@@ -1,0 +1,141 @@
+"""Refused attempts on a dossier, on any service, are in that dossier's access log.
+
+Art. 29 of the cooperation agreement and GDPR Art. 15 §1 c: the data subject learns who
+consulted their dossier, and who tried to and was refused. Each service records the
+refusal in its own store and outbox (an ``AccessRefused`` event, nothing personal), and
+consultation appends it to the hash-chained access log the person reads at
+``/me/access-log``. On the embedded default and on PostgreSQL + Kafka.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from guichet_contracts import ACCESS_REFUSALS_TOPIC
+from guichet_core.auth import Authority
+from guichet_core.bus.port import BusMessage
+from guichet_core.service import make_bus
+from guichet_core.testing.plugin import unique
+
+from .stacks import Stack, module_stack
+from .support import EMPLOYER, WORKER_NISS, application_form, eventually
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+stack = module_stack()
+ANTWERP = "2000"  # a workplace in Flanders: VLG is the competent region (Art. 9)
+
+
+async def filed_in_flanders(stack: Stack) -> str:
+    form = application_form(postcode=ANTWERP)
+    filed = await stack.intake.post("/applications", json=form, headers=stack.tokens.employer())
+    assert filed.status_code == 201, filed.text
+    dossier = str(filed.json()["application_id"])
+
+    async def mine() -> Any:
+        answer = await stack.consultation.get("/me/dossiers", headers=stack.tokens.worker())
+        return answer.status_code == 200 and answer.json()
+
+    await eventually(mine, "the worker's dossier reaches consultation")
+    return dossier
+
+
+async def logged(stack: Stack, dossier: str, agent: str) -> dict[str, Any]:
+    async def entry() -> Any:
+        answer = await stack.consultation.get("/me/access-log", headers=stack.tokens.worker())
+        assert answer.status_code == 200, answer.text
+        found = [e for e in answer.json() if e["dossier_id"] == dossier and e["agent_id"] == agent]
+        return found[-1] if found else None
+
+    return dict(await eventually(entry, f"{agent}'s refused attempt is in the access log"))
+
+
+async def test_every_refused_attempt_on_a_dossier_is_in_the_persons_access_log(
+    stack: Stack,
+) -> None:
+    dossier = await filed_in_flanders(stack)
+    start = date.today() + timedelta(days=30)
+    period = {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
+    attempts = [
+        # Art. 9: only the competent region (here VLG) decides on work.
+        (stack.region, "POST", f"/dossiers/{dossier}/work-decision", {"authorised": True, **period},
+         Authority.WAL, "wal-officer"),
+        # Art. 12: the Immigration Office decides on residence, not on admissibility.
+        (stack.region, "POST", f"/dossiers/{dossier}/admissibility", {"admissible": True},
+         Authority.OE, "oe-agent"),
+        # Art. 29: an applicant reads their own dossier only (here: another employer).
+        (stack.intake, "GET", f"/applications/{dossier}", None, Authority.APPLICANT, "0202239951"),
+    ]  # fmt: skip
+    for client, method, url, body, authority, agent in attempts:
+        headers = stack.tokens.header(authority, agent)
+        answer = await client.request(method, url, headers=headers, json=body)
+        assert answer.status_code in (403, 404), answer.text
+    wal = await logged(stack, dossier, "wal-officer")
+    assert wal["authority"] == "WAL" and wal["outcome"] == "denied"
+    assert wal["route"] == "regional-decision POST /dossiers/{application_id}/work-decision"
+    oe = await logged(stack, dossier, "oe-agent")
+    assert oe["authority"] == "OE" and oe["reason"] == "not_permitted"
+    other = await logged(stack, dossier, "0202239951")
+    assert other["route"] == "intake GET /applications/{application_id}"
+    assert other["reason"] in ("not_permitted", "not_found")
+    # The chain still holds, the new entries included (Art. 29: tamper-evident).
+    ops = stack.tokens.header(Authority.PLATFORM_OPS)
+    check = await stack.consultation.get("/access-log/verify", headers=ops)
+    assert check.status_code == 200 and check.json()["ok"], check.text
+
+
+async def test_a_refusal_on_no_dossier_is_recorded_in_no_log(stack: Stack) -> None:
+    """An id that names no dossier belongs in no one's log (and cannot flood it)."""
+    dossier = await filed_in_flanders(stack)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    headers = stack.tokens.header(Authority.OE, "oe-nowhere")
+    answer = await stack.region.post(
+        f"/dossiers/{unknown}/admissibility", json={"admissible": True}, headers=headers
+    )
+    assert answer.status_code == 403
+    seen = stack.tokens.header(Authority.OE, "oe-seen")
+    await stack.region.post(
+        f"/dossiers/{dossier}/admissibility", json={"admissible": True}, headers=seen
+    )
+    await logged(stack, dossier, "oe-seen")  # after it, the earlier one was handled too
+    runtime = stack.apps[3].state.runtime
+    from guichet_consultation.access_log import AccessLog
+
+    assert await AccessLog(runtime.engine).for_dossiers([unknown]) == []
+
+
+async def test_nothing_personal_is_on_the_refusals_topic(stack: Stack) -> None:
+    """GDPR Art. 5 §1 c and f: who, where and why in one word; no NISS, no name, no URL."""
+    dossier = await filed_in_flanders(stack)
+    agent = unique("probe-")
+    headers = stack.tokens.header(Authority.APPLICANT, agent)
+    assert (await stack.intake.get(f"/applications/{dossier}", headers=headers)).status_code in (
+        403,
+        404,
+    )
+    await logged(stack, dossier, agent)
+    bus = make_bus(stack.settings, client_id="refusals-check")
+    subscription = bus.subscription(
+        group=stack.settings.named(unique("refusals-check-")),
+        topics=[stack.settings.named(ACCESS_REFUSALS_TOPIC)],
+    )
+    await subscription.start()
+    messages: list[BusMessage] = []
+
+    async def read() -> bool:
+        batch = await subscription.fetch(max_messages=500, timeout=0.5)
+        messages.extend(received.message for received in batch)
+        return any(agent.encode() in m.value for m in messages)
+
+    try:
+        await eventually(read, "the refusal is on the topic")
+    finally:
+        await subscription.stop()
+        if (close := getattr(bus, "close", None)) is not None:
+            await close()
+    for message in messages:
+        wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
+        for personal in (WORKER_NISS, EMPLOYER, "Diallo", "Amina", "amina.diallo"):
+            assert personal.encode() not in wire, personal
