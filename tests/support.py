@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from guichet_core.auth import Authority, AuthSettings, DevTokenIssuer, auth_settings_for
+from guichet_core.bus.port import BusMessage
 from guichet_core.settings import ServiceSettings
+from guichet_core.testing.plugin import unique
 from guichet_core.testing.samples import PDF
 from guichet_core.vault import MasterKey
 
@@ -178,3 +180,28 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting until {what}; last: {result!r}")
         await asyncio.sleep(0.1)
+
+
+async def read_topic(
+    settings: ServiceSettings, topic: str, enough: Callable[[list[BusMessage]], bool], what: str
+) -> list[BusMessage]:
+    """The messages of ``topic`` (its namespaced name) read by a new consumer group, once
+    ``enough`` of them have arrived."""
+    from guichet_core.service import make_bus
+
+    bus = make_bus(settings, client_id="test-reader")
+    subscription = bus.subscription(group=settings.named(unique("test-reader-")), topics=[topic])
+    await subscription.start()
+    messages: list[BusMessage] = []
+
+    async def arrived() -> bool:
+        batch = await subscription.fetch(max_messages=500, timeout=0.5)
+        messages.extend(received.message for received in batch)
+        return enough(messages)
+
+    try:
+        await eventually(arrived, what)
+    finally:
+        await subscription.stop()
+        await bus.close()
+    return messages

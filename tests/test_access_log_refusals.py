@@ -16,12 +16,10 @@ import pytest
 
 from guichet_contracts import ACCESS_REFUSALS_TOPIC
 from guichet_core.auth import Authority
-from guichet_core.bus.port import BusMessage
-from guichet_core.service import make_bus
 from guichet_core.testing.plugin import unique
 
 from .stacks import Stack, module_stack
-from .support import EMPLOYER, WORKER_NISS, application_form, eventually
+from .support import EMPLOYER, WORKER_NISS, application_form, eventually, read_topic
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 stack = module_stack()
@@ -116,25 +114,12 @@ async def test_nothing_personal_is_on_the_refusals_topic(stack: Stack) -> None:
         404,
     )
     await logged(stack, dossier, agent)
-    bus = make_bus(stack.settings, client_id="refusals-check")
-    subscription = bus.subscription(
-        group=stack.settings.named(unique("refusals-check-")),
-        topics=[stack.settings.named(ACCESS_REFUSALS_TOPIC)],
+    messages = await read_topic(
+        stack.settings,
+        stack.settings.named(ACCESS_REFUSALS_TOPIC),
+        lambda found: any(agent.encode() in m.value for m in found),
+        "the refusal is on the topic",
     )
-    await subscription.start()
-    messages: list[BusMessage] = []
-
-    async def read() -> bool:
-        batch = await subscription.fetch(max_messages=500, timeout=0.5)
-        messages.extend(received.message for received in batch)
-        return any(agent.encode() in m.value for m in messages)
-
-    try:
-        await eventually(read, "the refusal is on the topic")
-    finally:
-        await subscription.stop()
-        if (close := getattr(bus, "close", None)) is not None:
-            await close()
     for message in messages:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
         for personal in (WORKER_NISS, EMPLOYER, "Diallo", "Amina", "amina.diallo"):

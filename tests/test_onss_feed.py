@@ -20,11 +20,9 @@ import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
 from guichet_consultation.app import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_core.auth import Authority
-from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_domain, to_envelope
-from guichet_core.service import Runtime, create_app, make_bus
+from guichet_core.service import Runtime, create_app
 from guichet_core.settings import ServiceSettings
-from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_onss_feed.app import SPEC as FEED
@@ -40,6 +38,7 @@ from .support import (
     application_form,
     environment,
     eventually,
+    read_topic,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -250,22 +249,10 @@ async def test_events_on_the_topic_are_linked_and_sealed(
     platform: Platform, dossiers: dict[str, str]
 ) -> None:
     settings = platform.settings
-    bus = make_bus(settings, client_id="onss-check")
-    subscription = bus.subscription(group=settings.named(unique("onss-check-")),
-                                    topics=[platform.runtime.topic])  # fmt: skip
-    await subscription.start()
-    messages: list[BusMessage] = []
-
-    async def all_published() -> bool:
-        batch = await subscription.fetch(max_messages=500, timeout=0.5)
-        messages.extend(received.message for received in batch)
-        return len(messages) >= 5
-
-    try:
-        await eventually(all_published, "the feed's events are on its topic")
-    finally:
-        await subscription.stop()
-        await bus.close()
+    messages = await read_topic(
+        settings, platform.runtime.topic, lambda found: len(found) >= 5,
+        "the feed's events are on its topic",
+    )  # fmt: skip
     for message in messages:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
         assert WORKER_NISS.encode() not in wire and POSTED_NISS.encode() not in wire
