@@ -10,6 +10,7 @@ subject reads who consulted (or tried to consult) their dossier.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 from typing import Any
 
@@ -24,6 +25,7 @@ THE_WORKERS_OWN = "GET intake /ebox"
 PURPOSES = (None, INSPECTION_PURPOSE, *sorted(VISA_PURPOSES))
 ROLES = frozenset(rule.role for rule in POLICY if rule.role)
 READS = {"POST consultation /dossiers/search"}  # a POST that only reads
+SETTLING_SECONDS = 30.0  # for the refusals recorded to reach the access log
 
 
 async def negative_decision(target: Target, report: Report) -> Filed:
@@ -156,9 +158,19 @@ async def recorded_in_access_log(
     consultation = target.clients.get("consultation")
     if consultation is None or not attempts:
         return
+    expected: dict[str, set[str]] = collections.defaultdict(set)
+    for _, agent, filed in attempts:
+        expected[filed.dossier].add(agent)
     agents: dict[str, set[str]] = {}
+    # The services publish their refusals; consultation appends them as they arrive.
+    deadline = asyncio.get_running_loop().time() + SETTLING_SECONDS
     for filed in {attempt[2].dossier: attempt[2] for attempt in attempts}.values():
-        agents[filed.dossier] = await _logged_agents(target, filed)
+        while True:
+            agents[filed.dossier] = await _logged_agents(target, filed)
+            settled = expected[filed.dossier] <= agents[filed.dossier]
+            if settled or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.5)
     missing: collections.Counter[str] = collections.Counter()
     tried: collections.Counter[str] = collections.Counter()
     for route, agent, filed in attempts:
