@@ -78,8 +78,16 @@ async def test_every_refused_attempt_on_a_dossier_is_in_the_persons_access_log(
     other = await logged(stack, dossier, "0202239951")
     assert other["route"] == "intake GET /applications/{application_id}"
     assert other["reason"] in ("not_permitted", "not_found")
-    # The chain still holds, the new entries included (Art. 29: tamper-evident).
+    # The supervisor reads the same entries in the dossier's log (GDPR Art. 58 §1 e).
     ops = stack.tokens.header(Authority.PLATFORM_OPS)
+    answer = await stack.consultation.get(f"/dossiers/{dossier}/access-log", headers=ops)
+    assert answer.status_code == 200, answer.text
+    seen = {(e["authority"], e["agent_id"], e["route"]) for e in answer.json()}
+    assert {
+        (wal["authority"], "wal-officer", wal["route"]),
+        ("OE", "oe-agent", oe["route"]),
+    } <= seen
+    # The chain still holds, the new entries included (Art. 29: tamper-evident).
     check = await stack.consultation.get("/access-log/verify", headers=ops)
     assert check.status_code == 200 and check.json()["ok"], check.text
 

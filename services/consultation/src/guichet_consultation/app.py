@@ -242,6 +242,16 @@ async def my_access_log(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, 
             for record in records]  # fmt: skip
 
 
+@router.get("/dossiers/{dossier_id}/access-log")
+async def dossier_access_log(
+    dossier_id: UUID, rt: RuntimeDep, caller: SupervisorDep
+) -> list[dict[str, Any]]:
+    """Every consultation of one dossier and every refused attempt on it, on any service,
+    for the supervisor answering the data subject or the data protection authority
+    (Art. 29; GDPR Art. 15 §1 c, Art. 58)."""
+    return [vars(record) for record in await _log(rt).for_dossiers([str(dossier_id)])]
+
+
 @router.get("/access-log/verify")
 async def verify(rt: RuntimeDep, caller: SupervisorDep) -> dict[str, Any]:
     """Check the hash chain of the access log (every entry linked to the previous)."""
