@@ -18,23 +18,22 @@ from guichet_contracts import ACCESS_REFUSALS_TOPIC
 from guichet_core.auth import Authority
 from guichet_core.testing.plugin import unique
 
-from .stacks import Stack, module_stack
-from .support import EMPLOYER, WORKER_NISS, application_form, eventually, read_topic
+from .stacks import Stack
+from .stacks import filed_in_flanders as in_flanders
+from .support import EMPLOYER, WORKER_NISS, eventually, read_topic
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-stack = module_stack()
-ANTWERP = "2000"  # a workplace in Flanders: VLG is the competent region (Art. 9)
 
 
 async def filed_in_flanders(stack: Stack) -> str:
-    form = application_form(postcode=ANTWERP)
-    filed = await stack.intake.post("/applications", json=form, headers=stack.tokens.employer())
-    assert filed.status_code == 201, filed.text
-    dossier = str(filed.json()["application_id"])
+    """A Flemish dossier (VLG competent, Art. 9), once consultation has it too."""
+    dossier = await in_flanders(stack)
+
+    office = stack.tokens.header(Authority.OE, "oe-reader")
 
     async def mine() -> Any:
-        answer = await stack.consultation.get("/me/dossiers", headers=stack.tokens.worker())
-        return answer.status_code == 200 and answer.json()
+        answer = await stack.consultation.get(f"/dossiers/{dossier}", headers=office)
+        return answer.status_code == 200
 
     await eventually(mine, "the worker's dossier reaches consultation")
     return dossier
