@@ -74,7 +74,8 @@ async def test_every_refused_attempt_on_a_dossier_is_in_the_persons_access_log(
     assert wal["route"] == "regional-decision POST /dossiers/{application_id}/work-decision"
     oe = await logged(stack, dossier, "oe-agent")
     assert oe["authority"] == "OE" and oe["reason"] == "not_permitted"
-    other = await logged(stack, dossier, "0202239951")
+    # Another applicant is recorded as an applicant, unnamed: the topic names no person.
+    other = await logged(stack, dossier, "applicant")
     assert other["route"] == "intake GET /applications/{application_id}"
     assert other["reason"] in ("not_permitted", "not_found")
     # The supervisor reads the same entries in the dossier's log (GDPR Art. 58 §1 e).
@@ -112,14 +113,22 @@ async def test_a_refusal_on_no_dossier_is_recorded_in_no_log(stack: Stack) -> No
 
 
 async def test_nothing_personal_is_on_the_refusals_topic(stack: Stack) -> None:
-    """GDPR Art. 5 §1 c and f: who, where and why in one word; no NISS, no name, no URL."""
+    """GDPR Art. 5 §1 c and f: who, where and why in one word; no NISS, no name, no URL,
+    and an applicant refused is not named (an applicant's agent is a person)."""
     dossier = await filed_in_flanders(stack)
-    agent = unique("probe-")
-    headers = stack.tokens.header(Authority.APPLICANT, agent)
+    someone = "0202239951"  # another employer, signed in as an applicant
+    headers = stack.tokens.header(Authority.APPLICANT, someone)
     assert (await stack.intake.get(f"/applications/{dossier}", headers=headers)).status_code in (
         403,
         404,
     )
+    agent = unique("probe-")  # an officer refused after it: its entry marks the topic's end
+    answer = await stack.region.post(
+        f"/dossiers/{dossier}/admissibility",
+        json={"admissible": True},
+        headers=stack.tokens.header(Authority.OE, agent),
+    )
+    assert answer.status_code == 403, answer.text
     await logged(stack, dossier, agent)
     messages = await read_topic(
         stack.settings,
@@ -127,7 +136,8 @@ async def test_nothing_personal_is_on_the_refusals_topic(stack: Stack) -> None:
         lambda found: any(agent.encode() in m.value for m in found),
         "the refusal is on the topic",
     )
+    assert any(b'"APPLICANT"' in m.value for m in messages)
     for message in messages:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
-        for personal in (WORKER_NISS, EMPLOYER, "Diallo", "Amina", "amina.diallo"):
+        for personal in (WORKER_NISS, EMPLOYER, someone, "Diallo", "Amina", "amina.diallo"):
             assert personal.encode() not in wire, personal

@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from guichet_contracts import ACCESS_REFUSALS_TOPIC, AccessRefused
 from guichet_contracts.access import RefusalReason
+from guichet_core.auth import Authority
 from guichet_core.codec import new_event
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def refusal_of(request: Request, status: int) -> AccessRefused | None:
         application_id=dossier,
         service=runtime.spec.name,
         authority=caller.authority.value,
-        agent_id=caller.agent_id[:200],
+        # An applicant's agent is a person (their NISS, or an enterprise's officer): the
+        # topic names no person, so an applicant refused is recorded as such, unnamed.
+        agent_id="applicant" if caller.authority is Authority.APPLICANT else caller.agent_id[:200],
         method=request.method,
         route=route[:200],
         status=status,
