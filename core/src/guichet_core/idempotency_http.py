@@ -103,9 +103,8 @@ class IdempotencyMiddleware:
             with claimed(store, outcome):
                 await self.app(scope, _replaying(body), answer.send)
         except ClaimLost as error:
-            await store.release(outcome)
-            if not answer.started:
-                await problem(send, 409, str(error) + ": its answer is the one that counts")
+            await store.release(outcome)  # nothing of this answer has left: the other's counts
+            await problem(send, 409, str(error) + ": its answer is the one that counts")
             return
         except BaseException:
             await store.release(outcome)
@@ -118,13 +117,17 @@ class IdempotencyMiddleware:
             )  # fmt: skip
         else:
             await store.release(outcome)  # a refusal: the client may correct and retry
+        # Only now does the answer leave: a client that got it finds it kept on a retry
+        # (a crash between the two used to leave an acknowledged key without its answer).
+        await answer.flush()
 
 
 class _Recorder:
-    """Passes the answer on and keeps a copy of it."""
+    """Holds the answer back, and a copy of it, until it is kept (``flush`` sends it)."""
 
     def __init__(self, send: Send) -> None:
         self._send = send
+        self._held: list[Message] = []
         self.started = False
         self.status = 500
         self.content_type = "application/json"
@@ -138,7 +141,12 @@ class _Recorder:
                     self.content_type = value.decode("latin-1")[:100]
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
-        await self._send(message)
+        self._held.append(message)
+
+    async def flush(self) -> None:
+        held, self._held = self._held, []
+        for message in held:
+            await self._send(message)
 
 
 def _is_json(scope: Scope) -> bool:
