@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from guichet_contracts import (
+    AccessRefused,
     ApplicationFiled,
     DomainEvent,
     DossierPurged,
@@ -33,6 +34,7 @@ TOPIC_TYPES: dict[str, type[DomainEvent]] = {
     "guichet.residence-decision.v1": ResidenceAuthorised,
     "guichet.onss-feed.v1": EmploymentDeclared,
     "guichet.retention.v1": DossierPurged,
+    "guichet.access-refusals.v1": AccessRefused,
 }
 # Topics on which a valid event follows the poison (filing, decisions, an appeal).
 DRIVEN = {"guichet.intake.v1", "guichet.regional-decision.v1", "guichet.retention.v1"}
