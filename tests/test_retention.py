@@ -14,7 +14,7 @@ import pytest_asyncio
 from guichet_contracts import SealedData
 from guichet_core.auth import Authority
 from guichet_core.service import create_app
-from guichet_core.vault import KeyShredded, open_vault
+from guichet_core.vault import KeyShredded, SealBroken, open_vault
 from guichet_retention import handlers
 from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.app import rules_of
@@ -218,7 +218,13 @@ async def scan_for(stack: Stack, purged_id: str, *, readable_elsewhere: str) -> 
         for value in mine:
             with pytest.raises(KeyShredded):
                 await vault.unseal(value)
-        assert await vault.unseal(others[0])
+        # The other dossier's values still open (its documents are sealed bytes, not
+        # JSON: whichever the scan found first, one value of it must open).
+        opened = []
+        for value in others:
+            with contextlib.suppress(SealBroken):
+                opened.append(await vault.unseal(value))
+        assert any(opened)
     finally:
         await engine.dispose()
 
