@@ -56,9 +56,7 @@ class Effects:
             raise RuntimeError("the handler cannot apply this event")
 
 
-async def publish(
-    store: SqlEventStore, bus: Bus, topic: str, events: list[ApplicationFiled]
-) -> None:
+async def publish(store: SqlEventStore, bus: Bus, topic: str, events: list[DomainEvent]) -> None:
     for event in events:
         await store.append(
             str(event.application_id), [new_event(event)], expected_version=0, publish_to=topic
@@ -428,15 +426,7 @@ async def test_a_superseded_version_in_flight_is_upcast_and_handled(
         filed_by=FilerRole.EMPLOYER,
         filed_at=datetime.now(UTC),
     )
-    await store.append(
-        str(old.application_id), [new_event(old)], expected_version=0, publish_to=topic
-    )
-    publisher = bus.publisher()
-    await publisher.start()
-    try:
-        await OutboxRelay(store, publisher).drain()
-    finally:
-        await publisher.stop()
+    await publish(store, bus, topic, [old])
     handler = Effects()
     subscription = bus.subscription(group=group, topics=[topic])
     await subscription.start()
