@@ -246,8 +246,10 @@ async def ours_once_small(store: SqlEventStore) -> None:
 
 
 async def embedded(results: Results, directory: Path) -> None:
-    log(f"append on SQLite (embedded): {EMBEDDED_STREAMS} streams x {EVENTS} events, "
-        f"{WRITERS} writers")  # fmt: skip
+    log(
+        f"append on SQLite (embedded): {EMBEDDED_STREAMS} streams x {EVENTS} events, "
+        f"{WRITERS} writers"
+    )
     store = await _our_store(DatabaseConfig(url=f"sqlite:///{directory / 'append.sqlite3'}"))
     await ours_once_small(store)
     ours, batched = [], []

@@ -345,8 +345,10 @@ async def measure(results: Results, stack: Stack) -> None:
 async def caught_up(stack: Stack, *, seconds: float = 300) -> None:
     """Wait until every consumer has read all that the others published and every outbox
     is empty (a backlog left by earlier measurements would be measured as latency)."""
-    specs = {name: importlib.import_module(module + ".app").SPEC
-             for name, (module, _) in SERVICES.items()}  # fmt: skip
+    specs = {
+        name: importlib.import_module(module + ".app").SPEC
+        for name, (module, _) in SERVICES.items()
+    }
     clients = {name: client(url, 1) for name, url in stack.urls.items()}
     deadline = time.monotonic() + seconds
     try:
@@ -356,8 +358,11 @@ async def caught_up(stack: Stack, *, seconds: float = 300) -> None:
             behind = sum(int(r["relay"]["backlog"] or 0) for r in reports.values())
             for name, spec in specs.items():
                 for subscription in spec.subscriptions:
-                    stats = next(v for k, v in reports[name]["consumers"].items()
-                                 if k.endswith(subscription.group))  # fmt: skip
+                    stats = next(
+                        v
+                        for k, v in reports[name]["consumers"].items()
+                        if k.endswith(subscription.group)
+                    )
                     read = sum(stats.values())
                     expected = sum(published.get(topic, 0) for topic in subscription.topics)
                     behind += max(0, expected - read)

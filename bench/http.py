@@ -64,9 +64,12 @@ class Http:
             self._session = None
 
     async def get(
-        self, path: str, *, params: dict[str, str] | None = None,
+        self,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Reply:  # fmt: skip
+    ) -> Reply:
         return await self._send("GET", path, params=params, headers=headers)
 
     async def post(

@@ -38,14 +38,22 @@ async def measure(results: Results, *, runs: int = RUNS) -> None:
             imported.append(int(report["records"]))
             peaks.append(max(s["rss_mb_max_during"] for s in sources))
             growth.append(max(s["rss_mb_max_during"] - s["rss_mb_before"] for s in sources))
-            log(f"onss import run {index + 1}: {report['records']} records, "
-                f"{report['records_per_second']} records/s")  # fmt: skip
+            log(
+                f"onss import run {index + 1}: {report['records']} records, "
+                f"{report['records_per_second']} records/s"
+            )
     finally:
         shutil.rmtree(files, ignore_errors=True)
-    note = (f"{min(imported):,}+ generated DIMONA + DmfA records per run, streamed as CSV, "
-            "embedded backend")  # fmt: skip
+    note = (
+        f"{min(imported):,}+ generated DIMONA + DmfA records per run, streamed as CSV, "
+        "embedded backend"
+    )
     results.add("onss_import_records_per_s", "embedded", rates, "records/s", note)
     results.add("onss_import_peak_rss_mb", "embedded", peaks, "MiB", note)
-    results.add("onss_import_rss_growth_mb", "embedded", growth, "MiB",
-                "resident memory gained during the import: flat means it does not grow "
-                "with the file")  # fmt: skip
+    results.add(
+        "onss_import_rss_growth_mb",
+        "embedded",
+        growth,
+        "MiB",
+        "resident memory gained during the import: flat means it does not grow with the file",
+    )

@@ -131,43 +131,108 @@ def lifecycle(n: int, dossier_id: uuid.UUID, sealed: Any) -> list[tuple[str, Any
         for i, document_kind in enumerate([DocumentKind.PASSPORT, DocumentKind.DIPLOMA])
     )
     events: list[tuple[str, Any, datetime]] = [
-        (INTAKE, ApplicationFiled(
-            application_id=dossier_id, kind=kind, category=ApplicantCategory.EU_BLUE_CARD,
-            competent_authority=region, workplace_postcode=postcode,
-            employer_enterprise_number=_enterprise(n // 7), filed_by=FilerRole.EMPLOYER,
-            filed_at=filed_at, wished_start=start, wished_end=start + timedelta(days=730),
-            fee_paid=kind is ApplicationKind.SINGLE_PERMIT, dossier=sealed, documents=documents,
-        ), filed_at),
-    ]  # fmt: skip
+        (
+            INTAKE,
+            ApplicationFiled(
+                application_id=dossier_id,
+                kind=kind,
+                category=ApplicantCategory.EU_BLUE_CARD,
+                competent_authority=region,
+                workplace_postcode=postcode,
+                employer_enterprise_number=_enterprise(n // 7),
+                filed_by=FilerRole.EMPLOYER,
+                filed_at=filed_at,
+                wished_start=start,
+                wished_end=start + timedelta(days=730),
+                fee_paid=kind is ApplicationKind.SINGLE_PERMIT,
+                dossier=sealed,
+                documents=documents,
+            ),
+            filed_at,
+        ),
+    ]
     if outcome == 0:
         return events
     at = filed_at + timedelta(days=5)
-    events.append((REGION, ApplicationDeclaredAdmissible(
-        application_id=dossier_id, authority=region, decided_at=at), at))  # fmt: skip
+    events.append(
+        (
+            REGION,
+            ApplicationDeclaredAdmissible(
+                application_id=dossier_id, authority=region, decided_at=at
+            ),
+            at,
+        )
+    )
     if outcome == 1:
         return events
     at = filed_at + timedelta(days=30)
     if outcome == 2:
-        events.append((REGION, NegativeDecisionTaken(application_id=dossier_id,
-                       step=DecisionStep.WORK, authority=region, decided_at=at), at))  # fmt: skip
+        events.append(
+            (
+                REGION,
+                NegativeDecisionTaken(
+                    application_id=dossier_id,
+                    step=DecisionStep.WORK,
+                    authority=region,
+                    decided_at=at,
+                ),
+                at,
+            )
+        )
         return events
-    events.append((REGION, WorkAuthorised(application_id=dossier_id, authority=region,
-                   valid_from=start, valid_until=start + timedelta(days=730), decided_at=at),
-                   at))  # fmt: skip
+    events.append(
+        (
+            REGION,
+            WorkAuthorised(
+                application_id=dossier_id,
+                authority=region,
+                valid_from=start,
+                valid_until=start + timedelta(days=730),
+                decided_at=at,
+            ),
+            at,
+        )
+    )
     if outcome == 9:
         return events
     at = filed_at + timedelta(days=60)
     if outcome == 3:
-        events.append((OFFICE, NegativeDecisionTaken(application_id=dossier_id,
-                       step=DecisionStep.RESIDENCE, authority=CompetentAuthority.IMMIGRATION_OFFICE,
-                       decided_at=at), at))  # fmt: skip
+        events.append(
+            (
+                OFFICE,
+                NegativeDecisionTaken(
+                    application_id=dossier_id,
+                    step=DecisionStep.RESIDENCE,
+                    authority=CompetentAuthority.IMMIGRATION_OFFICE,
+                    decided_at=at,
+                ),
+                at,
+            )
+        )
         return events
     until = start + timedelta(days=730)
-    events.append((OFFICE, ResidenceAuthorised(application_id=dossier_id, valid_from=start,
-                   valid_until=until, decided_at=at), at))  # fmt: skip
-    events.append((OFFICE, SinglePermitGranted(application_id=dossier_id,
-                   act_number=f"SP-{n:09d}", valid_from=start, valid_until=until,
-                   granted_at=at), at))  # fmt: skip
+    events.append(
+        (
+            OFFICE,
+            ResidenceAuthorised(
+                application_id=dossier_id, valid_from=start, valid_until=until, decided_at=at
+            ),
+            at,
+        )
+    )
+    events.append(
+        (
+            OFFICE,
+            SinglePermitGranted(
+                application_id=dossier_id,
+                act_number=f"SP-{n:09d}",
+                valid_from=start,
+                valid_until=until,
+                granted_at=at,
+            ),
+            at,
+        )
+    )
     return events
 
 
@@ -199,8 +264,9 @@ class Log:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def open_log(backend: str, directory: Path, url: str | None, bootstrap: str | None,
-             namespace: str) -> Log:  # fmt: skip
+def open_log(
+    backend: str, directory: Path, url: str | None, bootstrap: str | None, namespace: str
+) -> Log:
     from guichet_core.settings import ServiceSettings
     from guichet_core.vault import MasterKey
 
@@ -271,10 +337,15 @@ async def seed(log: Log, dossiers: int) -> float:
                     )
             now = datetime.now(UTC)
             rows = [
-                {"dossier_id": dossier_id, "wrapped_key": log.master_key.wrap(dossier_id, key),
-                 "master_key_id": log.master_key.key_id, "created_at": now, "shredded_at": None}
+                {
+                    "dossier_id": dossier_id,
+                    "wrapped_key": log.master_key.wrap(dossier_id, key),
+                    "master_key_id": log.master_key.key_id,
+                    "created_at": now,
+                    "shredded_at": None,
+                }
                 for dossier_id, key in keys.keys.items()
-            ]  # fmt: skip
+            ]
             async with keystore.begin() as connection:  # the keys before the events
                 await connection.execute(data_keys.insert(), rows)
             if isinstance(bus, EmbeddedLog):
@@ -310,10 +381,18 @@ async def _append_embedded(bus: Any, messages: list[Any]) -> None:
             offset = (await connection.execute(query)).scalar_one()
             await connection.execute(
                 _messages.insert(),
-                [{"topic": topic, "offset": offset + i, "message_key": m.key, "value": m.value,
-                  "headers": _encode_headers(m.headers), "appended_at": now}
-                 for i, m in enumerate(batch)],
-            )  # fmt: skip
+                [
+                    {
+                        "topic": topic,
+                        "offset": offset + i,
+                        "message_key": m.key,
+                        "value": m.value,
+                        "headers": _encode_headers(m.headers),
+                        "appended_at": now,
+                    }
+                    for i, m in enumerate(batch)
+                ],
+            )
             await connection.execute(
                 update(_topics)
                 .where(_topics.c.topic == topic)

@@ -14,8 +14,14 @@ from guichet_core.testing.plugin import unique
 
 from .stacks import Stack
 
-TOPICS = ("intake", "regional-decision", "residence-decision", "onss-feed", "consultation",
-          "retention")  # fmt: skip
+TOPICS = (
+    "intake",
+    "regional-decision",
+    "residence-decision",
+    "onss-feed",
+    "consultation",
+    "retention",
+)
 
 
 async def every_message(stack: Stack) -> list[bytes]:
@@ -59,8 +65,10 @@ async def every_row(stack: Stack) -> list[tuple[str, str]]:
         return rows
     engine = create_async_engine(normalise_url(str(settings.database_url)))
     async with engine.connect() as connection:
-        query = ("select table_schema, table_name from information_schema.tables "
-                 f"where table_schema like '{settings.namespace}%'")  # fmt: skip
+        query = (
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema like '{settings.namespace}%'"
+        )
         for schema, name in (await connection.exec_driver_sql(query)).all():
             for row in await connection.exec_driver_sql(f'select * from "{schema}"."{name}"'):
                 store = schema.removeprefix(settings.namespace)

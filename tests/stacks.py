@@ -180,12 +180,19 @@ async def documents_requested(stack: Stack, dossier: str) -> str:
     (Art. 20 §4); returns the request id once the applicant sees it."""
     vlg = stack.tokens.header(Authority.VLG)
     url = f"/dossiers/{dossier}"
-    admitted = await stack.region.post(url + "/admissibility", json={"admissible": True},
-                                       headers=vlg)  # fmt: skip
+    admitted = await stack.region.post(
+        url + "/admissibility", json={"admissible": True}, headers=vlg
+    )
     assert admitted.status_code == 200, admitted.text
-    asked = await stack.region.post(url + "/document-requests", headers=vlg, json={
-        "document_kinds": ["employment_contract"], "explanation": "The signed contract.",
-        "due_on": (date.today() + timedelta(days=30)).isoformat()})  # fmt: skip
+    asked = await stack.region.post(
+        url + "/document-requests",
+        headers=vlg,
+        json={
+            "document_kinds": ["employment_contract"],
+            "explanation": "The signed contract.",
+            "due_on": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    )
     assert asked.status_code == 200, asked.text
 
     async def requested() -> Any:

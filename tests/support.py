@@ -48,10 +48,12 @@ def application_form(
 ) -> dict[str, Any]:
     start = date.today() + timedelta(days=60)
     documents = [document("passport")]
-    documents += {"eu_blue_card": [document("diploma")],
-                  "researcher": [document("hosting_agreement")],
-                  "intra_corporate_transferee": [document("posting_certificate")],
-                  "trainee": [document("traineeship_agreement")]}.get(category, [])  # fmt: skip
+    documents += {
+        "eu_blue_card": [document("diploma")],
+        "researcher": [document("hosting_agreement")],
+        "intra_corporate_transferee": [document("posting_certificate")],
+        "trainee": [document("traineeship_agreement")],
+    }.get(category, [])
     form: dict[str, Any] = {
         "kind": kind,
         "category": category,
@@ -157,8 +159,14 @@ class Tokens:
         purpose: str | None = None,
         ttl: timedelta = timedelta(hours=1),
     ) -> dict[str, str]:
-        token = self._issuer.issue(subject=subject, authority=authority, agent_id=subject,
-                                   roles=sorted(roles), purpose=purpose, ttl=ttl)  # fmt: skip
+        token = self._issuer.issue(
+            subject=subject,
+            authority=authority,
+            agent_id=subject,
+            roles=sorted(roles),
+            purpose=purpose,
+            ttl=ttl,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def employer(self) -> dict[str, str]:

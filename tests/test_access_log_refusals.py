@@ -57,14 +57,26 @@ async def test_every_refused_attempt_on_a_dossier_is_in_the_persons_access_log(
     period = {"valid_from": start.isoformat(), "valid_until": (start + timedelta(365)).isoformat()}
     attempts = [
         # Art. 9: only the competent region (here VLG) decides on work.
-        (stack.region, "POST", f"/dossiers/{dossier}/work-decision", {"authorised": True, **period},
-         Authority.WAL, "wal-officer"),
+        (
+            stack.region,
+            "POST",
+            f"/dossiers/{dossier}/work-decision",
+            {"authorised": True, **period},
+            Authority.WAL,
+            "wal-officer",
+        ),
         # Art. 12: the Immigration Office decides on residence, not on admissibility.
-        (stack.region, "POST", f"/dossiers/{dossier}/admissibility", {"admissible": True},
-         Authority.OE, "oe-agent"),
+        (
+            stack.region,
+            "POST",
+            f"/dossiers/{dossier}/admissibility",
+            {"admissible": True},
+            Authority.OE,
+            "oe-agent",
+        ),
         # Art. 29: an applicant reads their own dossier only (here: another employer).
         (stack.intake, "GET", f"/applications/{dossier}", None, Authority.APPLICANT, "0202239951"),
-    ]  # fmt: skip
+    ]
     for client, method, url, body, authority, agent in attempts:
         headers = stack.tokens.header(authority, agent)
         answer = await client.request(method, url, headers=headers, json=body)

@@ -32,8 +32,9 @@ def validity() -> dict[str, str]:
 
 
 async def file(stack: Stack, **form: Any) -> str:
-    response = await stack.intake.post("/applications", json=application_form(**form),
-                                       headers=stack.tokens.employer())  # fmt: skip
+    response = await stack.intake.post(
+        "/applications", json=application_form(**form), headers=stack.tokens.employer()
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["application_id"])
 
@@ -54,8 +55,12 @@ async def dossiers(stack: Stack) -> dict[str, str]:
     """A granted single permit with health and criminal documents, a withdrawn one, and
     one refused by the Office, all in Flanders; decided over the bus."""
     vlg, oe = stack.tokens.header(Authority.VLG), stack.tokens.header(Authority.OE)
-    documents = [document("passport"), document("diploma"), document("medical_certificate"),
-                 document("criminal_record_extract")]  # fmt: skip
+    documents = [
+        document("passport"),
+        document("diploma"),
+        document("medical_certificate"),
+        document("criminal_record_extract"),
+    ]
     ids = {
         "granted": await file(stack, postcode="2000", documents=documents),
         "withdrawn": await file(stack, postcode="2000"),
@@ -69,12 +74,14 @@ async def dossiers(stack: Stack) -> dict[str, str]:
 
         await eventually(received, "the region receives it")
         await stack.region.post(url + "/admissibility", json={"admissible": True}, headers=vlg)
-        await stack.region.post(url + "/work-decision", headers=vlg,
-                                json={"authorised": True, **validity()})  # fmt: skip
+        await stack.region.post(
+            url + "/work-decision", headers=vlg, json={"authorised": True, **validity()}
+        )
         body: dict[str, Any] = (
-            {"authorised": False, "reasons": REASONS} if name == "refused"
+            {"authorised": False, "reasons": REASONS}
+            if name == "refused"
             else {"authorised": True, **validity()}
-        )  # fmt: skip
+        )
 
         async def decided(url: str = url, body: dict[str, Any] = body) -> bool:
             response = await stack.office.post(url + "/residence-decision", json=body, headers=oe)
@@ -100,7 +107,7 @@ CALLERS: list[tuple[Authority, frozenset[str], str | None]] = [
     (Authority.DIPLOMATIC_POST, frozenset(), "visa_d"),
     (Authority.COMMUNE, frozenset(), "temporary_residence_document"),
     (Authority.PUBLIC_EMPLOYMENT_SERVICE, frozenset(), None),
-]  # fmt: skip
+]
 
 
 async def test_every_caller_reads_exactly_what_the_policy_allows_and_every_read_is_logged(
@@ -112,11 +119,13 @@ async def test_every_caller_reads_exactly_what_the_policy_allows_and_every_read_
     for (authority, roles, purpose), (name, dossier_id) in itertools.product(
         CALLERS, dossiers.items()
     ):
-        token = stack.tokens.issue(authority=authority, subject="agent-7", roles=roles,
-                                   purpose=purpose)  # fmt: skip
+        token = stack.tokens.issue(
+            authority=authority, subject="agent-7", roles=roles, purpose=purpose
+        )
         response = await stack.consultation.get(f"/dossiers/{dossier_id}", headers=token)
-        caller = Caller(subject="agent-7", authority=authority, agent_id="agent-7", roles=roles,
-                        purpose=purpose)  # fmt: skip
+        caller = Caller(
+            subject="agent-7", authority=authority, agent_id="agent-7", roles=roles, purpose=purpose
+        )
         expected = await expected_categories(stack, dossier_id, caller, purpose)
         if not expected:
             assert response.status_code == 403, (authority, roles, name, response.text)
@@ -132,8 +141,9 @@ async def test_every_caller_reads_exactly_what_the_policy_allows_and_every_read_
     assert checked == len(CALLERS) * len(dossiers)
 
 
-async def expected_categories(stack: Stack, dossier_id: str, caller: Caller,
-                              purpose: str | None) -> set[str]:  # fmt: skip
+async def expected_categories(
+    stack: Stack, dossier_id: str, caller: Caller, purpose: str | None
+) -> set[str]:
     from guichet_consultation.generations import Generations, load_view
 
     runtime = stack.apps[3].state.runtime
@@ -155,8 +165,9 @@ async def access_log_of(stack: Stack, dossier_id: str) -> list[dict[str, Any]]:
 async def test_the_worker_reads_who_consulted_the_dossier_and_why(
     stack: Stack, dossiers: dict[str, str]
 ) -> None:
-    token = stack.tokens.issue(authority=Authority.FEDERAL_INSPECTION, subject="inspector-3",
-                               purpose="inspection")  # fmt: skip
+    token = stack.tokens.issue(
+        authority=Authority.FEDERAL_INSPECTION, subject="inspector-3", purpose="inspection"
+    )
     await stack.consultation.get(f"/dossiers/{dossiers['granted']}", headers=token)
     log = await access_log_of(stack, dossiers["granted"])
     last = log[-1]
@@ -173,11 +184,13 @@ async def test_an_offices_refusal_shows_other_authorities_only_the_flag(
     services see only that it was taken."""
     for authority, purpose in ((Authority.VLG, None), (Authority.FEDERAL_INSPECTION, "inspection")):
         token = stack.tokens.issue(authority=authority, subject="a", purpose=purpose)
-        body = (await stack.consultation.get(f"/dossiers/{dossiers['refused']}",
-                                             headers=token)).json()  # fmt: skip
+        body = (
+            await stack.consultation.get(f"/dossiers/{dossiers['refused']}", headers=token)
+        ).json()
         flags = body["data"]["negative_decision_flags"]
-        assert flags == [{"step": "residence", "authority_kind": "immigration_office",
-                          "at": flags[0]["at"]}]  # fmt: skip
+        assert flags == [
+            {"step": "residence", "authority_kind": "immigration_office", "at": flags[0]["at"]}
+        ]
         assert REASONS not in str(body)
 
 
@@ -277,8 +290,11 @@ async def test_tokens_that_prove_nothing_get_401(stack: Stack, dossiers: dict[st
     assert (await stack.consultation.get(url)).status_code == 401
     expired = stack.tokens.issue(authority=Authority.VLG, subject="x", ttl=timedelta(seconds=-120))
     assert (await stack.consultation.get(url, headers=expired)).status_code == 401
-    forged = {"Authorization": "Bearer " + stack.tokens.header(Authority.VLG)["Authorization"]
-              .split()[1][:-4] + "AAAA"}  # fmt: skip
+    forged = {
+        "Authorization": "Bearer "
+        + stack.tokens.header(Authority.VLG)["Authorization"].split()[1][:-4]
+        + "AAAA"
+    }
     assert (await stack.consultation.get(url, headers=forged)).status_code == 401
     elsewhere = stack.tokens.for_audience("another-platform").header(Authority.VLG)
     assert (await stack.consultation.get(url, headers=elsewhere)).status_code == 401
@@ -287,8 +303,9 @@ async def test_tokens_that_prove_nothing_get_401(stack: Stack, dossiers: dict[st
 async def test_altering_one_access_log_entry_is_detected(
     stack: Stack, dossiers: dict[str, str]
 ) -> None:
-    supervisor = stack.tokens.issue(authority=Authority.PLATFORM_OPS, subject="dpo",
-                                    roles=frozenset({"supervisor"}))  # fmt: skip
+    supervisor = stack.tokens.issue(
+        authority=Authority.PLATFORM_OPS, subject="dpo", roles=frozenset({"supervisor"})
+    )
     before = (await stack.consultation.get("/access-log/verify", headers=supervisor)).json()
     assert before["ok"] is True and before["entries"] > 0
     runtime = stack.apps[3].state.runtime
@@ -338,19 +355,25 @@ async def test_randomised_lifecycles_never_show_a_reason_to_anyone(stack: Stack)
         reasons_given.append(reason)
         path = rng.choice(["inadmissible", "work_refused", "residence_refused", "withdrawn"])
         if path == "inadmissible":
-            await stack.region.post(url + "/admissibility", headers=vlg,
-                                    json={"admissible": False, "reasons": reason})  # fmt: skip
+            await stack.region.post(
+                url + "/admissibility", headers=vlg, json={"admissible": False, "reasons": reason}
+            )
             continue
         await stack.region.post(url + "/admissibility", json={"admissible": True}, headers=vlg)
         if path == "work_refused":
-            await stack.region.post(url + "/work-decision", headers=vlg,
-                                    json={"authorised": False, "reasons": reason})  # fmt: skip
+            await stack.region.post(
+                url + "/work-decision", headers=vlg, json={"authorised": False, "reasons": reason}
+            )
             continue
-        await stack.region.post(url + "/work-decision", headers=vlg,
-                                json={"authorised": True, **validity()})  # fmt: skip
+        await stack.region.post(
+            url + "/work-decision", headers=vlg, json={"authorised": True, **validity()}
+        )
         grant = path == "withdrawn"
-        body = {"authorised": True, **validity()} if grant else {"authorised": False,
-                                                                 "reasons": reason}  # fmt: skip
+        body = (
+            {"authorised": True, **validity()}
+            if grant
+            else {"authorised": False, "reasons": reason}
+        )
 
         async def decided(url: str = url, body: dict[str, Any] = body) -> bool:
             response = await stack.office.post(url + "/residence-decision", json=body, headers=oe)
@@ -363,16 +386,19 @@ async def test_randomised_lifecycles_never_show_a_reason_to_anyone(stack: Stack)
         await eventually(lambda d=dossier_id: _settled(stack, d), "the dossier is decided")
         for authority, roles, purpose in [*CALLERS, (Authority.APPLICANT, frozenset(), None)]:
             subject = WORKER_NISS if authority is Authority.APPLICANT else "agent-9"
-            token = stack.tokens.issue(authority=authority, subject=subject, roles=roles,
-                                       purpose=purpose)  # fmt: skip
-            body_text = (await stack.consultation.get(f"/dossiers/{dossier_id}",
-                                                      headers=token)).text  # fmt: skip
+            token = stack.tokens.issue(
+                authority=authority, subject=subject, roles=roles, purpose=purpose
+            )
+            body_text = (
+                await stack.consultation.get(f"/dossiers/{dossier_id}", headers=token)
+            ).text
             for reason in reasons_given:
                 assert reason not in body_text, (authority, roles, purpose)
 
 
 async def _settled(stack: Stack, dossier_id: str) -> bool:
-    response = await stack.consultation.get(f"/dossiers/{dossier_id}",
-                                            headers=stack.tokens.header(Authority.OE))  # fmt: skip
+    response = await stack.consultation.get(
+        f"/dossiers/{dossier_id}", headers=stack.tokens.header(Authority.OE)
+    )
     status = response.json().get("data", {}).get("summary", {}).get("status")
     return status in ("refused", "withdrawn")

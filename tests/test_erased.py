@@ -46,16 +46,19 @@ def gone(response: httpx.Response) -> bool:
 
 async def awaiting_documents(stack: Stack) -> tuple[str, str]:
     """A dossier every service holds, with a request for documents open; its request id."""
-    filed = await stack.intake.post("/applications", json=application_form(postcode="2000"),
-                                    headers=stack.tokens.employer())  # fmt: skip
+    filed = await stack.intake.post(
+        "/applications", json=application_form(postcode="2000"), headers=stack.tokens.employer()
+    )
     assert filed.status_code == 201, filed.text
     dossier = str(filed.json()["application_id"])
     vlg, oe = stack.tokens.header(Authority.VLG), stack.tokens.header(Authority.OE)
 
     async def everywhere() -> bool:
-        got = [await stack.region.get(f"/dossiers/{dossier}", headers=vlg),
-               await stack.office.get(f"/dossiers/{dossier}", headers=oe),
-               await stack.consultation.get(f"/dossiers/{dossier}", headers=oe)]  # fmt: skip
+        got = [
+            await stack.region.get(f"/dossiers/{dossier}", headers=vlg),
+            await stack.office.get(f"/dossiers/{dossier}", headers=oe),
+            await stack.consultation.get(f"/dossiers/{dossier}", headers=oe),
+        ]
         return all(r.status_code == 200 for r in got)
 
     await eventually(everywhere, "every service holds the dossier")
@@ -70,9 +73,10 @@ async def every_service_answers_gone(stack: Stack, dossier: str, request_id: str
     url = f"/dossiers/{dossier}"
     assert gone(await stack.intake.get(f"/applications/{dossier}", headers=employer))
     supplied = await stack.intake.post(
-        f"/applications/{dossier}/supplementary-documents", headers=employer,
+        f"/applications/{dossier}/supplementary-documents",
+        headers=employer,
         json={"request_id": request_id, "documents": [document("employment_contract")]},
-    )  # fmt: skip
+    )
     assert gone(supplied)
     assert gone(await stack.region.get(url, headers=vlg))
     assert gone(
@@ -80,14 +84,26 @@ async def every_service_answers_gone(stack: Stack, dossier: str, request_id: str
             url + "/work-decision", headers=vlg, json={"authorised": False, "reasons": "too late"}
         )
     )
-    assert gone(await stack.region.post(url + "/withdrawal", headers=vlg,
-                                        json={"reasons": "nothing to withdraw"}))  # fmt: skip
+    assert gone(
+        await stack.region.post(
+            url + "/withdrawal", headers=vlg, json={"reasons": "nothing to withdraw"}
+        )
+    )
     assert len(await region.store.read_stream(dossier)) == recorded  # nothing half-stored
     assert gone(await stack.office.get(url, headers=oe))
     assert stack.retention is not None
-    assert gone(await stack.retention.post("/rights-requests", headers=worker, json={
-        "dossier_id": dossier, "kind": "access", "concern": "work",
-        "details": "What do you hold about me?"}))  # fmt: skip
+    assert gone(
+        await stack.retention.post(
+            "/rights-requests",
+            headers=worker,
+            json={
+                "dossier_id": dossier,
+                "kind": "access",
+                "concern": "work",
+                "details": "What do you hold about me?",
+            },
+        )
+    )
     # at once, though consultation's key cache still holds the key (vault.py)
     assert gone(await stack.consultation.get(url, headers=oe))
     mine = await stack.consultation.get("/me/dossiers", headers=worker)
@@ -113,8 +129,7 @@ async def test_once_the_services_deleted_their_rows_an_erased_dossier_is_still_g
 ) -> None:
     dossier, request_id = await awaiting_documents(stack)
     retention = stack.apps[4].state.runtime
-    await purge(retention, dossier, retention.extras["rules"], erasure=True,
-                today=date.today())  # fmt: skip
+    await purge(retention, dossier, retention.extras["rules"], erasure=True, today=date.today())
     intake = stack.apps[0].state.runtime
 
     async def intake_erased() -> bool:

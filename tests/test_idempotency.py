@@ -194,8 +194,7 @@ async def test_kept_answers_are_sealed_and_keys_are_checked(stack: Stack) -> Non
     assert not any(EMPLOYER in text for text in rows)
     for bad in (b"", b"x" * 256, "clé".encode()):
         headers: dict[str, Any] = {**stack.tokens.employer(), "Idempotency-Key": bad}
-        refused = await stack.intake.post("/applications", json=application_form(),
-                                          headers=headers)  # fmt: skip
+        refused = await stack.intake.post("/applications", json=application_form(), headers=headers)
         assert refused.status_code == 400, bad
         assert refused.headers["content-type"] == "application/problem+json"
 

@@ -32,8 +32,11 @@ FILINGS = 16
 
 def start_intake(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GUICHET_")}
-    env.update(GUICHET_DATA_DIR=str(data_dir), GUICHET_INTAKE_PORT=str(port),
-               GUICHET_IDEMPOTENCY_LEASE_SECONDS="2")  # fmt: skip
+    env.update(
+        GUICHET_DATA_DIR=str(data_dir),
+        GUICHET_INTAKE_PORT=str(port),
+        GUICHET_IDEMPOTENCY_LEASE_SECONDS="2",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "guichet_intake"],
         env=env,
@@ -88,8 +91,11 @@ async def test_retries_after_intake_is_killed_mid_burst_make_one_dossier_per_key
         finally:
             if intake.poll() is None:
                 intake.kill()
-        acknowledged = {k: r.json() for (k, _), r in zip(requests, first, strict=True)
-                        if r is not None and r.status_code == 201}  # fmt: skip
+        acknowledged = {
+            k: r.json()
+            for (k, _), r in zip(requests, first, strict=True)
+            if r is not None and r.status_code == 201
+        }
         committed = len(await filed_events(data_dir))  # some never acknowledged
         assert len(acknowledged) <= committed < FILINGS, "the kill did not land mid-burst"
 

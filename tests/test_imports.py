@@ -19,19 +19,29 @@ import guichet_regional_decision
 import guichet_residence_decision
 import guichet_retention
 
-PACKAGES = [guichet_core, guichet_contracts, guichet_intake, guichet_regional_decision,
-            guichet_residence_decision, guichet_onss_feed, guichet_consultation,
-            guichet_retention]  # fmt: skip
+PACKAGES = [
+    guichet_core,
+    guichet_contracts,
+    guichet_intake,
+    guichet_regional_decision,
+    guichet_residence_decision,
+    guichet_onss_feed,
+    guichet_consultation,
+    guichet_retention,
+]
 MODULES = sorted(
     info.name
     for package in PACKAGES
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
-    if ".migrations" not in info.name and "_migrations" not in info.name
+    if ".migrations" not in info.name
+    and "_migrations" not in info.name
     and not info.name.startswith("guichet_core.testing")
     # the shared packages module by module; each service through its entrypoint
-    and (info.name.startswith(("guichet_core", "guichet_contracts"))
-         or info.name.endswith(("__main__", ".cli")))
-)  # fmt: skip
+    and (
+        info.name.startswith(("guichet_core", "guichet_contracts"))
+        or info.name.endswith(("__main__", ".cli"))
+    )
+)
 
 
 def test_every_module_is_listed() -> None:
@@ -52,6 +62,7 @@ def test_each_module_imports_first_in_a_fresh_interpreter(chunk: int) -> None:
         "sys.exit(1 if failed else 0)\n"
     )
     names = MODULES[chunk::2]
-    result = subprocess.run([sys.executable, "-c", script, *names], capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script, *names], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout

@@ -63,8 +63,9 @@ async def applicant_sees(stack: Stack, application_id: str, status: str) -> dict
     return dict(await eventually(probe, f"the applicant sees {status}"))
 
 
-async def post(client: httpx.AsyncClient, url: str, headers: dict[str, str],
-               **body: Any) -> httpx.Response:  # fmt: skip
+async def post(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], **body: Any
+) -> httpx.Response:
     return await client.post(url, json=body, headers=headers)
 
 
@@ -256,11 +257,18 @@ async def test_a_work_authorisation_alone_is_decided_by_the_region_only(stack: S
     vlg = stack.tokens.header(Authority.VLG)
     start = date.today() + timedelta(days=20)
     application_id = await file(
-        stack, kind="work_authorisation", category="general", postcode="3000",
+        stack,
+        kind="work_authorisation",
+        category="general",
+        postcode="3000",
         fee_payment_reference=None,
-        employment={**application_form()["employment"], "workplace_postcode": "3000",
-                    "start": start.isoformat(), "end": (start + timedelta(60)).isoformat()},
-    )  # fmt: skip
+        employment={
+            **application_form()["employment"],
+            "workplace_postcode": "3000",
+            "start": start.isoformat(),
+            "end": (start + timedelta(60)).isoformat(),
+        },
+    )
     await in_region(stack, application_id, Authority.VLG)
     url = f"/dossiers/{application_id}"
     await post(stack.region, url + "/admissibility", vlg, admissible=True)
@@ -300,18 +308,21 @@ async def test_bad_input_is_refused_with_a_reason_and_stores_nothing(stack: Stac
     employer = stack.tokens.employer()
     cases = {
         "worker": {"worker": {**application_form()["worker"], "niss": "85073003329"}},
-        "enterprise": {"employer": {**application_form()["employer"],
-                                    "enterprise_number": "0403.019.262"}},
-        "postcode": {"employment": {**application_form()["employment"],
-                                    "workplace_postcode": "0999"}},
+        "enterprise": {
+            "employer": {**application_form()["employer"], "enterprise_number": "0403.019.262"}
+        },
+        "postcode": {
+            "employment": {**application_form()["employment"], "workplace_postcode": "0999"}
+        },
         "hosting_agreement": {"category": "researcher"},
-        "labelled": {"documents": [document("passport", PDF, "image/png"),
-                                   document("diploma")]},
-        "limit": {"documents": [document("passport", PDF + b"0" * 10 * 1024 * 1024),
-                                document("diploma")]},
-        "checksum": {"documents": [{**document("passport"), "sha256": "0" * 64},
-                                   document("diploma")]},
-    }  # fmt: skip
+        "labelled": {"documents": [document("passport", PDF, "image/png"), document("diploma")]},
+        "limit": {
+            "documents": [document("passport", PDF + b"0" * 10 * 1024 * 1024), document("diploma")]
+        },
+        "checksum": {
+            "documents": [{**document("passport"), "sha256": "0" * 64}, document("diploma")]
+        },
+    }
     for expected, overrides in cases.items():
         response = await stack.intake.post(
             "/applications", json=application_form(**overrides), headers=employer
@@ -344,8 +355,17 @@ async def test_reasons_and_personal_data_go_nowhere_they_should_not(stack: Stack
 
     messages = await every_message(stack)
     assert len(messages) >= 10
-    personal = [WORKER_NISS, "Diallo", "Amina", "A12345678", "1985-07-30", "Dakar",
-                "amina.diallo@example.org", "w9@example.org", "Rue Neuve"]  # fmt: skip
+    personal = [
+        WORKER_NISS,
+        "Diallo",
+        "Amina",
+        "A12345678",
+        "1985-07-30",
+        "Dakar",
+        "amina.diallo@example.org",
+        "w9@example.org",
+        "Rue Neuve",
+    ]
     for message in messages:
         assert REFUSAL_REASONS.encode() not in message, "a reason travelled on a topic"
         for value in personal:

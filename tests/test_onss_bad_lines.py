@@ -26,10 +26,17 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 def limosa(number: int) -> str:
     """A LIMOSA declaration of a worker with no dossier: counted as unlinked, kept nowhere."""
-    record = {"limosa_id": f"L-bad-{number}", "declarant": "employee", "niss": STRANGER_NISS,
-              "sender_name": "Infy", "sender_country": "IN", "belgian_user": "0403019261",
-              "start_date": "2026-04-01", "end_date": "2027-03-31",
-              "workplace_postcode": "2000"}  # fmt: skip
+    record = {
+        "limosa_id": f"L-bad-{number}",
+        "declarant": "employee",
+        "niss": STRANGER_NISS,
+        "sender_name": "Infy",
+        "sender_country": "IN",
+        "belgian_user": "0403019261",
+        "start_date": "2026-04-01",
+        "end_date": "2027-03-31",
+        "workplace_postcode": "2000",
+    }
     return json.dumps(record)
 
 
@@ -49,8 +56,9 @@ def feed_settings(platform: Platform, **values: Any) -> Iterator[None]:
 
 async def send(platform: Platform, text: str) -> Any:
     headers = {**onss(platform), "content-type": "application/x-ndjson"}
-    return await platform.feed.post("/imports/limosa", content=chunked(text.encode(), 4096),
-                                    headers=headers)  # fmt: skip
+    return await platform.feed.post(
+        "/imports/limosa", content=chunked(text.encode(), 4096), headers=headers
+    )
 
 
 async def test_a_line_nested_30000_deep_is_rejected_on_its_line_and_the_import_goes_on(
@@ -99,8 +107,11 @@ async def test_an_import_over_its_limit_is_refused_413_and_says_what_was_committ
         assert "20000 bytes" in problem["detail"]
         assert problem["committed_batches"] >= 1
         assert problem["last_committed_line"] == 10 * problem["committed_batches"]
-        declared = {**onss(platform), "content-type": "application/x-ndjson",
-                    "content-length": "20001"}  # fmt: skip
+        declared = {
+            **onss(platform),
+            "content-type": "application/x-ndjson",
+            "content-length": "20001",
+        }
 
         async def unread() -> AsyncIterator[bytes]:
             raise AssertionError("a body declared over the limit is not read")

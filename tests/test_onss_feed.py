@@ -65,13 +65,22 @@ async def platform(
         shared = used.settings.model_dump()
         with environment(**used.secrets):
             feed_app = create_app(FEED, OnssFeedSettings(**shared))
-            apps = [create_app(INTAKE, IntakeSettings(**shared)), feed_app,
-                    create_app(CONSULTATION, ConsultationSettings(**shared))]  # fmt: skip
+            apps = [
+                create_app(INTAKE, IntakeSettings(**shared)),
+                feed_app,
+                create_app(CONSULTATION, ConsultationSettings(**shared)),
+            ]
             async with contextlib.AsyncExitStack() as services:
                 clients = [await services.enter_async_context(running(a)) for a in apps]
                 intake, feed, consultation = clients
-                yield Platform(intake, feed, consultation, feed_app.state.runtime,
-                               Tokens(used.issuer), used.settings)  # fmt: skip
+                yield Platform(
+                    intake,
+                    feed,
+                    consultation,
+                    feed_app.state.runtime,
+                    Tokens(used.issuer),
+                    used.settings,
+                )
 
 
 def worker_form(niss: str, birth: str, **overrides: Any) -> dict[str, Any]:
@@ -94,8 +103,9 @@ async def dossiers(platform: Platform) -> dict[str, str]:
     }
     ids = {}
     for name, form in forms.items():
-        response = await platform.intake.post("/applications", json=form,
-                                              headers=platform.tokens.employer())  # fmt: skip
+        response = await platform.intake.post(
+            "/applications", json=form, headers=platform.tokens.employer()
+        )
         assert response.status_code == 201, response.text
         ids[name] = str(response.json()["application_id"])
 
@@ -119,8 +129,15 @@ async def events_in_store(platform: Platform) -> list[Any]:
 async def test_a_dimona_batch_links_by_niss_and_employer_and_rejects_one_by_one(
     platform: Platform, dossiers: dict[str, str]
 ) -> None:
-    good = {"dimona_id": "D-100", "action": "in", "employer": EMPLOYER, "niss": WORKER_NISS,
-            "entry_date": "2026-03-02", "joint_committee": "200", "worker_type": "OTH"}  # fmt: skip
+    good = {
+        "dimona_id": "D-100",
+        "action": "in",
+        "employer": EMPLOYER,
+        "niss": WORKER_NISS,
+        "entry_date": "2026-03-02",
+        "joint_committee": "200",
+        "worker_type": "OTH",
+    }
     batch = [
         good,
         {**good, "dimona_id": "D-101", "niss": "85073003329"},  # bad check digits
@@ -138,8 +155,10 @@ async def test_a_dimona_batch_links_by_niss_and_employer_and_rejects_one_by_one(
     again = (await platform.feed.post("/batches/dimona", json=batch, headers=onss(platform))).json()
     assert (again["accepted"], again["duplicates"], again["unlinked"]) == (0, 2, 2)
     stored = [e for e in await events_in_store(platform) if e.stream_id == dossiers["general"]]
-    assert [e.event_type for e in stored] == ["be.guichet.employment.declared.v1",
-                                              "be.guichet.employment.ended.v1"]  # fmt: skip
+    assert [e.event_type for e in stored] == [
+        "be.guichet.employment.declared.v1",
+        "be.guichet.employment.ended.v1",
+    ]
 
 
 async def test_the_competent_region_sees_the_declarations_and_their_signals(
@@ -195,8 +214,9 @@ async def test_a_streamed_dmfa_csv_names_rejected_lines_and_a_reimport_changes_n
     headers = {**onss(platform), "content-type": "text/csv"}
 
     async def send(text: str) -> dict[str, Any]:
-        response = await platform.feed.post("/imports/dmfa", content=chunked(text.encode()),
-                                            headers=headers)  # fmt: skip
+        response = await platform.feed.post(
+            "/imports/dmfa", content=chunked(text.encode()), headers=headers
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -214,8 +234,9 @@ async def test_a_streamed_dmfa_csv_names_rejected_lines_and_a_reimport_changes_n
     assert conflict["rejected"][0]["line"] == 2
     assert "conflicting correction" in conflict["rejected"][0]["reason"]
     async with platform.runtime.engine.connect() as connection:
-        kept = (await connection.execute(select(func.count()).select_from(
-            processed_declarations))).scalar_one()  # fmt: skip
+        kept = (
+            await connection.execute(select(func.count()).select_from(processed_declarations))
+        ).scalar_one()
     assert kept == 3  # two DIMONA declarations and one DmfA line: nothing unlinked is kept
     response = await platform.feed.post("/imports/dmfa", content=b"x", headers=onss(platform))
     assert response.status_code == 415
@@ -224,14 +245,22 @@ async def test_a_streamed_dmfa_csv_names_rejected_lines_and_a_reimport_changes_n
 async def test_limosa_json_lines_and_an_inasti_batch_link_by_niss(
     platform: Platform, dossiers: dict[str, str]
 ) -> None:
-    record = {"limosa_id": "L-7", "declarant": "employee", "niss": POSTED_NISS,
-              "sender_name": "Infy", "sender_country": "IN", "belgian_user": EMPLOYER,
-              "start_date": "2026-04-01", "end_date": "2027-03-31",
-              "workplace_postcode": "2000"}  # fmt: skip
+    record = {
+        "limosa_id": "L-7",
+        "declarant": "employee",
+        "niss": POSTED_NISS,
+        "sender_name": "Infy",
+        "sender_country": "IN",
+        "belgian_user": EMPLOYER,
+        "start_date": "2026-04-01",
+        "end_date": "2027-03-31",
+        "workplace_postcode": "2000",
+    }
     limosa = json.dumps(record) + "\nnot json\n"
     headers = {**onss(platform), "content-type": "application/x-ndjson"}
-    response = await platform.feed.post("/imports/limosa", content=chunked(limosa.encode(), 17),
-                                        headers=headers)  # fmt: skip
+    response = await platform.feed.post(
+        "/imports/limosa", content=chunked(limosa.encode(), 17), headers=headers
+    )
     answer = response.json()
     assert answer["accepted"] == 1 and [r["line"] for r in answer["rejected"]] == [2]
     inasti = platform.tokens.header(Authority.INASTI, "inasti-batch")
@@ -250,9 +279,11 @@ async def test_events_on_the_topic_are_linked_and_sealed(
 ) -> None:
     settings = platform.settings
     messages = await read_topic(
-        settings, platform.runtime.topic, lambda found: len(found) >= 5,
+        settings,
+        platform.runtime.topic,
+        lambda found: len(found) >= 5,
         "the feed's events are on its topic",
-    )  # fmt: skip
+    )
     for message in messages:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
         assert WORKER_NISS.encode() not in wire and POSTED_NISS.encode() not in wire

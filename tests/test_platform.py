@@ -99,11 +99,15 @@ async def test_once_opened_the_professional_card_procedure_is_decided_by_the_reg
     intake = create_app(INTAKE, IntakeSettings(**shared, professional_card_enabled=True))
     regional = create_app(REGIONAL, RegionalDecisionSettings(**shared))
     form = application_form(
-        kind="professional_card", category="self_employed", postcode="1000",
-        filed_by="self_employed", employer=None, fee_payment_reference=None,
+        kind="professional_card",
+        category="self_employed",
+        postcode="1000",
+        filed_by="self_employed",
+        employer=None,
+        fee_payment_reference=None,
         details={"self_employed_activity": "Independent software consultancy"},
         documents=[document("passport"), document("business_plan")],
-    )  # fmt: skip
+    )
     async with running(intake) as filing, running(regional) as region:
         response = await filing.post("/applications", json=form, headers=tokens.worker())
         assert response.status_code == 201, response.text
@@ -115,8 +119,9 @@ async def test_once_opened_the_professional_card_procedure_is_decided_by_the_reg
             return (await region.get(url, headers=bxl)).status_code == 200
 
         await eventually(received, "the region receives the card application")
-        assert (await region.post(url + "/admissibility", json={"admissible": True},
-                                  headers=bxl)).status_code == 200  # fmt: skip
+        assert (
+            await region.post(url + "/admissibility", json={"admissible": True}, headers=bxl)
+        ).status_code == 200
         as_work = await region.post(
             url + "/work-decision",
             headers=bxl,
@@ -133,8 +138,9 @@ async def test_once_opened_the_professional_card_procedure_is_decided_by_the_reg
         )
 
         async def applicant_sees() -> Any:
-            view = (await filing.get(f"/applications/{application_id}",
-                                     headers=tokens.worker())).json()  # fmt: skip
+            view = (
+                await filing.get(f"/applications/{application_id}", headers=tokens.worker())
+            ).json()
             return view if view["status"] == "professional_card_granted" else None
 
         await eventually(applicant_sees, "the self-employed applicant sees the card granted")

@@ -64,10 +64,11 @@ async def test_two_admissibility_decisions_at_once_record_one_and_refuse_the_oth
     dossier = await filed_in_flanders(stack)
     before = await version_of(stack, dossier)
     responses = await race(
-        stack.region, f"/dossiers/{dossier}/admissibility",
+        stack.region,
+        f"/dossiers/{dossier}/admissibility",
         [{"admissible": True}, {"admissible": False, "reasons": "the diploma is missing"}],
         stack.tokens.header(Authority.VLG),
-    )  # fmt: skip
+    )
     # the loser appended nothing: the dossier is where the winner left it
     assert await version_of(stack, dossier) == one_recorded_one_refused(responses) > before
 
@@ -84,11 +85,14 @@ async def test_two_work_decisions_at_once_record_one_and_refuse_the_other(
     assert admitted.status_code == 200, admitted.text
     version = {"expected_version": admitted.json()["version"]} if expected_version else {}
     responses = await race(
-        stack.region, f"/dossiers/{dossier}/work-decision",
-        [{"authorised": True, **validity(), **version},
-         {"authorised": False, "reasons": "the wage is below the threshold", **version}],
+        stack.region,
+        f"/dossiers/{dossier}/work-decision",
+        [
+            {"authorised": True, **validity(), **version},
+            {"authorised": False, "reasons": "the wage is below the threshold", **version},
+        ],
         vlg,
-    )  # fmt: skip
+    )
     left_at = one_recorded_one_refused(responses)
     assert await version_of(stack, dossier) == left_at > admitted.json()["version"]
 
@@ -98,8 +102,10 @@ async def test_two_residence_decisions_at_once_record_one_and_refuse_the_other(
 ) -> None:
     vlg, oe = stack.tokens.header(Authority.VLG), stack.tokens.header(Authority.OE)
     dossier = await filed_in_flanders(stack)
-    for step, body in [("admissibility", {"admissible": True}),
-                       ("work-decision", {"authorised": True, **validity()})]:  # fmt: skip
+    for step, body in [
+        ("admissibility", {"admissible": True}),
+        ("work-decision", {"authorised": True, **validity()}),
+    ]:
         decided = await stack.region.post(f"/dossiers/{dossier}/{step}", json=body, headers=vlg)
         assert decided.status_code == 200, decided.text
 
@@ -112,11 +118,14 @@ async def test_two_residence_decisions_at_once_record_one_and_refuse_the_other(
 
     await eventually(work_authorised_at_the_office, "the Office learns the work is authorised")
     responses = await race(
-        stack.office, f"/dossiers/{dossier}/residence-decision",
-        [{"authorised": True, **validity()},
-         {"authorised": False, "reasons": "a threat to public order"}],
+        stack.office,
+        f"/dossiers/{dossier}/residence-decision",
+        [
+            {"authorised": True, **validity()},
+            {"authorised": False, "reasons": "a threat to public order"},
+        ],
         oe,
-    )  # fmt: skip
+    )
     left_at = one_recorded_one_refused(responses)
     office = (await stack.office.get(f"/dossiers/{dossier}", headers=oe)).json()
     assert office["version"] == left_at

@@ -33,9 +33,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TODAY = date.today()
 ZEB = {  # the worker whose dossier will be purged: values found nowhere once it is
-    "niss": "17073003384", "last_name": "Quartermaine", "first_names": "Zebulon",
-    "birth_date": "2017-07-30", "passport_number": "Z99999999", "email": "zq@example.org",
-}  # fmt: skip
+    "niss": "17073003384",
+    "last_name": "Quartermaine",
+    "first_names": "Zebulon",
+    "birth_date": "2017-07-30",
+    "passport_number": "Z99999999",
+    "email": "zq@example.org",
+}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +73,12 @@ async def decide(
         token = stack.tokens.header(region if who == "region" else Authority.OE)
         url = f"/dossiers/{dossier_id}/{path}"
 
-        async def done(who: str = who, url: str = url, body: dict[str, Any] = body,
-                       token: dict[str, str] = token) -> bool:  # fmt: skip
+        async def done(
+            who: str = who,
+            url: str = url,
+            body: dict[str, Any] = body,
+            token: dict[str, str] = token,
+        ) -> bool:
             return (await clients[who].post(url, json=body, headers=token)).status_code == 200
 
         await eventually(done, f"{who} {path}")
@@ -93,18 +101,22 @@ async def scheduled(stack: Stack, dossier_id: str, **expected: Any) -> dict[str,
     return dict(await eventually(probe, f"the schedule of {dossier_id} shows {expected}"))
 
 
-GRANT = [("region", "admissibility", {"admissible": True}),
-         ("region", "work-decision", {"authorised": True, **validity()}),
-         ("office", "residence-decision", {"authorised": True, **validity()})]  # fmt: skip
+GRANT = [
+    ("region", "admissibility", {"admissible": True}),
+    ("region", "work-decision", {"authorised": True, **validity()}),
+    ("office", "residence-decision", {"authorised": True, **validity()}),
+]
 REFUSE = [("region", "admissibility", {"admissible": False, "reasons": "incomplete file"})]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def dossiers(stack: Stack) -> dict[str, str]:
-    ids = {"refused": await file(stack, postcode="2000", worker=ZEB),
-           "granted": await file(stack, postcode="2000"),
-           "appealed": await file(stack, postcode="2000"),
-           "withdrawn": await file(stack, postcode="2000")}  # fmt: skip
+    ids = {
+        "refused": await file(stack, postcode="2000", worker=ZEB),
+        "granted": await file(stack, postcode="2000"),
+        "appealed": await file(stack, postcode="2000"),
+        "withdrawn": await file(stack, postcode="2000"),
+    }
     await decide(stack, ids["refused"], steps=REFUSE)
     await decide(stack, ids["granted"], steps=GRANT)
     await decide(stack, ids["appealed"], steps=REFUSE)
@@ -127,8 +139,11 @@ async def test_a_withdrawal_after_a_grant_moves_the_date(
     stack: Stack, dossiers: dict[str, str]
 ) -> None:
     await scheduled(stack, dossiers["withdrawn"], rule="granted_10_years")
-    await decide(stack, dossiers["withdrawn"],
-                 steps=[("office", "withdrawal", {"reasons": "fraud established"})])  # fmt: skip
+    await decide(
+        stack,
+        dossiers["withdrawn"],
+        steps=[("office", "withdrawal", {"reasons": "fraud established"})],
+    )
     await scheduled(stack, dossiers["withdrawn"], due_on=years(TODAY, 5), rule="negative_5_years")
 
 
@@ -150,9 +165,10 @@ async def test_an_appeal_holds_deletion_until_it_ends(
     clock(stack).move_to(ended_on)  # an appeal's end is recorded once it happened
     try:
         ended = await stack.retention.post(
-            f"/dossiers/{dossier}/appeals/RvV-1/decision", headers=vlg,
+            f"/dossiers/{dossier}/appeals/RvV-1/decision",
+            headers=vlg,
             json={"decided_on": ended_on.isoformat()},
-        )  # fmt: skip
+        )
     finally:
         clock(stack).move_to(TODAY)
     # one year after the end of the appeal and of the 60 days left to appeal further
@@ -198,10 +214,14 @@ async def scan_for(stack: Stack, purged_id: str, *, readable_elsewhere: str) -> 
     deadline = asyncio.get_running_loop().time() + 30
     while True:
         places = await every_row(stack)
-        places += [("topic message", message.decode("utf-8", "replace"))
-                   for message in await every_message(stack)]  # fmt: skip
-        found = {value: sorted({where for where, text in places if value in text})
-                 for value in ZEB.values()}  # fmt: skip
+        places += [
+            ("topic message", message.decode("utf-8", "replace"))
+            for message in await every_message(stack)
+        ]
+        found = {
+            value: sorted({where for where, text in places if value in text})
+            for value in ZEB.values()
+        }
         found = {value: where for value, where in found.items() if where}
         if not found or asyncio.get_running_loop().time() > deadline:
             break
@@ -256,8 +276,9 @@ async def test_a_retention_store_made_anew_catches_up_alone(
     live = stack.apps[4].state.runtime
     async with live.engine.connect() as connection:
         expected = await schedule_digest(connection)
-    settings = RetentionSettings(**{**stack.settings.model_dump(), "store": "retention_anew"},
-                                 today=TODAY)  # fmt: skip
+    settings = RetentionSettings(
+        **{**stack.settings.model_dump(), "store": "retention_anew"}, today=TODAY
+    )
     with environment(**stack.secrets):
         app = create_app(RETENTION, settings)
     async with running(app):
@@ -293,24 +314,32 @@ async def test_rights_requests_are_acknowledged_routed_and_tracked_for_a_month(
     assert receipt["request"]["due_on"] == one_month_after(TODAY).isoformat()
     assert receipt["acknowledgment"]["text"]
     employer = await stack.retention.post(
-        "/rights-requests", headers=stack.tokens.employer(),
+        "/rights-requests",
+        headers=stack.tokens.employer(),
         json={"dossier_id": dossier, "kind": "erasure", "concern": "work", "details": "erase"},
-    )  # fmt: skip
+    )
     assert employer.status_code == 403
     vlg = stack.tokens.header(Authority.VLG)
     request_id = receipt["request"]["request_id"]
-    (entry,) = [e for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
-                if e["request_id"] == request_id]  # fmt: skip
+    (entry,) = [
+        e
+        for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
+        if e["request_id"] == request_id
+    ]
     assert entry["overdue"] is False
     clock(stack).move_to(one_month_after(TODAY) + timedelta(days=1))
-    (late,) = [e for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
-               if e["request_id"] == request_id]  # fmt: skip
+    (late,) = [
+        e
+        for e in (await stack.retention.get("/rights-requests/queue", headers=vlg)).json()
+        if e["request_id"] == request_id
+    ]
     clock(stack).move_to(TODAY)
     assert late["overdue"] is True
     oe = stack.tokens.header(Authority.OE)
     url = f"/rights-requests/{request_id}/answer"
-    not_theirs = await stack.retention.post(url, headers=oe, json={"outcome": "granted",
-                                                                   "answer": "x"})  # fmt: skip
+    not_theirs = await stack.retention.post(
+        url, headers=oe, json={"outcome": "granted", "answer": "x"}
+    )
     assert not_theirs.status_code == 404
     answered = await stack.retention.post(
         url, headers=vlg, json={"outcome": "granted", "answer": "Attached."}
@@ -337,9 +366,10 @@ async def test_a_granted_erasure_request_erases_the_dossier_at_once(
     request_id = filed.json()["request"]["request_id"]
     vlg = stack.tokens.header(Authority.VLG)
     answered = await stack.retention.post(
-        f"/rights-requests/{request_id}/answer", headers=vlg,
+        f"/rights-requests/{request_id}/answer",
+        headers=vlg,
         json={"outcome": "granted", "answer": "Erased."},
-    )  # fmt: skip
+    )
     assert answered.status_code == 200
     row = await scheduled(stack, dossier)
     assert row["purged_at"] is not None

@@ -73,10 +73,14 @@ EXPECTED_RULES = {
     # GDPR Art. 15, 20: the export goes to the controller (a region or the Immigration
     # Office, Art. 15 of the agreement) and to the person once answered.
     ("retention", "/rights-requests/{request_id}/export"): {
-        Authority.VLG, Authority.WAL, Authority.BXL, Authority.DG, Authority.OE,
+        Authority.VLG,
+        Authority.WAL,
+        Authority.BXL,
+        Authority.DG,
+        Authority.OE,
         Authority.APPLICANT,
     },
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(("service", "path"), EXPECTED_RULES)

@@ -379,12 +379,22 @@ def test_the_cli_issues_a_token_the_verifier_accepts(tmp_path: Path) -> None:
     result = runner.invoke(
         token_app,
         [
-            "issue", "--authority", "insp_fed", "--agent", "inspector-9",
-            "--role", "controller", "--role", "reader", "--purpose", "Art. 25 control",
-            "--ttl-minutes", "15",
+            "issue",
+            "--authority",
+            "insp_fed",
+            "--agent",
+            "inspector-9",
+            "--role",
+            "controller",
+            "--role",
+            "reader",
+            "--purpose",
+            "Art. 25 control",
+            "--ttl-minutes",
+            "15",
         ],
         env=env,
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     verifier = TokenVerifier.from_settings(AuthSettings(data_dir=tmp_path))

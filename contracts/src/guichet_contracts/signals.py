@@ -156,9 +156,11 @@ def signals(
 
 
 def _before_authorisation(
-    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], today: date,
+    dossier: DossierFacts,
+    declarations: Sequence[Mapping[str, Any]],
+    today: date,
     concerns: frozenset[str],
-) -> list[Signal]:  # fmt: skip
+) -> list[Signal]:
     authorised = dossier.authorised_work
     found = []
     for entry in _of(declarations, EmploymentDeclared.event_type):
@@ -171,11 +173,16 @@ def _before_authorisation(
         else:
             continue
         employer = entry.get("employer_enterprise_number")
-        found.append(Signal(
-            "employment_before_authorisation", Severity.ALERT,
-            f"Employment declared (DIMONA) from {start} by {employer}, but {why}.",
-            "Art. 10 6°-7°, Art. 14 §1 1°", concerns, entry.get("record_key"),
-        ))  # fmt: skip
+        found.append(
+            Signal(
+                "employment_before_authorisation",
+                Severity.ALERT,
+                f"Employment declared (DIMONA) from {start} by {employer}, but {why}.",
+                "Art. 10 6°-7°, Art. 14 §1 1°",
+                concerns,
+                entry.get("record_key"),
+            )
+        )
     return found
 
 
@@ -199,12 +206,17 @@ def _wage_below(
         months = Decimal(3) * Decimal((last - first).days + 1) / Decimal((q_end - q_start).days + 1)
         monthly = (Decimal(str(wages["gross_wage_eur"])) / months).quantize(Decimal("0.01"))
         if monthly < authorised:
-            found.append(Signal(
-                "wage_below_authorised", Severity.WARNING,
-                f"DmfA {wages['quarter']}: {monthly} EUR gross a month, below the authorised "
-                f"contract's {authorised} EUR.", "Art. 10 6°-7°, Art. 14 §1 3°", concerns,
-                wages.get("record_key"),
-            ))  # fmt: skip
+            found.append(
+                Signal(
+                    "wage_below_authorised",
+                    Severity.WARNING,
+                    f"DmfA {wages['quarter']}: {monthly} EUR gross a month, below the authorised "
+                    f"contract's {authorised} EUR.",
+                    "Art. 10 6°-7°, Art. 14 §1 3°",
+                    concerns,
+                    wages.get("record_key"),
+                )
+            )
     return found
 
 
@@ -212,10 +224,16 @@ def _employment(
     declarations: Sequence[Mapping[str, Any]], employer: Any, dossier: DossierFacts
 ) -> Period | None:
     """When the worker worked for ``employer``: DIMONA first, else the authorisation."""
-    entries = [_day(d["entry_date"]) for d in _of(declarations, EmploymentDeclared.event_type)
-               if d.get("employer_enterprise_number") == employer]  # fmt: skip
-    exits = [_day(d["exit_date"]) for d in _of(declarations, EmploymentEnded.event_type)
-             if d.get("employer_enterprise_number") == employer]  # fmt: skip
+    entries = [
+        _day(d["entry_date"])
+        for d in _of(declarations, EmploymentDeclared.event_type)
+        if d.get("employer_enterprise_number") == employer
+    ]
+    exits = [
+        _day(d["exit_date"])
+        for d in _of(declarations, EmploymentEnded.event_type)
+        if d.get("employer_enterprise_number") == employer
+    ]
     starts = [day for day in entries if day is not None]
     if not starts:
         return dossier.authorised_work
@@ -235,19 +253,27 @@ def _ended_while_valid(
         exit_date = _day(ended["exit_date"])
         assert exit_date is not None
         if valid.start <= exit_date and (valid.end is None or exit_date < valid.end):
-            found.append(Signal(
-                "employment_ended_while_permit_runs", Severity.WARNING,
-                f"Employment with {ended.get('employer_enterprise_number')} ended on {exit_date}"
-                f" while the {what} runs until {valid.end}.", "Art. 10 6°, Art. 14 §1 1°",
-                frozenset({region, OE}), ended.get("record_key"),
-            ))  # fmt: skip
+            found.append(
+                Signal(
+                    "employment_ended_while_permit_runs",
+                    Severity.WARNING,
+                    f"Employment with {ended.get('employer_enterprise_number')} ended"
+                    f" on {exit_date}"
+                    f" while the {what} runs until {valid.end}.",
+                    "Art. 10 6°, Art. 14 §1 1°",
+                    frozenset({region, OE}),
+                    ended.get("record_key"),
+                )
+            )
     return found
 
 
 def _posted_without_limosa(
-    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], today: date,
+    dossier: DossierFacts,
+    declarations: Sequence[Mapping[str, Any]],
+    today: date,
     concerns: frozenset[str],
-) -> list[Signal]:  # fmt: skip
+) -> list[Signal]:
     authorised = dossier.authorised_work
     if dossier.category not in POSTED_CATEGORIES or authorised is None:
         return []
@@ -257,11 +283,16 @@ def _posted_without_limosa(
         start, end = _day(posting["start_date"]), _day(posting["end_date"])
         if start is not None and authorised.overlaps(start, end):
             return []
-    return [Signal(
-        "posted_without_limosa", Severity.ALERT,
-        f"Intra-corporate transferee authorised from {authorised.start}, but no LIMOSA "
-        "declaration covers the authorised period.", "Art. 10 6°-8°, Art. 14 §1 2°", concerns,
-    )]  # fmt: skip
+    return [
+        Signal(
+            "posted_without_limosa",
+            Severity.ALERT,
+            f"Intra-corporate transferee authorised from {authorised.start}, but no LIMOSA "
+            "declaration covers the authorised period.",
+            "Art. 10 6°-8°, Art. 14 §1 2°",
+            concerns,
+        )
+    ]
 
 
 def _card_without_affiliation(
@@ -277,9 +308,13 @@ def _card_without_affiliation(
             start, _day(affiliation.get("end_date"))
         ):
             return []
-    return [Signal(
-        "professional_card_without_inasti", Severity.WARNING,
-        f"Professional card valid from {card.start}, but INASTI records no self-employed "
-        "affiliation since.", "Art. 10 6°-8°, Art. 14 §2",
-        frozenset({region, REGIONAL_INSPECTION, FEDERAL_INSPECTION}),
-    )]  # fmt: skip
+    return [
+        Signal(
+            "professional_card_without_inasti",
+            Severity.WARNING,
+            f"Professional card valid from {card.start}, but INASTI records no self-employed "
+            "affiliation since.",
+            "Art. 10 6°-8°, Art. 14 §2",
+            frozenset({region, REGIONAL_INSPECTION, FEDERAL_INSPECTION}),
+        )
+    ]

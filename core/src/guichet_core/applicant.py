@@ -61,11 +61,17 @@ async def notify_step(
         return subjects[step][language]
 
     def body(language: Language, their_reasons: str | None) -> str:
-        return letter(subjects[step][language], application_id=application_id, details=details,
-                      reasons=their_reasons, language=language)  # fmt: skip
+        return letter(
+            subjects[step][language],
+            application_id=application_id,
+            details=details,
+            reasons=their_reasons,
+            language=language,
+        )
 
-    await notify_applicants(uow, vault, filed, cause=cause, purpose=step, subject=subject,
-                            body=body, reasons=reasons)  # fmt: skip
+    await notify_applicants(
+        uow, vault, filed, cause=cause, purpose=step, subject=subject, body=body, reasons=reasons
+    )
 
 
 async def notify_applicants(

@@ -32,11 +32,24 @@ from guichet_core.auth_keys import (
 )
 
 __all__ = [
-    "REGIONS", "AuthConfigurationError", "AuthSettings", "Authority", "Caller", "CallerDep",
-    "DevTokenIssuer", "TokenVerifier", "Unauthenticated", "VerificationKeys",
-    "VerifierUnavailable", "auth_settings_for", "current_caller", "declared_rule",
-    "install_auth", "public", "require_authority",
-]  # fmt: skip
+    "REGIONS",
+    "AuthConfigurationError",
+    "AuthSettings",
+    "Authority",
+    "Caller",
+    "CallerDep",
+    "DevTokenIssuer",
+    "TokenVerifier",
+    "Unauthenticated",
+    "VerificationKeys",
+    "VerifierUnavailable",
+    "auth_settings_for",
+    "current_caller",
+    "declared_rule",
+    "install_auth",
+    "public",
+    "require_authority",
+]
 
 log = logging.getLogger(__name__)
 _VERIFIED_CACHE_SIZE = 10_000  # tokens; one per calling agent and hour is typical

@@ -31,34 +31,60 @@ def _url(service: str, port: int) -> str:
 
 
 def _document(kind: str) -> dict[str, str]:
-    return {"kind": kind, "filename": f"{kind}.pdf", "media_type": "application/pdf",
-            "content_base64": base64.b64encode(PDF).decode(),
-            "sha256": hashlib.sha256(PDF).hexdigest()}  # fmt: skip
+    return {
+        "kind": kind,
+        "filename": f"{kind}.pdf",
+        "media_type": "application/pdf",
+        "content_base64": base64.b64encode(PDF).decode(),
+        "sha256": hashlib.sha256(PDF).hexdigest(),
+    }
 
 
-def form(postcode: str, *, kind: str = "single_permit", category: str = "eu_blue_card",
-         days: int = 730) -> dict[str, Any]:  # fmt: skip
+def form(
+    postcode: str, *, kind: str = "single_permit", category: str = "eu_blue_card", days: int = 730
+) -> dict[str, Any]:
     start = date.today() + timedelta(days=45)
     documents = [_document("passport")]
     if category == "eu_blue_card":
         documents.append(_document("diploma"))
     return {
-        "kind": kind, "category": category, "filed_by": "employer",
-        "worker": {"niss": "85073003328", "last_name": "Diallo", "first_names": "Amina",
-                   "birth_date": "1985-07-30", "birth_place": "Dakar", "sex": "F",
-                   "nationality": "SN", "passport_number": "A12345678",
-                   "address": {"street": "Rue Neuve 1", "postcode": "1000", "city": "Bruxelles",
-                               "country": "BE"},
-                   "email": "amina.diallo@example.org", "language": "fr"},
-        "employer": {"enterprise_number": EMPLOYER, "name": "Acme Belgium SA",
-                     "email": "hr@acme.example.org"},
-        "employment": {"workplace_postcode": postcode, "job_title": "Data engineer",
-                       "start": start.isoformat(),
-                       "end": (start + timedelta(days=days)).isoformat(),
-                       "weekly_hours": 38, "gross_monthly_wage_eur": 5200},
+        "kind": kind,
+        "category": category,
+        "filed_by": "employer",
+        "worker": {
+            "niss": "85073003328",
+            "last_name": "Diallo",
+            "first_names": "Amina",
+            "birth_date": "1985-07-30",
+            "birth_place": "Dakar",
+            "sex": "F",
+            "nationality": "SN",
+            "passport_number": "A12345678",
+            "address": {
+                "street": "Rue Neuve 1",
+                "postcode": "1000",
+                "city": "Bruxelles",
+                "country": "BE",
+            },
+            "email": "amina.diallo@example.org",
+            "language": "fr",
+        },
+        "employer": {
+            "enterprise_number": EMPLOYER,
+            "name": "Acme Belgium SA",
+            "email": "hr@acme.example.org",
+        },
+        "employment": {
+            "workplace_postcode": postcode,
+            "job_title": "Data engineer",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=days)).isoformat(),
+            "weekly_hours": 38,
+            "gross_monthly_wage_eur": 5200,
+        },
         "fee_payment_reference": "+++090/9337/55493+++" if kind == "single_permit" else None,
         "documents": documents,
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -105,32 +131,44 @@ class Demo:
         response = self.file(body)
         response.raise_for_status()
         application_id = str(response.json()["application_id"])
-        self.wait(lambda: self.client.get(f"{self.region}/dossiers/{application_id}",
-                                          headers=self.auth(region)).is_success,
-                  "the region receives the application")  # fmt: skip
+        self.wait(
+            lambda: (
+                self.client.get(
+                    f"{self.region}/dossiers/{application_id}", headers=self.auth(region)
+                ).is_success
+            ),
+            "the region receives the application",
+        )
         return application_id
 
-    def region_decides(self, application_id: str, region: Authority, action: str,
-                       **body: Any) -> None:  # fmt: skip
+    def region_decides(
+        self, application_id: str, region: Authority, action: str, **body: Any
+    ) -> None:
         url = f"{self.region}/dossiers/{application_id}/{action}"
         self.client.post(url, json=body, headers=self.auth(region)).raise_for_status()
 
     def office_decides(self, application_id: str, action: str, **body: Any) -> None:
         url = f"{self.office}/dossiers/{application_id}/{action}"
-        self.wait(lambda: self.client.post(url, json=body, headers=self.auth(Authority.OE))
-                  .status_code == 200, f"the Office decides ({action})")  # fmt: skip
+        self.wait(
+            lambda: (
+                self.client.post(url, json=body, headers=self.auth(Authority.OE)).status_code == 200
+            ),
+            f"the Office decides ({action})",
+        )
 
     def status(self, application_id: str, expected: str) -> tuple[str, list[str]]:
         def probe() -> dict[str, Any] | None:
-            view = self.client.get(f"{self.intake}/applications/{application_id}",
-                                   headers=self.applicant()).json()  # fmt: skip
+            view = self.client.get(
+                f"{self.intake}/applications/{application_id}", headers=self.applicant()
+            ).json()
             return view if view.get("status") == expected else None
 
         try:
             view = self.wait(probe, f"status {expected}")
         except RuntimeError:
-            view = self.client.get(f"{self.intake}/applications/{application_id}",
-                                   headers=self.applicant()).json()  # fmt: skip
+            view = self.client.get(
+                f"{self.intake}/applications/{application_id}", headers=self.applicant()
+            ).json()
         timeline = [f"{e['step']} ({e['by']}, {e['days']} d)" for e in view.get("timeline", [])]
         return str(view.get("status")), timeline
 
@@ -169,13 +207,19 @@ def run_demo(demo: Demo) -> list[Outcome]:
         due_on=due,
         explanation="Please send the signed contract.",
     )
-    request_id = demo.wait(lambda: demo.client.get(f"{demo.intake}/applications/{c}",
-                                                   headers=demo.applicant()).json()
-                           .get("open_request"), "the applicant sees the request")  # fmt: skip
-    demo.client.post(f"{demo.intake}/applications/{c}/supplementary-documents",
-                     json={"request_id": request_id,
-                           "documents": [_document("employment_contract")]},
-                     headers=demo.applicant()).raise_for_status()  # fmt: skip
+    request_id = demo.wait(
+        lambda: (
+            demo.client.get(f"{demo.intake}/applications/{c}", headers=demo.applicant())
+            .json()
+            .get("open_request")
+        ),
+        "the applicant sees the request",
+    )
+    demo.client.post(
+        f"{demo.intake}/applications/{c}/supplementary-documents",
+        json={"request_id": request_id, "documents": [_document("employment_contract")]},
+        headers=demo.applicant(),
+    ).raise_for_status()
     record("documents requested, then supplied (Brussels)", c, "under_examination")
 
     d = demo.filed(form("4700"), DG)
@@ -204,9 +248,14 @@ def run_demo(demo: Demo) -> list[Outcome]:
     card = demo.file(form("1000", kind="professional_card", category="self_employed"))
     detail = card.json().get("detail", [{}])
     reason = detail[0].get("msg", "") if isinstance(detail, list) else str(detail)
-    outcomes.append(Outcome("professional card while the procedure is closed",
-                            "refused at filing (422)",
-                            f"refused at filing ({card.status_code})"
-                            if card.status_code == 422 else f"HTTP {card.status_code}",
-                            [reason]))  # fmt: skip
+    outcomes.append(
+        Outcome(
+            "professional card while the procedure is closed",
+            "refused at filing (422)",
+            f"refused at filing ({card.status_code})"
+            if card.status_code == 422
+            else f"HTTP {card.status_code}",
+            [reason],
+        )
+    )
     return outcomes

@@ -219,9 +219,13 @@ class DecidingService(Generic[State]):
                 raise StaleDossier(stream, expected_version, version)
             new_events = await events_of(state)
             recorded = await append_decision(
-                uow, stream, new_events, expected_version=version, topic=rt.topic,
+                uow,
+                stream,
+                new_events,
+                expected_version=version,
+                topic=rt.topic,
                 private=self.private,
-            )  # fmt: skip
+            )
             after, _ = self.fold([*loaded.events, *zip(new_events, recorded, strict=True)])
             await self.project(uow, after, filed)
             for event, record in zip(new_events, recorded, strict=True):
@@ -229,9 +233,15 @@ class DecidingService(Generic[State]):
                 if step is None:
                     continue
                 await notify_step(
-                    uow, rt.vault, filed, cause=record.event_id, step=step,
-                    subjects=self.subjects, details=details, reasons=reasons,
-                )  # fmt: skip
+                    uow,
+                    rt.vault,
+                    filed,
+                    cause=record.event_id,
+                    step=step,
+                    subjects=self.subjects,
+                    details=details,
+                    reasons=reasons,
+                )
             return after
 
     async def view(self, rt: Runtime, application_id: uuid.UUID) -> State:

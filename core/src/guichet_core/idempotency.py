@@ -143,61 +143,92 @@ class IdempotencyStore:
                 return await self._claim(scope, request_hash)
             except sa.exc.IntegrityError:  # a concurrent first claim won the insert
                 continue
-        return Busy(409, "a request with this Idempotency-Key is still being processed: "
-                         "retry after a moment", retry_after=1)  # fmt: skip
+        return Busy(
+            409,
+            "a request with this Idempotency-Key is still being processed: retry after a moment",
+            retry_after=1,
+        )
 
     async def _claim(self, scope: str, request_hash: str) -> Claim | Answered | Busy:
         now = self.now()
         lease_id = secrets.token_hex(16)
-        row = {"scope": scope, "request_hash": request_hash, "state": "in_flight",
-               "lease_id": lease_id, "lease_until": now + self.lease, "created_at": now,
-               "expires_at": now + self.ttl}  # fmt: skip
+        row = {
+            "scope": scope,
+            "request_hash": request_hash,
+            "state": "in_flight",
+            "lease_id": lease_id,
+            "lease_until": now + self.lease,
+            "created_at": now,
+            "expires_at": now + self.ttl,
+        }
         async with self.engine.begin() as connection:
             await connection.execute(idempotency_keys.delete().where(_k.expires_at < now))
-            existing = (await connection.execute(sa.select(idempotency_keys).where(
-                _k.scope == scope))).first()  # fmt: skip
+            existing = (
+                await connection.execute(sa.select(idempotency_keys).where(_k.scope == scope))
+            ).first()
             if existing is None:
                 await connection.execute(idempotency_keys.insert().values(row))
                 return Claim(scope, lease_id)
             if existing.request_hash != request_hash:
-                return Busy(422, "this Idempotency-Key was used for a different request: "
-                                 "send a new key with a new request")  # fmt: skip
+                return Busy(
+                    422,
+                    "this Idempotency-Key was used for a different request: "
+                    "send a new key with a new request",
+                )
             if existing.state == "done":
                 return await self._answer(existing)
             if existing.state == "committed":
-                return Busy(409, "the first request with this Idempotency-Key was carried out "
-                                 "but its answer was not kept: look the result up before "
-                                 "sending it again")  # fmt: skip
+                return Busy(
+                    409,
+                    "the first request with this Idempotency-Key was carried out "
+                    "but its answer was not kept: look the result up before "
+                    "sending it again",
+                )
             if as_utc(existing.lease_until) > now:
                 wait = int((as_utc(existing.lease_until) - now).total_seconds()) + 1
-                return Busy(409, "a request with this Idempotency-Key is still being "
-                                 "processed: retry after a moment", retry_after=wait)  # fmt: skip
+                return Busy(
+                    409,
+                    "a request with this Idempotency-Key is still being "
+                    "processed: retry after a moment",
+                    retry_after=wait,
+                )
             # The first request died before committing anything: this one takes over.
             taken = await connection.execute(
                 idempotency_keys.update()
-                .where(_k.scope == scope, _k.lease_id == existing.lease_id,
-                       _k.state == "in_flight")
+                .where(_k.scope == scope, _k.lease_id == existing.lease_id, _k.state == "in_flight")
                 .values(lease_id=lease_id, lease_until=now + self.lease)
-            )  # fmt: skip
+            )
             if taken.rowcount != 1:
-                return Busy(409, "a request with this Idempotency-Key is still being "
-                                 "processed: retry after a moment", retry_after=1)  # fmt: skip
+                return Busy(
+                    409,
+                    "a request with this Idempotency-Key is still being "
+                    "processed: retry after a moment",
+                    retry_after=1,
+                )
             return Claim(scope, lease_id)
 
     async def fence(self, connection: AsyncConnection, claim: Claim) -> None:
         marked = await connection.execute(
             idempotency_keys.update()
-            .where(_k.scope == claim.scope, _k.lease_id == claim.lease_id,
-                   _k.state.in_(("in_flight", "committed")))
+            .where(
+                _k.scope == claim.scope,
+                _k.lease_id == claim.lease_id,
+                _k.state.in_(("in_flight", "committed")),
+            )
             .values(state="committed")
-        )  # fmt: skip
+        )
         if marked.rowcount != 1:
             raise ClaimLost("another request with this Idempotency-Key took it over")
 
     async def complete(
-        self, claim: Claim, *, status_code: int, content_type: str, body: bytes,
+        self,
+        claim: Claim,
+        *,
+        status_code: int,
+        content_type: str,
+        body: bytes,
         dossier_id: str | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Keep the answer, its body sealed with the dossier's key; without a dossier to
         seal it with, only that it was answered."""
         sealed = None
@@ -211,24 +242,33 @@ class IdempotencyStore:
             await connection.execute(
                 idempotency_keys.update()
                 .where(_k.scope == claim.scope, _k.lease_id == claim.lease_id)
-                .values(state="done", status_code=status_code, content_type=content_type,
-                        dossier_id=dossier_id, sealed_response=sealed)
-            )  # fmt: skip
+                .values(
+                    state="done",
+                    status_code=status_code,
+                    content_type=content_type,
+                    dossier_id=dossier_id,
+                    sealed_response=sealed,
+                )
+            )
 
     async def release(self, claim: Claim) -> None:
         """The request was refused, or failed before committing: the key is free again."""
         async with self.engine.begin() as connection:
             await connection.execute(
                 idempotency_keys.delete().where(
-                    _k.scope == claim.scope, _k.lease_id == claim.lease_id,
+                    _k.scope == claim.scope,
+                    _k.lease_id == claim.lease_id,
                     _k.state == "in_flight",
                 )
-            )  # fmt: skip
+            )
 
     async def _answer(self, row: Any) -> Answered | Busy:
         if row.sealed_response is None or row.dossier_id is None:
-            return Busy(409, "the first request with this Idempotency-Key was carried out; "
-                             "its answer is not kept: look the result up")  # fmt: skip
+            return Busy(
+                409,
+                "the first request with this Idempotency-Key was carried out; "
+                "its answer is not kept: look the result up",
+            )
         try:
             body = await self.vault.unseal_bytes(
                 SealedData.model_validate(row.sealed_response), dossier_id=row.dossier_id

@@ -54,13 +54,21 @@ def install_idempotency(app: FastAPI) -> None:
             content = (post or {}).get("requestBody", {}).get("content", {})
             if post is None or "application/json" not in content:
                 continue
-            post.setdefault("parameters", []).append({
-                "name": "Idempotency-Key", "in": "header", "required": False,
-                "description": "A new UUID per request: a retry with the same key and body "
-                "gets the first answer, and nothing happens twice (kept 24 h)",
-                "schema": {"type": "string", "minLength": 1, "maxLength": _MAX_KEY,
-                           "pattern": "^[!-~]+$"},
-            })  # fmt: skip
+            post.setdefault("parameters", []).append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "A new UUID per request: a retry with the same key and body "
+                    "gets the first answer, and nothing happens twice (kept 24 h)",
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": _MAX_KEY,
+                        "pattern": "^[!-~]+$",
+                    },
+                }
+            )
             responses = post.setdefault("responses", {})
             for code, text in _ANSWERS.items():
                 responses.setdefault(code, {"description": text, "content": _PROBLEM})
@@ -112,9 +120,12 @@ class IdempotencyMiddleware:
         if 200 <= answer.status < 300:
             response = b"".join(answer.chunks)
             await store.complete(
-                outcome, status_code=answer.status, content_type=answer.content_type,
-                body=response, dossier_id=dossier_of(scope, body, response),
-            )  # fmt: skip
+                outcome,
+                status_code=answer.status,
+                content_type=answer.content_type,
+                body=response,
+                dossier_id=dossier_of(scope, body, response),
+            )
         else:
             await store.release(outcome)  # a refusal: the client may correct and retry
         # Only now does the answer leave: a client that got it finds it kept on a retry
@@ -210,9 +221,11 @@ def _replaying(body: bytes) -> Receive:
 
 
 async def _replay(send: Send, answered: Answered) -> None:
-    headers = [(b"content-type", answered.content_type.encode("latin-1")),
-               (b"content-length", str(len(answered.body)).encode()),
-               (b"idempotent-replayed", b"true")]  # fmt: skip
+    headers = [
+        (b"content-type", answered.content_type.encode("latin-1")),
+        (b"content-length", str(len(answered.body)).encode()),
+        (b"idempotent-replayed", b"true"),
+    ]
     await send({"type": "http.response.start", "status": answered.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": answered.body})
 
@@ -226,8 +239,10 @@ async def problem(send: Send, status: int, detail: str, *, retry_after: int | No
         "detail": detail,
     }
     body = json.dumps(document).encode()
-    headers = [(b"content-type", b"application/problem+json"),
-               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -105,8 +105,14 @@ async def queue_notification(
     The body is stored sealed with the dossier's key."""
     now = datetime.now(UTC)
     sealed = await seal_body(vault, notification.dossier_id, notification.body)
-    row = {**vars(notification), "body": "", "sealed_body": sealed,
-           "created_at": now, "next_attempt_at": now, "attempts": 0}  # fmt: skip
+    row = {
+        **vars(notification),
+        "body": "",
+        "sealed_body": sealed,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+    }
     await insert_missing(uow.connection, notification_outbox, [row])
 
 

@@ -97,9 +97,11 @@ class ServiceSettings(BaseSettings):
         if self.backend == "postgres-kafka":
             assert self.database_url is not None  # checked by the validator below
             return DatabaseConfig(
-                url=self.database_url, schema=name,
-                pool_size=self.db_pool_size, max_overflow=self.db_max_overflow,
-            )  # fmt: skip
+                url=self.database_url,
+                schema=name,
+                pool_size=self.db_pool_size,
+                max_overflow=self.db_max_overflow,
+            )
         return DatabaseConfig(url=f"sqlite:///{self.data_dir / (name + '.sqlite3')}")
 
     @model_validator(mode="after")

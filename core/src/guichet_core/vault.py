@@ -320,10 +320,14 @@ class SqlKeyStore:
         # One transaction for many dossiers (a data migration, a bench's set-up): a key a
         # transaction costs a commit each, which on SQLite is milliseconds.
         rows = [
-            self._values(d, self.master_key.wrap(d, AESGCM.generate_key(bit_length=256)),
-                         self.master_key.key_id, None)
+            self._values(
+                d,
+                self.master_key.wrap(d, AESGCM.generate_key(bit_length=256)),
+                self.master_key.key_id,
+                None,
+            )
             for d in dict.fromkeys(dossier_ids)
-        ]  # fmt: skip
+        ]
         async with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
                 await insert_missing(connection, data_keys, rows[start : start + 500])

@@ -41,11 +41,15 @@ async def engine(database_config: DatabaseConfig) -> AsyncIterator[AsyncEngine]:
 
 def entry(dossier_id: str | None = "d-1", **changes: Any) -> AccessEntry:
     fields: dict[str, Any] = {
-        "authority": "VLG", "agent_id": "agent-7", "roles": ["health_data"],
-        "purpose": "admissibility", "dossier_id": dossier_id,
-        "categories": ["summary", "identification"], "withheld": ["criminal_record"],
+        "authority": "VLG",
+        "agent_id": "agent-7",
+        "roles": ["health_data"],
+        "purpose": "admissibility",
+        "dossier_id": dossier_id,
+        "categories": ["summary", "identification"],
+        "withheld": ["criminal_record"],
         "outcome": "partial",
-    }  # fmt: skip
+    }
     return AccessEntry(**(fields | changes))
 
 
@@ -73,9 +77,14 @@ async def test_the_stored_entry_is_what_was_hashed(engine: AsyncEngine) -> None:
 
 @pytest.mark.parametrize(
     "column, value",
-    [("purpose", "curiosity"), ("categories", ["summary", "health"]), ("agent_id", "someone"),
-     ("outcome", "allowed"), ("at", datetime(2020, 1, 1, tzinfo=UTC))],
-)  # fmt: skip
+    [
+        ("purpose", "curiosity"),
+        ("categories", ["summary", "health"]),
+        ("agent_id", "someone"),
+        ("outcome", "allowed"),
+        ("at", datetime(2020, 1, 1, tzinfo=UTC)),
+    ],
+)
 async def test_altering_one_entry_is_detected_with_its_seq(
     engine: AsyncEngine, column: str, value: Any
 ) -> None:
@@ -97,9 +106,10 @@ async def test_rehashing_an_altered_entry_breaks_the_next_link(engine: AsyncEngi
     forged = records[1].fields() | {"purpose": "curiosity"}
     async with engine.begin() as connection:
         await connection.execute(
-            update(access_log).where(access_log.c.seq == 2).values(
-                purpose="curiosity", hash=chain_hash(records[0].hash, forged))
-        )  # fmt: skip
+            update(access_log)
+            .where(access_log.c.seq == 2)
+            .values(purpose="curiosity", hash=chain_hash(records[0].hash, forged))
+        )
     check = await log.verify()
     assert (check.ok, check.first_broken_seq) == (False, 3)
     assert check.detail == "its previous hash does not match the entry before it"

@@ -34,9 +34,9 @@ def allowed(requester: Requester, facts: DossierFacts) -> frozenset[DataCategory
     return frozenset(c for c, v in evaluate(POLICY, requester, facts).items() if v.allowed)
 
 
-def region(authority: Authority = Authority.VLG, *roles: str, purpose: str | None = None) -> (
-    Requester
-):  # fmt: skip
+def region(
+    authority: Authority = Authority.VLG, *roles: str, purpose: str | None = None
+) -> Requester:
     return Requester(authority, frozenset(roles), purpose)
 
 
@@ -115,15 +115,27 @@ def test_art_16_health_data_without_the_designated_role_cannot_load() -> None:
 
 
 def test_art_17_criminal_data_to_a_region_for_workers_cannot_load() -> None:
-    rule = Rule(frozenset({Authority.BXL}), C.CRIMINAL_RECORD, Condition.WORKER_DOSSIER, True,
-                "Art. 17", role=CRIMINAL)  # fmt: skip
+    rule = Rule(
+        frozenset({Authority.BXL}),
+        C.CRIMINAL_RECORD,
+        Condition.WORKER_DOSSIER,
+        True,
+        "Art. 17",
+        role=CRIMINAL,
+    )
     with pytest.raises(PolicyError, match="BXL may not"):
         validate([rule])
 
 
 def test_art_17_criminal_data_to_an_inspection_service_cannot_load() -> None:
-    rule = Rule(frozenset({Authority.FEDERAL_INSPECTION}), C.CRIMINAL_RECORD, Condition.INSPECTION,
-                True, "Art. 25", role=CRIMINAL)  # fmt: skip
+    rule = Rule(
+        frozenset({Authority.FEDERAL_INSPECTION}),
+        C.CRIMINAL_RECORD,
+        Condition.INSPECTION,
+        True,
+        "Art. 25",
+        role=CRIMINAL,
+    )
     with pytest.raises(PolicyError, match="may not"):
         validate([rule])
 
@@ -147,10 +159,14 @@ def test_art_16_and_17_the_register_lists_who_reads_health_and_criminal_data() -
     assert "- OE: agents with the designated role `health_data`, always" in health
     for name in ("VLG", "WAL", "BXL", "DG"):
         assert f"- {name}: agents with the designated role `health_data`" in health
-        assert f"- {name}: agents with the designated role `criminal_records`, when the " \
-            "dossier is a professional card" in criminal  # fmt: skip
-    assert "- OE: agents with the designated role `criminal_records`, when the dossier is a " \
-        "worker's" in criminal  # fmt: skip
+        assert (
+            f"- {name}: agents with the designated role `criminal_records`, when the "
+            "dossier is a professional card" in criminal
+        )
+    assert (
+        "- OE: agents with the designated role `criminal_records`, when the dossier is a "
+        "worker's" in criminal
+    )
     for line in (health + criminal).splitlines():
         assert not line.startswith(("- INSP", "- POST", "- COMMUNE", "- GEA", "- PES", "- ONSS"))
 
@@ -201,15 +217,23 @@ def test_art_17_the_office_reads_workers_criminal_records_with_the_role_only() -
 
 def test_art_12_the_office_reads_the_dossier() -> None:
     assert allowed(Requester(Authority.OE), WORKER_IN_VLG) == EVERYTHING - {
-        C.HEALTH, C.CRIMINAL_RECORD, C.EMPLOYER_REGISTRATION,
-    }  # fmt: skip
+        C.HEALTH,
+        C.CRIMINAL_RECORD,
+        C.EMPLOYER_REGISTRATION,
+    }
 
 
 def test_art_26_a_region_reads_another_regions_dossier_and_decisions() -> None:
     assert allowed(region(Authority.WAL, HEALTH, CRIMINAL), WORKER_IN_VLG) == {
-        C.SUMMARY, C.IDENTIFICATION, C.EMPLOYMENT, C.DOCUMENTS, C.REGIONAL_DECISIONS,
-        C.WITHDRAWALS, C.NEGATIVE_DECISION_FLAGS, C.TIMELINE,
-    }  # fmt: skip
+        C.SUMMARY,
+        C.IDENTIFICATION,
+        C.EMPLOYMENT,
+        C.DOCUMENTS,
+        C.REGIONAL_DECISIONS,
+        C.WITHDRAWALS,
+        C.NEGATIVE_DECISION_FLAGS,
+        C.TIMELINE,
+    }
 
 
 def test_art_24_nobody_reads_a_reason() -> None:
@@ -217,8 +241,14 @@ def test_art_24_nobody_reads_a_reason() -> None:
 
 
 def test_art_25_inspection_services_read_for_an_inspection_only() -> None:
-    expected = {C.SUMMARY, C.IDENTIFICATION, C.EMPLOYMENT, C.REGIONAL_DECISIONS,
-                C.NEGATIVE_DECISION_FLAGS, C.EMPLOYMENT_DECLARATIONS}  # fmt: skip
+    expected = {
+        C.SUMMARY,
+        C.IDENTIFICATION,
+        C.EMPLOYMENT,
+        C.REGIONAL_DECISIONS,
+        C.NEGATIVE_DECISION_FLAGS,
+        C.EMPLOYMENT_DECLARATIONS,
+    }
     for service in (Authority.FEDERAL_INSPECTION, Authority.REGIONAL_INSPECTION):
         inspector = Requester(service, frozenset({HEALTH, CRIMINAL}), "inspection")
         assert allowed(inspector, WORKER_IN_VLG) == expected
@@ -228,8 +258,10 @@ def test_art_25_inspection_services_read_for_an_inspection_only() -> None:
 def test_art_21_to_23_posts_and_communes_read_authorisations_for_a_visa_or_residence() -> None:
     authorised = dataclasses.replace(WORKER_IN_VLG, holds_authorisation=True)
     expected = {C.SUMMARY, C.IDENTIFICATION, C.REGIONAL_DECISIONS, C.RESIDENCE_DECISIONS}
-    for who, purpose in [(Authority.DIPLOMATIC_POST, "visa_d"),
-                         (Authority.COMMUNE, "temporary_residence_document")]:  # fmt: skip
+    for who, purpose in [
+        (Authority.DIPLOMATIC_POST, "visa_d"),
+        (Authority.COMMUNE, "temporary_residence_document"),
+    ]:
         assert allowed(Requester(who, purpose=purpose), authorised) == expected
         assert allowed(Requester(who, purpose=purpose), WORKER_IN_VLG) == set()
         assert allowed(Requester(who, purpose="inspection"), authorised) == set()
@@ -262,8 +294,10 @@ def test_art_8_and_14_feeders_and_operators_read_no_dossier(who: Authority) -> N
 def test_art_20_the_applicant_follows_their_dossier_without_the_workers_sensitive_data() -> None:
     employer = Requester(Authority.APPLICANT, is_applicant=True)
     assert allowed(employer, WORKER_IN_VLG) == EVERYTHING - {
-        C.HEALTH, C.CRIMINAL_RECORD, C.EMPLOYMENT_DECLARATIONS,
-    }  # fmt: skip
+        C.HEALTH,
+        C.CRIMINAL_RECORD,
+        C.EMPLOYMENT_DECLARATIONS,
+    }
     assert allowed(Requester(Authority.APPLICANT), WORKER_IN_VLG) == set()
 
 
@@ -284,11 +318,14 @@ requesters = st.builds(
     Requester,
     authority=st.sampled_from(list(Authority)),
     roles=st.frozensets(st.sampled_from(KNOWN_ROLES)),
-    purpose=st.one_of(st.none(), st.sampled_from(["visa_d", "temporary_residence_document",
-                                                  "inspection", "own_dossier"]), st.text()),
+    purpose=st.one_of(
+        st.none(),
+        st.sampled_from(["visa_d", "temporary_residence_document", "inspection", "own_dossier"]),
+        st.text(),
+    ),
     is_applicant=st.booleans(),
     is_worker=st.booleans(),
-)  # fmt: skip
+)
 dossiers = st.builds(
     DossierFacts,
     competent_authority=st.sampled_from([a.value for a in REGIONS]),
@@ -334,7 +371,8 @@ def test_a_denial_is_never_overridden_by_more_roles(
     requester: Requester, facts: DossierFacts
 ) -> None:
     more = dataclasses.replace(requester, roles=requester.roles | set(KNOWN_ROLES))
-    denied = {c for c, v in evaluate(POLICY, requester, facts).items() if v.article and not
-              v.allowed}  # fmt: skip
+    denied = {
+        c for c, v in evaluate(POLICY, requester, facts).items() if v.article and not v.allowed
+    }
     assert not denied & allowed(more, facts)
     assert allowed(requester, facts) <= allowed(more, facts)

@@ -28,14 +28,21 @@ async def test_the_peak_memory_of_an_import_does_not_grow_with_the_file(tmp_path
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://feed") as client:
             for workers in (600, 3000):  # about 2,000 and 10,000 DmfA lines
-                plan = Plan(employers=50, workers=workers, quarters=4, seed=workers,
-                            invalid_share=0.01, today=date.today())  # fmt: skip
+                plan = Plan(
+                    employers=50,
+                    workers=workers,
+                    quarters=4,
+                    seed=workers,
+                    invalid_share=0.01,
+                    today=date.today(),
+                )
                 files = write(plan, tmp_path / str(workers))
                 await _link(app, plan, 0.05)
                 dmfa = next(path for path in files if path.stem == "dmfa")
                 tracemalloc.start()
-                response = await client.post("/imports/dmfa", content=stream(dmfa, []),
-                                              headers=headers, timeout=None)  # fmt: skip
+                response = await client.post(
+                    "/imports/dmfa", content=stream(dmfa, []), headers=headers, timeout=None
+                )
                 peaks[files[dmfa]] = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
                 answer = response.json()

@@ -32,16 +32,41 @@ from guichet_onss_feed.streaming import records as stream_records
 TODAY = date(2026, 5, 10)
 NISS, EMPLOYER = "85073003328", "0403019261"
 
-DIMONA_IN = {"dimona_id": "D-1", "action": "in", "employer": "0403.019.261", "niss": NISS,
-             "entry_date": "2026-03-01", "joint_committee": "200",
-             "worker_type": "oth"}  # fmt: skip
-DMFA = {"quarter": "2026-q1", "employer": EMPLOYER, "niss": NISS, "gross_wage_eur": "15600.00",
-        "days_worked": "64", "hours_worked": "486.40", "joint_committee": "200"}  # fmt: skip
-LIMOSA = {"limosa_id": "L-1", "declarant": "employee", "niss": NISS, "sender_name": "Infy Ltd",
-          "sender_country": "in", "belgian_user": EMPLOYER, "start_date": "2026-04-01",
-          "end_date": "2027-03-31", "workplace_postcode": "1000"}  # fmt: skip
-INASTI = {"niss": "17073003384", "start_date": "2026-01-01", "nace_code": "62.010",
-          "activity": "software development"}  # fmt: skip
+DIMONA_IN = {
+    "dimona_id": "D-1",
+    "action": "in",
+    "employer": "0403.019.261",
+    "niss": NISS,
+    "entry_date": "2026-03-01",
+    "joint_committee": "200",
+    "worker_type": "oth",
+}
+DMFA = {
+    "quarter": "2026-q1",
+    "employer": EMPLOYER,
+    "niss": NISS,
+    "gross_wage_eur": "15600.00",
+    "days_worked": "64",
+    "hours_worked": "486.40",
+    "joint_committee": "200",
+}
+LIMOSA = {
+    "limosa_id": "L-1",
+    "declarant": "employee",
+    "niss": NISS,
+    "sender_name": "Infy Ltd",
+    "sender_country": "in",
+    "belgian_user": EMPLOYER,
+    "start_date": "2026-04-01",
+    "end_date": "2027-03-31",
+    "workplace_postcode": "1000",
+}
+INASTI = {
+    "niss": "17073003384",
+    "start_date": "2026-01-01",
+    "nace_code": "62.010",
+    "activity": "software development",
+}
 
 
 def test_each_source_makes_its_event_with_the_personal_part_apart() -> None:
@@ -49,8 +74,9 @@ def test_each_source_makes_its_event_with_the_personal_part_apart() -> None:
     assert entry.model is EmploymentDeclared and entry.employer == EMPLOYER
     assert entry.personal == {"niss": NISS, "worker_type": "OTH"}
     assert entry.clear["entry_date"] == date(2026, 3, 1) and entry.key == "dimona|D-1|in"
-    out = validate(Source.DIMONA, {**DIMONA_IN, "action": "OUT", "exit_date": "2026-04-30"},
-                   today=TODAY)  # fmt: skip
+    out = validate(
+        Source.DIMONA, {**DIMONA_IN, "action": "OUT", "exit_date": "2026-04-30"}, today=TODAY
+    )
     assert out.model is EmploymentEnded and out.key == "dimona|D-1|out"
     wages = validate(Source.DMFA, DMFA, today=TODAY)
     assert wages.model is WagesDeclared and wages.clear["quarter"] == "2026-Q1"

@@ -27,25 +27,42 @@ from guichet_contracts.vocabulary import (
 TODAY = date(2026, 9, 15)
 WORK = Period(date(2026, 3, 1), date(2027, 2, 28))
 EMPLOYER = "0403019261"
-FACTS = DossierFacts(kind="single_permit", category="general", competent_authority="VLG",
-                     employer_enterprise_number=EMPLOYER,
-                     authorised_gross_monthly_wage_eur=Decimal("3000"),
-                     work_authorisation=WORK, single_permit=WORK)  # fmt: skip
+FACTS = DossierFacts(
+    kind="single_permit",
+    category="general",
+    competent_authority="VLG",
+    employer_enterprise_number=EMPLOYER,
+    authorised_gross_monthly_wage_eur=Decimal("3000"),
+    work_authorisation=WORK,
+    single_permit=WORK,
+)
 
 
 def entry(day: str, employer: str = EMPLOYER) -> dict[str, Any]:
-    return {"event_type": "be.guichet.employment.declared.v1", "entry_date": day,
-            "employer_enterprise_number": employer, "record_key": "k-in"}  # fmt: skip
+    return {
+        "event_type": "be.guichet.employment.declared.v1",
+        "entry_date": day,
+        "employer_enterprise_number": employer,
+        "record_key": "k-in",
+    }
 
 
 def exit_(day: str) -> dict[str, Any]:
-    return {"event_type": "be.guichet.employment.ended.v1", "entry_date": "2026-03-01",
-            "exit_date": day, "employer_enterprise_number": EMPLOYER}  # fmt: skip
+    return {
+        "event_type": "be.guichet.employment.ended.v1",
+        "entry_date": "2026-03-01",
+        "exit_date": day,
+        "employer_enterprise_number": EMPLOYER,
+    }
 
 
 def wages(quarter: str, amount: str) -> dict[str, Any]:
-    return {"event_type": "be.guichet.wages.declared.v1", "quarter": quarter,
-            "employer_enterprise_number": EMPLOYER, "gross_wage_eur": amount}  # fmt: skip
+    return {
+        "event_type": "be.guichet.wages.declared.v1",
+        "quarter": quarter,
+        "employer_enterprise_number": EMPLOYER,
+        "gross_wage_eur": amount,
+    }
 
 
 def codes(facts: DossierFacts, declarations: list[dict[str, Any]]) -> list[str]:
@@ -73,9 +90,13 @@ def test_declared_wage_below_the_authorised_contract_compares_per_month() -> Non
     assert codes(FACTS, [entry("2026-03-01"), wages("2026-Q1", "2000.00")]) == [
         "wage_below_authorised"
     ]
-    work_only = DossierFacts(kind="work_authorisation", category="general",
-                             competent_authority="BXL", work_authorisation=WORK,
-                             authorised_gross_monthly_wage_eur=Decimal("3000"))  # fmt: skip
+    work_only = DossierFacts(
+        kind="work_authorisation",
+        category="general",
+        competent_authority="BXL",
+        work_authorisation=WORK,
+        authorised_gross_monthly_wage_eur=Decimal("3000"),
+    )
     only = signals(work_only, [wages("2026-Q2", "100.00")], TODAY)
     assert only[0].concerns == {"BXL", "INSP_REG", "INSP_FED"}
 
@@ -90,8 +111,9 @@ def test_employment_ended_while_the_permit_runs_tells_the_region_and_the_office(
 
 
 def posted(category: str = "intra_corporate_transferee", work: Period = WORK) -> DossierFacts:
-    return DossierFacts(kind="single_permit", category=category, competent_authority="VLG",
-                        work_authorisation=work)  # fmt: skip
+    return DossierFacts(
+        kind="single_permit", category=category, competent_authority="VLG", work_authorisation=work
+    )
 
 
 def test_a_posted_worker_without_a_limosa_declaration() -> None:
@@ -99,8 +121,11 @@ def test_a_posted_worker_without_a_limosa_declaration() -> None:
     assert [s.code for s in found] == ["posted_without_limosa"]
     assert "INSP_FED" in found[0].concerns
     assert codes(posted("ict_long_term_mobility"), []) == ["posted_without_limosa"]
-    limosa = {"event_type": "be.guichet.posting.declared.v1", "start_date": "2026-03-01",
-              "end_date": "2027-02-28"}  # fmt: skip
+    limosa = {
+        "event_type": "be.guichet.posting.declared.v1",
+        "start_date": "2026-03-01",
+        "end_date": "2027-02-28",
+    }
     assert codes(posted(), [limosa]) == []
     assert codes(posted("general"), []) == []
     assert codes(posted(work=Period(date(2026, 10, 1), date(2027, 9, 30))), []) == []  # not yet
@@ -109,13 +134,20 @@ def test_a_posted_worker_without_a_limosa_declaration() -> None:
 
 
 def test_a_professional_card_holder_without_an_inasti_affiliation() -> None:
-    card = DossierFacts(kind="professional_card", category="self_employed",
-                        competent_authority="DG", professional_card=WORK)  # fmt: skip
+    card = DossierFacts(
+        kind="professional_card",
+        category="self_employed",
+        competent_authority="DG",
+        professional_card=WORK,
+    )
     found = signals(card, [], TODAY)
     assert [s.code for s in found] == ["professional_card_without_inasti"]
     assert found[0].concerns == {"DG", "INSP_REG", "INSP_FED"}
-    affiliation = {"event_type": "be.guichet.self-employed-affiliation.recorded.v1",
-                   "start_date": "2026-03-01", "end_date": None}  # fmt: skip
+    affiliation = {
+        "event_type": "be.guichet.self-employed-affiliation.recorded.v1",
+        "start_date": "2026-03-01",
+        "end_date": None,
+    }
     assert codes(card, [affiliation]) == []
     ended_before = {**affiliation, "start_date": "2020-01-01", "end_date": "2021-01-01"}
     assert codes(card, [ended_before]) == ["professional_card_without_inasti"]
@@ -126,26 +158,49 @@ def test_facts_come_from_the_filing_its_personal_data_and_the_decisions() -> Non
     application_id = uuid.uuid4()
     now = datetime.now(UTC)
     filed = ApplicationFiled(
-        application_id=application_id, kind=ApplicationKind.SINGLE_PERMIT,
+        application_id=application_id,
+        kind=ApplicationKind.SINGLE_PERMIT,
         category=ApplicantCategory.INTRA_CORPORATE_TRANSFEREE,
-        competent_authority=CompetentAuthority.FLANDERS, workplace_postcode="2000",
-        employer_enterprise_number=EMPLOYER, filed_by=FilerRole.EMPLOYER, filed_at=now,
-    )  # fmt: skip
+        competent_authority=CompetentAuthority.FLANDERS,
+        workplace_postcode="2000",
+        employer_enterprise_number=EMPLOYER,
+        filed_by=FilerRole.EMPLOYER,
+        filed_at=now,
+    )
     decisions = [
-        WorkAuthorised(application_id=application_id, authority=CompetentAuthority.FLANDERS,
-                       valid_from=WORK.start, valid_until=WORK.end, decided_at=now),
-        SinglePermitGranted(application_id=application_id, act_number="A1",
-                            valid_from=WORK.start, valid_until=WORK.end, granted_at=now),
-        AuthorisationWithdrawn(application_id=application_id, step=DecisionStep.RESIDENCE,
-                               authority=CompetentAuthority.IMMIGRATION_OFFICE, withdrawn_at=now),
-    ]  # fmt: skip
+        WorkAuthorised(
+            application_id=application_id,
+            authority=CompetentAuthority.FLANDERS,
+            valid_from=WORK.start,
+            valid_until=WORK.end,
+            decided_at=now,
+        ),
+        SinglePermitGranted(
+            application_id=application_id,
+            act_number="A1",
+            valid_from=WORK.start,
+            valid_until=WORK.end,
+            granted_at=now,
+        ),
+        AuthorisationWithdrawn(
+            application_id=application_id,
+            step=DecisionStep.RESIDENCE,
+            authority=CompetentAuthority.IMMIGRATION_OFFICE,
+            withdrawn_at=now,
+        ),
+    ]
     facts = facts_of(filed, {"employment": {"gross_monthly_wage_eur": 5200}}, decisions)
     assert facts.authorised_gross_monthly_wage_eur == Decimal("5200")
     assert facts.work_authorisation == WORK and facts.single_permit is None
     assert facts.category == "intra_corporate_transferee" and facts.competent_authority == "VLG"
-    event = WagesDeclared(application_id=application_id, record_key="a" * 64, quarter="2026-Q2",
-                          employer_enterprise_number=EMPLOYER, received_at=now,
-                          personal=sealed)  # fmt: skip
+    event = WagesDeclared(
+        application_id=application_id,
+        record_key="a" * 64,
+        quarter="2026-Q2",
+        employer_enterprise_number=EMPLOYER,
+        received_at=now,
+        personal=sealed,
+    )
     declaration = opened(event, {"gross_wage_eur": "100.00"})
     assert declaration["event_type"] == WagesDeclared.event_type
     assert "personal" not in declaration

@@ -100,8 +100,12 @@ def test_receive_refuses_bad_input(changes: dict[str, object]) -> None:
 
 def test_the_five_rights_of_article_29() -> None:
     assert {kind.value for kind in RightKind} == {
-        "access", "rectification", "erasure", "restriction", "objection",
-    }  # fmt: skip
+        "access",
+        "rectification",
+        "erasure",
+        "restriction",
+        "objection",
+    }
 
 
 # --- the one-month deadline (GDPR Art. 12(3)) ---------------------------------------------

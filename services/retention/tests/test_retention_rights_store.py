@@ -205,11 +205,20 @@ async def test_delete_dossier(store: RightsStore) -> None:
 
 async def test_the_database_refuses_an_inconsistent_row(engine: AsyncEngine) -> None:
     row = {
-        "request_id": "R-x", "dossier_id": "D-1", "subject_index": ALICE, "kind": "access",
-        "concern": "work", "controller": "BXL", "details": "x",
-        "received_at": datetime(2025, 3, 1, tzinfo=UTC), "due_on": date(2025, 4, 1),
-        "status": "answered", "answered_at": None, "outcome": None, "answer": None,
-    }  # fmt: skip
+        "request_id": "R-x",
+        "dossier_id": "D-1",
+        "subject_index": ALICE,
+        "kind": "access",
+        "concern": "work",
+        "controller": "BXL",
+        "details": "x",
+        "received_at": datetime(2025, 3, 1, tzinfo=UTC),
+        "due_on": date(2025, 4, 1),
+        "status": "answered",
+        "answered_at": None,
+        "outcome": None,
+        "answer": None,
+    }
     with pytest.raises(IntegrityError):
         async with engine.begin() as connection:
             await connection.execute(rights_requests.insert().values(**row))

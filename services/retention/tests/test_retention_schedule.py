@@ -26,20 +26,31 @@ def at(day: str) -> datetime:
 
 
 def filed(day: str = "2026-06-01", kind: str = "single_permit") -> ApplicationFiled:
-    return ApplicationFiled(application_id=DOSSIER, kind=kind, category="general",
-                            competent_authority="VLG", workplace_postcode="2000",
-                            filed_by="employer", filed_at=at(day))  # fmt: skip
+    return ApplicationFiled(
+        application_id=DOSSIER,
+        kind=kind,
+        category="general",
+        competent_authority="VLG",
+        workplace_postcode="2000",
+        filed_by="employer",
+        filed_at=at(day),
+    )
 
 
 def granted(day: str) -> SinglePermitGranted:
-    return SinglePermitGranted(application_id=DOSSIER, act_number="SP-1",
-                               valid_from=date(2026, 9, 1), valid_until=date(2028, 9, 1),
-                               granted_at=at(day))  # fmt: skip
+    return SinglePermitGranted(
+        application_id=DOSSIER,
+        act_number="SP-1",
+        valid_from=date(2026, 9, 1),
+        valid_until=date(2028, 9, 1),
+        granted_at=at(day),
+    )
 
 
 def refused(day: str, step: str = "work") -> NegativeDecisionTaken:
-    return NegativeDecisionTaken(application_id=DOSSIER, step=step, authority="VLG",
-                                 decided_at=at(day))  # fmt: skip
+    return NegativeDecisionTaken(
+        application_id=DOSSIER, step=step, authority="VLG", decided_at=at(day)
+    )
 
 
 def fold(*events: DomainEvent) -> DossierRetention:
@@ -52,16 +63,26 @@ def test_art_27_1_a_granted_single_permit_is_kept_ten_years_from_filing() -> Non
 
 
 def test_a_work_authorisation_alone_counts_as_granted_when_the_region_authorises() -> None:
-    work = WorkAuthorised(application_id=DOSSIER, authority="VLG", valid_from=date(2026, 7, 1),
-                          valid_until=date(2026, 9, 1), decided_at=at("2026-06-20"))  # fmt: skip
+    work = WorkAuthorised(
+        application_id=DOSSIER,
+        authority="VLG",
+        valid_from=date(2026, 7, 1),
+        valid_until=date(2026, 9, 1),
+        decided_at=at("2026-06-20"),
+    )
     assert deletion(fold(filed("2026-06-01", "work_authorisation"), work)).due_on == date(
         2036, 6, 1
     )
 
 
 def test_work_authorised_for_a_single_permit_is_not_yet_a_grant() -> None:
-    work = WorkAuthorised(application_id=DOSSIER, authority="VLG", valid_from=date(2026, 7, 1),
-                          valid_until=date(2027, 9, 1), decided_at=at("2026-06-20"))  # fmt: skip
+    work = WorkAuthorised(
+        application_id=DOSSIER,
+        authority="VLG",
+        valid_from=date(2026, 7, 1),
+        valid_until=date(2027, 9, 1),
+        decided_at=at("2026-06-20"),
+    )
     rule = deletion(fold(filed(), work))
     assert rule.due_on is None and "still open" in rule.why
 
@@ -72,8 +93,9 @@ def test_art_27_2_a_refusal_is_kept_five_years_from_its_notification() -> None:
 
 
 def test_a_withdrawal_after_a_grant_moves_the_date_to_five_years_from_withdrawal() -> None:
-    withdrawn = AuthorisationWithdrawn(application_id=DOSSIER, step="residence", authority="OE",
-                                       withdrawn_at=at("2027-03-01"))  # fmt: skip
+    withdrawn = AuthorisationWithdrawn(
+        application_id=DOSSIER, step="residence", authority="OE", withdrawn_at=at("2027-03-01")
+    )
     before = deletion(fold(filed("2026-06-01"), granted("2026-08-15")))
     after = deletion(fold(filed("2026-06-01"), granted("2026-08-15"), withdrawn))
     assert before.due_on == date(2036, 6, 1)
@@ -81,12 +103,18 @@ def test_a_withdrawal_after_a_grant_moves_the_date_to_five_years_from_withdrawal
 
 
 def test_art_27_3_a_pending_appeal_holds_deletion_and_its_end_releases_it() -> None:
-    lodged = AppealLodged(application_id=DOSSIER, appeal_id="CCE-1", step="work",
-                          recorded_by="VLG", lodged_on=date(2026, 8, 1))  # fmt: skip
+    lodged = AppealLodged(
+        application_id=DOSSIER,
+        appeal_id="CCE-1",
+        step="work",
+        recorded_by="VLG",
+        lodged_on=date(2026, 8, 1),
+    )
     held = deletion(fold(filed(), refused("2026-07-10"), lodged))
     assert held.due_on is None and held.held_by_appeal
-    decided = AppealDecided(application_id=DOSSIER, appeal_id="CCE-1", recorded_by="VLG",
-                            decided_on=date(2033, 2, 1))  # fmt: skip
+    decided = AppealDecided(
+        application_id=DOSSIER, appeal_id="CCE-1", recorded_by="VLG", decided_on=date(2033, 2, 1)
+    )
     released = deletion(fold(filed(), refused("2026-07-10"), lodged, decided))
     # five years from the refusal would be 2031: one year after the appeal's end wins
     assert released.due_on == date(2034, 4, 2) and "Art. 27 §1 3°" in released.why
@@ -101,8 +129,13 @@ def test_the_schedule_does_not_depend_on_the_order_the_topics_were_read_in() -> 
     filing it decides on, in a replay as live. The date must not change with that."""
     from itertools import permutations
 
-    work = WorkAuthorised(application_id=DOSSIER, authority="VLG", valid_from=date(2026, 7, 1),
-                          valid_until=date(2026, 9, 1), decided_at=at("2026-06-20"))  # fmt: skip
+    work = WorkAuthorised(
+        application_id=DOSSIER,
+        authority="VLG",
+        valid_from=date(2026, 7, 1),
+        valid_until=date(2026, 9, 1),
+        decided_at=at("2026-06-20"),
+    )
     for kind, later in (("work_authorisation", ()), ("single_permit", (granted("2026-08-15"),))):
         events = (filed("2026-06-01", kind), work, *later)
         dates = {deletion(fold(*order)) for order in permutations(events)}

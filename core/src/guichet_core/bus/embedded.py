@@ -146,11 +146,16 @@ class EmbeddedPublisher:
                     # a hundred rows a statement: what a batch adds to memory stays small
                     for start in range(0, len(group), 100):
                         rows = [
-                            {"topic": topic, "offset": first + start + n,
-                             "message_key": message.key, "value": message.value,
-                             "headers": _encode_headers(message.headers), "appended_at": now}
+                            {
+                                "topic": topic,
+                                "offset": first + start + n,
+                                "message_key": message.key,
+                                "value": message.value,
+                                "headers": _encode_headers(message.headers),
+                                "appended_at": now,
+                            }
                             for n, message in enumerate(group[start : start + 100])
-                        ]  # fmt: skip
+                        ]
                         await connection.execute(_messages.insert(), rows)
         except OperationalError as error:
             raise BusUnavailable(f"embedded log {self._log.path}: {error}") from error

@@ -78,11 +78,12 @@ class KafkaBus:
                 forever = {"retention.ms": "-1", "retention.bytes": "-1"}
                 response = await admin.create_topics(
                     [
-                        NewTopic(t, self._num_partitions, self._replication_factor,
-                                 topic_configs=forever)
+                        NewTopic(
+                            t, self._num_partitions, self._replication_factor, topic_configs=forever
+                        )
                         for t in missing
                     ]
-                )  # fmt: skip
+                )
                 for topic, code, *_ in response.topic_errors:
                     if code not in (0, _TOPIC_ALREADY_EXISTS):  # a concurrent creator won
                         raise BusUnavailable(f"cannot create topic {topic}: error {code}")

@@ -83,9 +83,13 @@ def create_engine(config: DatabaseConfig, **options: Any) -> AsyncEngine:
     # orjson reads the JSON columns (event data, views, outbox headers) three times
     # faster than the standard library; replays spent 40% of their time in json.loads.
     return create_async_engine(
-        url, connect_args=connect_args, pool_size=config.pool_size,
-        max_overflow=config.max_overflow, json_deserializer=orjson.loads, **options,
-    )  # fmt: skip
+        url,
+        connect_args=connect_args,
+        pool_size=config.pool_size,
+        max_overflow=config.max_overflow,
+        json_deserializer=orjson.loads,
+        **options,
+    )
 
 
 def single_statements(engine: AsyncEngine) -> AsyncEngine:

@@ -329,19 +329,26 @@ class SqliteEventStore(SqlEventStore):
         async with self.engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
-            cursor = await driver.execute(_READ_ALL.replace("$1", "?").replace("$2", "?"),
-                                          (after, limit))  # fmt: skip
+            cursor = await driver.execute(
+                _READ_ALL.replace("$1", "?").replace("$2", "?"), (after, limit)
+            )
             rows = await cursor.fetchall()
             await cursor.close()
         return [
             RecordedEvent(
-                stream_id=row[0], version=row[1], position=row[2], event_id=UUID(row[3]),
-                event_type=row[4], schema_version=row[5], data=orjson.loads(row[6]),
-                occurred_at=_sqlite_moment(row[7]), recorded_at=_sqlite_moment(row[8]),
+                stream_id=row[0],
+                version=row[1],
+                position=row[2],
+                event_id=UUID(row[3]),
+                event_type=row[4],
+                schema_version=row[5],
+                data=orjson.loads(row[6]),
+                occurred_at=_sqlite_moment(row[7]),
+                recorded_at=_sqlite_moment(row[8]),
                 metadata=orjson.loads(row[9]),
             )
             for row in rows
-        ]  # fmt: skip
+        ]
 
 
 _LOCK_AND_VERSION = text(
@@ -395,12 +402,19 @@ class PostgresEventStore(SqlEventStore):
             rows = await driver.fetch(_READ_ALL, after, limit)
         return [
             RecordedEvent(
-                stream_id=row[0], version=row[1], position=row[2], event_id=row[3],
-                event_type=row[4], schema_version=row[5], data=row[6], occurred_at=row[7],
-                recorded_at=row[8], metadata=row[9],
+                stream_id=row[0],
+                version=row[1],
+                position=row[2],
+                event_id=row[3],
+                event_type=row[4],
+                schema_version=row[5],
+                data=row[6],
+                occurred_at=row[7],
+                recorded_at=row[8],
+                metadata=row[9],
             )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     async def _insert_events(
         self, connection: AsyncConnection, rows: list[dict[str, Any]]

@@ -68,14 +68,17 @@ def start_tansu(listen_port: int, advertised_port: int | None = None) -> subproc
         [
             binary,
             "broker",
-            "--listener-url", f"tcp://127.0.0.1:{listen_port}",
-            "--advertised-listener-url", f"tcp://127.0.0.1:{advertised}",
-            "--storage-engine", "memory://tansu/",
+            "--listener-url",
+            f"tcp://127.0.0.1:{listen_port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{advertised}",
+            "--storage-engine",
+            "memory://tansu/",
         ],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 20.0
     while not kafka_answers("127.0.0.1", listen_port):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -47,9 +47,16 @@ from guichet_core.store.database import as_utc
 _GROUP = 500  # entries per transaction at most
 
 __all__ = [
-    "GENESIS", "AccessEntry", "AccessLog", "AccessRecord", "ChainCheck", "Outcome",
-    "access_log", "chain_hash", "entry_for",
-]  # fmt: skip
+    "GENESIS",
+    "AccessEntry",
+    "AccessLog",
+    "AccessRecord",
+    "ChainCheck",
+    "Outcome",
+    "access_log",
+    "chain_hash",
+    "entry_for",
+]
 
 metadata = MetaData()
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -188,9 +195,15 @@ def entry_for(
     withheld = [c.value for c in DataCategory if c in asked and not verdicts[c].allowed]
     outcome: Outcome = "denied" if not read else "partial" if withheld else "allowed"
     return AccessEntry(
-        caller.authority.value, caller.agent_id, sorted(caller.roles), caller.purpose,
-        dossier_id, read, withheld, outcome,
-    )  # fmt: skip
+        caller.authority.value,
+        caller.agent_id,
+        sorted(caller.roles),
+        caller.purpose,
+        dossier_id,
+        read,
+        withheld,
+        outcome,
+    )
 
 
 class AccessLog:

@@ -76,8 +76,15 @@ def _caller_key(caller: Caller) -> str:
     return f"{caller.authority.value}:{caller.agent_id}"
 
 
-async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: str,
-                  result: Cut | None, *, searched: bool = False) -> None:  # fmt: skip
+async def _record(
+    rt: Runtime,
+    caller: Caller,
+    purpose: str | None,
+    dossier_id: str,
+    result: Cut | None,
+    *,
+    searched: bool = False,
+) -> None:
     read = result.read if result else []
     withheld = [w["category"] for w in result.withheld] if result else []
     outcome: Outcome = "denied" if not read else ("partial" if withheld else "allowed")
@@ -89,11 +96,16 @@ async def _record(rt: Runtime, caller: Caller, purpose: str | None, dossier_id: 
             return
     await _log(rt).append(
         AccessEntry(
-            authority=caller.authority.value, agent_id=caller.agent_id,
-            roles=sorted(caller.roles), purpose=purpose, dossier_id=dossier_id,
-            categories=read, withheld=withheld, outcome=outcome,
+            authority=caller.authority.value,
+            agent_id=caller.agent_id,
+            roles=sorted(caller.roles),
+            purpose=purpose,
+            dossier_id=dossier_id,
+            categories=read,
+            withheld=withheld,
+            outcome=outcome,
         )
-    )  # fmt: skip
+    )
 
 
 async def _consult(
@@ -117,9 +129,11 @@ async def _consult(
 
 @router.get("/dossiers/{dossier_id}")
 async def dossier(
-    dossier_id: UUID, rt: RuntimeDep, caller: ConsulterDep,
+    dossier_id: UUID,
+    rt: RuntimeDep,
+    caller: ConsulterDep,
     purpose: Annotated[str | None, Query(description="Why you consult (logged)")] = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """What the caller may see of a dossier, for the stated purpose; the rest is withheld."""
     why = purpose or caller.purpose
     result = await _consult(rt, caller, str(dossier_id), why)
@@ -128,8 +142,12 @@ async def dossier(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"nothing of this dossier is yours to read: {reasons}"
         )
-    return {"dossier_id": str(dossier_id), "purpose": why, "data": result.data,
-            "withheld": result.withheld}  # fmt: skip
+    return {
+        "dossier_id": str(dossier_id),
+        "purpose": why,
+        "data": result.data,
+        "withheld": result.withheld,
+    }
 
 
 class DossierSearch(BaseModel):
@@ -238,8 +256,10 @@ async def my_access_log(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, 
         query = select(tables.subjects.c.dossier_id).where(tables.subjects.c.subject_index == index)
         ids = sorted({row.dossier_id for row in await connection.execute(query)})
     records = await _log(rt).for_dossiers(ids)
-    return [vars(record) if not hasattr(record, "model_dump") else record.model_dump()
-            for record in records]  # fmt: skip
+    return [
+        vars(record) if not hasattr(record, "model_dump") else record.model_dump()
+        for record in records
+    ]
 
 
 @router.get("/dossiers/{dossier_id}/access-log")

@@ -26,8 +26,10 @@ def rebuild() -> None:
         f"retired {report.retired or 'none'}"
     )
     same = report.previous_digest == report.digest
-    console.print(f"digest {report.digest[:16]}… {'identical to' if same else 'differs from'} "
-                  "the previous generation's")  # fmt: skip
+    console.print(
+        f"digest {report.digest[:16]}… {'identical to' if same else 'differs from'} "
+        "the previous generation's"
+    )
 
 
 @app.command()

@@ -87,9 +87,11 @@ async def project_all(
         return 0
     now = datetime.now(UTC)
     ids = sorted({str(event.application_id) for event, _ in items})  # one lock order
-    await insert_missing(connection, tables.views,
-                         [{"dossier_id": d, "view": projection.empty(d), "updated_at": now}
-                          for d in ids])  # fmt: skip
+    await insert_missing(
+        connection,
+        tables.views,
+        [{"dossier_id": d, "view": projection.empty(d), "updated_at": now} for d in ids],
+    )
     rows = {row.dossier_id: row for row in await load_rows(connection, tables, ids, lock=True)}
     views = {d: dict(rows[d].view) for d in ids}
     found = {d: (rows[d].niss_index, rows[d].enterprise_number) for d in ids}
@@ -97,8 +99,9 @@ async def project_all(
     filings: list[ApplicationFiled] = []
     for event, envelope in items:
         dossier_id = str(event.application_id)
-        after = projection.apply(views[dossier_id], event, event_id=str(envelope.id),
-                                 at=envelope.time)  # fmt: skip
+        after = projection.apply(
+            views[dossier_id], event, event_id=str(envelope.id), at=envelope.time
+        )
         if after is not views[dossier_id]:
             views[dossier_id] = after
             changed.add(dossier_id)
@@ -110,13 +113,26 @@ async def project_all(
         dossier_id = str(filed.application_id)
         niss_index, of_dossier = await subjects_of(vault, index, filed)
         found[dossier_id] = (niss_index, filed.employer_enterprise_number)
-        subjects += [{"dossier_id": dossier_id, "subject_index": subject, "role": role}
-                     for subject, role in of_dossier]  # fmt: skip
+        subjects += [
+            {"dossier_id": dossier_id, "subject_index": subject, "role": role}
+            for subject, role in of_dossier
+        ]
     await insert_missing(connection, tables.subjects, subjects)
-    await upsert_all(connection, tables.views, ["dossier_id"],
-                     [{"dossier_id": d, "view": views[d], "niss_index": found[d][0],
-                       "enterprise_number": found[d][1], "updated_at": now}
-                      for d in sorted(changed)])  # fmt: skip
+    await upsert_all(
+        connection,
+        tables.views,
+        ["dossier_id"],
+        [
+            {
+                "dossier_id": d,
+                "view": views[d],
+                "niss_index": found[d][0],
+                "enterprise_number": found[d][1],
+                "updated_at": now,
+            }
+            for d in sorted(changed)
+        ],
+    )
     return len(changed)
 
 
@@ -154,6 +170,11 @@ def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
 
 
 __all__ = [
-    "TOPICS", "SealedData", "bind", "blind_index_for", "project_all", "project_into",
+    "TOPICS",
+    "SealedData",
+    "bind",
+    "blind_index_for",
+    "project_all",
+    "project_into",
     "subjects_of",
-]  # fmt: skip
+]

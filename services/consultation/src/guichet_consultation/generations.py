@@ -37,8 +37,13 @@ from guichet_consultation.projection import View, normalised
 from guichet_core.blind_index import BlindIndex
 
 __all__ = [
-    "BlindIndex", "GenerationTables", "Generations", "load_rows", "load_view", "tables_of",
-]  # fmt: skip
+    "BlindIndex",
+    "GenerationTables",
+    "Generations",
+    "load_rows",
+    "load_view",
+    "tables_of",
+]
 
 _meta = MetaData()
 projection_generations = Table(
@@ -109,10 +114,12 @@ class Generations:
         now = datetime.now(UTC)
         await connection.execute(
             projection_generations.insert().values(
-                generation=generation, state=state, created_at=now,
+                generation=generation,
+                state=state,
+                created_at=now,
                 activated_at=now if state == "active" else None,
             )
-        )  # fmt: skip
+        )
 
     async def active(self, connection: AsyncConnection) -> GenerationTables:
         states = await self._states(connection)
@@ -177,9 +184,10 @@ async def load_rows(
 ) -> list[Row[Any]]:
     """The rows of these dossiers (locked, in id order, on PostgreSQL when ``lock``)."""
     query: Any = (
-        select(tables.views).where(tables.views.c.dossier_id.in_(ids))
+        select(tables.views)
+        .where(tables.views.c.dossier_id.in_(ids))
         .order_by(tables.views.c.dossier_id)
-    )  # fmt: skip
+    )
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     return list(await connection.execute(query))

@@ -20,9 +20,21 @@ from guichet_consultation import policy_table
 from guichet_core.auth import REGIONS, Authority, Caller
 
 __all__ = [
-    "POLICY", "Condition", "DataCategory", "DossierFacts", "PolicyError", "Requester", "Rule",
-    "Verdict", "evaluate", "parse", "register_markdown", "situations", "validate", "witness",
-]  # fmt: skip
+    "POLICY",
+    "Condition",
+    "DataCategory",
+    "DossierFacts",
+    "PolicyError",
+    "Requester",
+    "Rule",
+    "Verdict",
+    "evaluate",
+    "parse",
+    "register_markdown",
+    "situations",
+    "validate",
+    "witness",
+]
 
 
 class DataCategory(StrEnum):
@@ -247,9 +259,16 @@ def parse(lines: Iterable[policy_table.Line]) -> tuple[Rule, ...]:
         for name in _names(line.what, DataCategory, "data category"):
             category = DataCategory(name)
             rules.append(
-                Rule(authorities, category, Condition(conditions[0]), line.allowed, line.article,
-                     line.role, line.note)
-            )  # fmt: skip
+                Rule(
+                    authorities,
+                    category,
+                    Condition(conditions[0]),
+                    line.allowed,
+                    line.article,
+                    line.role,
+                    line.note,
+                )
+            )
     return validate(rules)
 
 
@@ -312,10 +331,13 @@ def _persons(rules: tuple[Rule, ...], category: DataCategory) -> list[str]:
 def register_markdown(rules: Iterable[Rule] = POLICY) -> str:
     """The access register for people and the supervisory authority (Art. 16 §2, 17)."""
     rows = validate(rules)
-    out = ["# Register of access rights to dossiers", "",
-           "Deny by default: whatever no row allows is refused (Art. 11). An explicit "
-           "denial wins over any allow. No category holds the reasons of a decision (Art. 24).",
-           ""]  # fmt: skip
+    out = [
+        "# Register of access rights to dossiers",
+        "",
+        "Deny by default: whatever no row allows is refused (Art. 11). An explicit "
+        "denial wins over any allow. No category holds the reasons of a decision (Art. 24).",
+        "",
+    ]
     by_authority: Mapping[Authority, list[Rule]] = {
         authority: [r for r in rows if authority in r.authorities] for authority in Authority
     }
@@ -324,10 +346,20 @@ def register_markdown(rules: Iterable[Rule] = POLICY) -> str:
         if not mine:
             out += ["No access to dossier content (deny by default).", ""]
             continue
-        out += ["| data category | condition | designated role | access | article | note |",
-                "|---|---|---|---|---|---|", *(_cell(r) for r in mine), ""]  # fmt: skip
-    out += ["## Categories of persons with access to health data (Art. 16 §1 2°)", "",
-            *_persons(rows, DataCategory.HEALTH), "",
-            "## Categories of persons with access to criminal-record data (Art. 17)", "",
-            *_persons(rows, DataCategory.CRIMINAL_RECORD), ""]  # fmt: skip
+        out += [
+            "| data category | condition | designated role | access | article | note |",
+            "|---|---|---|---|---|---|",
+            *(_cell(r) for r in mine),
+            "",
+        ]
+    out += [
+        "## Categories of persons with access to health data (Art. 16 §1 2°)",
+        "",
+        *_persons(rows, DataCategory.HEALTH),
+        "",
+        "## Categories of persons with access to criminal-record data (Art. 17)",
+        "",
+        *_persons(rows, DataCategory.CRIMINAL_RECORD),
+        "",
+    ]
     return "\n".join(out)

@@ -89,9 +89,14 @@ def apply(view: View, event: DomainEvent, *, event_id: str, at: datetime) -> Vie
             )
             step = ("filed", "applicant")
         case ApplicationDeclaredAdmissible():
-            view["regional_decisions"] = [*view["regional_decisions"], {
-                "decision": "admissible", "authority": event.authority.value,
-                "at": _at(event.decided_at)}]  # fmt: skip
+            view["regional_decisions"] = [
+                *view["regional_decisions"],
+                {
+                    "decision": "admissible",
+                    "authority": event.authority.value,
+                    "at": _at(event.decided_at),
+                },
+            ]
             step = ("admissible", event.authority.value)
         case SupplementaryDocumentsRequested():
             step = ("documents_requested", event.authority.value)
@@ -99,48 +104,84 @@ def apply(view: View, event: DomainEvent, *, event_id: str, at: datetime) -> Vie
             view["documents"] = [*view["documents"], *(d.model_dump() for d in event.documents)]
             step = ("documents_supplied", "applicant")
         case WorkAuthorised() | ProfessionalCardGranted():
-            name = "work_authorised" if isinstance(event, WorkAuthorised) else (
-                "professional_card_granted")  # fmt: skip
-            view["regional_decisions"] = [*view["regional_decisions"], {
-                "decision": name, "authority": event.authority.value,
-                **_validity(event.valid_from, event.valid_until),
-                "at": _at(event.decided_at)}]  # fmt: skip
+            name = (
+                "work_authorised"
+                if isinstance(event, WorkAuthorised)
+                else ("professional_card_granted")
+            )
+            view["regional_decisions"] = [
+                *view["regional_decisions"],
+                {
+                    "decision": name,
+                    "authority": event.authority.value,
+                    **_validity(event.valid_from, event.valid_until),
+                    "at": _at(event.decided_at),
+                },
+            ]
             step = (name, event.authority.value)
         case ResidenceAuthorised():
-            view["residence_decisions"] = [*view["residence_decisions"], {
-                "decision": "residence_authorised",
-                **_validity(event.valid_from, event.valid_until),
-                "at": _at(event.decided_at)}]  # fmt: skip
+            view["residence_decisions"] = [
+                *view["residence_decisions"],
+                {
+                    "decision": "residence_authorised",
+                    **_validity(event.valid_from, event.valid_until),
+                    "at": _at(event.decided_at),
+                },
+            ]
             step = ("residence_authorised", "OE")
         case SinglePermitGranted():
-            view["residence_decisions"] = [*view["residence_decisions"], {
-                "decision": "single_permit_granted", "act_number": event.act_number,
-                **_validity(event.valid_from, event.valid_until),
-                "at": _at(event.granted_at)}]  # fmt: skip
+            view["residence_decisions"] = [
+                *view["residence_decisions"],
+                {
+                    "decision": "single_permit_granted",
+                    "act_number": event.act_number,
+                    **_validity(event.valid_from, event.valid_until),
+                    "at": _at(event.granted_at),
+                },
+            ]
             step = ("single_permit_granted", "OE")
         case NegativeDecisionTaken():
             # Art. 24: that it was taken, at which step, by which kind of authority, when.
             kind = "immigration_office" if event.authority.value == "OE" else "region"
-            view["negative_decisions"] = [*view["negative_decisions"], {
-                "step": event.step.value, "authority_kind": kind,
-                "at": _at(event.decided_at)}]  # fmt: skip
+            view["negative_decisions"] = [
+                *view["negative_decisions"],
+                {"step": event.step.value, "authority_kind": kind, "at": _at(event.decided_at)},
+            ]
             step = (f"{event.step.value}_refused", event.authority.value)
         case AuthorisationWithdrawn():
-            view["withdrawals"] = [*view["withdrawals"], {
-                "step": event.step.value, "authority": event.authority.value,
-                "at": _at(event.withdrawn_at)}]  # fmt: skip
+            view["withdrawals"] = [
+                *view["withdrawals"],
+                {
+                    "step": event.step.value,
+                    "authority": event.authority.value,
+                    "at": _at(event.withdrawn_at),
+                },
+            ]
             step = (f"{event.step.value}_withdrawn", event.authority.value)
         case StayEnded():
-            view["withdrawals"] = [*view["withdrawals"], {
-                "step": "stay_ended", "authority": "OE", "at": _at(event.ended_at)}]  # fmt: skip
+            view["withdrawals"] = [
+                *view["withdrawals"],
+                {"step": "stay_ended", "authority": "OE", "at": _at(event.ended_at)},
+            ]
             step = ("stay_ended", "OE")
-        case (EmploymentDeclared() | EmploymentEnded() | WagesDeclared() | PostingDeclared()
-              | SelfEmployedAffiliationRecorded()):  # fmt: skip
+        case (
+            EmploymentDeclared()
+            | EmploymentEnded()
+            | WagesDeclared()
+            | PostingDeclared()
+            | SelfEmployedAffiliationRecorded()
+        ):
             # Art. 14: what ONSS and INASTI declared; the personal part stays sealed.
             clear = event.model_dump(mode="json", exclude={"personal", "application_id"})
-            view["employment_declarations"] = [*view["employment_declarations"], {
-                "event_type": event.event_type, **clear,
-                "personal": event.personal.model_dump(), "at": _at(at)}]  # fmt: skip
+            view["employment_declarations"] = [
+                *view["employment_declarations"],
+                {
+                    "event_type": event.event_type,
+                    **clear,
+                    "personal": event.personal.model_dump(),
+                    "at": _at(at),
+                },
+            ]
     if step is not None:
         # Topics are read independently, so events may arrive out of order across
         # services: the timeline is kept in time order and the status follows its end.
@@ -174,12 +215,23 @@ def status_of_step(step: str) -> str:
 
 
 FOLLOWED: tuple[type[DomainEvent], ...] = (
-    ApplicationFiled, ApplicationDeclaredAdmissible, SupplementaryDocumentsRequested,
-    SupplementaryDocumentsSupplied, WorkAuthorised, ProfessionalCardGranted, ResidenceAuthorised,
-    SinglePermitGranted, NegativeDecisionTaken, AuthorisationWithdrawn, StayEnded,
-    EmploymentDeclared, EmploymentEnded, WagesDeclared, PostingDeclared,
+    ApplicationFiled,
+    ApplicationDeclaredAdmissible,
+    SupplementaryDocumentsRequested,
+    SupplementaryDocumentsSupplied,
+    WorkAuthorised,
+    ProfessionalCardGranted,
+    ResidenceAuthorised,
+    SinglePermitGranted,
+    NegativeDecisionTaken,
+    AuthorisationWithdrawn,
+    StayEnded,
+    EmploymentDeclared,
+    EmploymentEnded,
+    WagesDeclared,
+    PostingDeclared,
     SelfEmployedAffiliationRecorded,
-)  # fmt: skip
+)
 
 
 def normalised(view: View) -> View:
@@ -193,7 +245,15 @@ def normalised(view: View) -> View:
         **view,
         "applied": sorted(view["applied"]),
         "documents": sorted(view["documents"], key=lambda d: str(d["document_id"])),
-        **{key: by_at(view[key]) for key in ("regional_decisions", "residence_decisions",
-                                             "withdrawals", "negative_decisions", "timeline",
-                                             "employment_declarations")},
-    }  # fmt: skip
+        **{
+            key: by_at(view[key])
+            for key in (
+                "regional_decisions",
+                "residence_decisions",
+                "withdrawals",
+                "negative_decisions",
+                "timeline",
+                "employment_declarations",
+            )
+        },
+    }

@@ -92,9 +92,12 @@ async def rebuild(settings: ServiceSettings) -> RebuildReport:
         generation = await generations.start_building()
         started = time.perf_counter()
         events = await replay_into(
-            settings, generations, generation, vault=vault,
+            settings,
+            generations,
+            generation,
+            vault=vault,
             index=blind_index_for(settings),
-        )  # fmt: skip
+        )
         seconds = time.perf_counter() - started
         previous_digest = await generations.digest(previous)
         digest = await generations.digest(generation)

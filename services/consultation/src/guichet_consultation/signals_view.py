@@ -31,18 +31,24 @@ def facts(view: dict[str, Any], personal: dict[str, Any]) -> DossierFacts:
         if entry["decision"] == "single_permit_granted":
             periods["permit"] = _period(entry)
     for entry in view["withdrawals"]:
-        step = {"work": "work", "residence": "permit", "professional_card": "card",
-                "stay_ended": "permit"}.get(entry["step"], "work")  # fmt: skip
+        step = {
+            "work": "work",
+            "residence": "permit",
+            "professional_card": "card",
+            "stay_ended": "permit",
+        }.get(entry["step"], "work")
         periods[step] = None
     wage = (personal.get("employment") or {}).get("gross_monthly_wage_eur")
     return DossierFacts(
-        kind=str(view["kind"]), category=str(view["category"]),
+        kind=str(view["kind"]),
+        category=str(view["category"]),
         competent_authority=str(view["competent_authority"]),
         employer_enterprise_number=view["employer_enterprise_number"],
         authorised_gross_monthly_wage_eur=Decimal(str(wage)) if wage is not None else None,
-        work_authorisation=periods["work"], single_permit=periods["permit"],
+        work_authorisation=periods["work"],
+        single_permit=periods["permit"],
         professional_card=periods["card"],
-    )  # fmt: skip
+    )
 
 
 async def opened_declarations(
@@ -58,9 +64,12 @@ async def opened_declarations(
 
 
 def for_authority(
-    view: dict[str, Any], personal: dict[str, Any], declarations: list[dict[str, Any]],
-    authority: str, today: date,
-) -> list[dict[str, Any]]:  # fmt: skip
+    view: dict[str, Any],
+    personal: dict[str, Any],
+    declarations: list[dict[str, Any]],
+    authority: str,
+    today: date,
+) -> list[dict[str, Any]]:
     return [
         {
             "code": s.code,

@@ -116,9 +116,10 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
         declarations = await opened_declarations(view, vault)
         parts[DataCategory.EMPLOYMENT_DECLARATIONS] = {
             "declarations": declarations,
-            "signals": for_authority(view, personal, declarations,
-                                     requester.authority.value, date.today()),
-        }  # fmt: skip
+            "signals": for_authority(
+                view, personal, declarations, requester.authority.value, date.today()
+            ),
+        }
     data = {category.value: parts[category] for category in DataCategory if category in allowed}
     withheld = [
         {"category": category.value, "reason": verdict.reason}

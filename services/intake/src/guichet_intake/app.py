@@ -165,10 +165,16 @@ async def ebox(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
 
 
 FOLLOWED: list[type[DomainEvent]] = [
-    ApplicationDeclaredAdmissible, SupplementaryDocumentsRequested, WorkAuthorised,
-    ProfessionalCardGranted, NegativeDecisionTaken, AuthorisationWithdrawn,
-    ResidenceAuthorised, SinglePermitGranted, StayEnded,
-]  # fmt: skip
+    ApplicationDeclaredAdmissible,
+    SupplementaryDocumentsRequested,
+    WorkAuthorised,
+    ProfessionalCardGranted,
+    NegativeDecisionTaken,
+    AuthorisationWithdrawn,
+    ResidenceAuthorised,
+    SinglePermitGranted,
+    StayEnded,
+]
 
 SPEC = ServiceSpec(
     name="intake",

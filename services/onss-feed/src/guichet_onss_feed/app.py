@@ -26,8 +26,12 @@ from guichet_onss_feed.tables import dossier_links, processed_declarations
 
 TOPIC = "guichet.onss-feed.v1"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
-FEEDER = {Source.DIMONA: Authority.ONSS, Source.LIMOSA: Authority.ONSS,
-          Source.DMFA: Authority.ONSS, Source.INASTI: Authority.INASTI}  # fmt: skip
+FEEDER = {
+    Source.DIMONA: Authority.ONSS,
+    Source.LIMOSA: Authority.ONSS,
+    Source.DMFA: Authority.ONSS,
+    Source.INASTI: Authority.INASTI,
+}
 router = APIRouter(tags=["feed"])
 # Art. 14 §1-2: the feeders may send at all; which source each one sends is ``_feeder``'s.
 FeederDep = Annotated[Caller, Depends(require_authority(FEEDER.values()))]
@@ -128,8 +132,9 @@ IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
     openapi_extra=body_limit(setting="import_max_bytes", streamed=True),
     responses=IMPORT_ERRORS,
 )
-async def import_file(source: Source, request: Request, rt: RuntimeDep,
-                      caller: FeederDep) -> ImportAnswer:  # fmt: skip
+async def import_file(
+    source: Source, request: Request, rt: RuntimeDep, caller: FeederDep
+) -> ImportAnswer:
     """A CSV (header row = line 1) or JSON-lines file of one source, streamed and ingested
     in batches so memory stays flat; rejections name their line."""
     _feeder(source, caller)

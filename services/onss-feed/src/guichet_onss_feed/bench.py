@@ -59,8 +59,13 @@ async def run(
 
     with tempfile.TemporaryDirectory() as directory:
         settings = settings or OnssFeedSettings(backend="embedded", data_dir=Path(directory))
-        plan = Plan(employers=max(records // 200, 5), workers=max(records // 5, 10),
-                    quarters=4, invalid_share=0.01, today=date.today())  # fmt: skip
+        plan = Plan(
+            employers=max(records // 200, 5),
+            workers=max(records // 5, 10),
+            quarters=4,
+            invalid_share=0.01,
+            today=date.today(),
+        )
         files = _files(plan, files_dir or Path(directory) / "files")
         app: FastAPI = create_app(SPEC, settings)
         token = DevTokenIssuer.from_settings(auth_settings_for(settings)).issue(
@@ -77,20 +82,24 @@ async def run(
                     samples: list[float] = []
                     started, before = time.perf_counter(), rss_mb()
                     response = await client.post(
-                        f"/imports/{path.stem}", content=stream(path, samples), timeout=None,
+                        f"/imports/{path.stem}",
+                        content=stream(path, samples),
+                        timeout=None,
                         headers={"content-type": "text/csv", "authorization": f"Bearer {token}"},
-                    )  # fmt: skip
+                    )
                     seconds = time.perf_counter() - started
                     answer = response.json()
                     report["sources"][path.stem] = {
-                        "records": count, "seconds": round(seconds, 2),
+                        "records": count,
+                        "seconds": round(seconds, 2),
                         "records_per_second": round(count / seconds),
-                        "events": answer["events"], "unlinked": answer["unlinked"],
+                        "events": answer["events"],
+                        "unlinked": answer["unlinked"],
                         "rejected": answer["rejected_total"],
                         "rss_mb_before": round(before, 1),
                         "rss_mb_max_during": round(max(samples, default=before), 1),
                         "file_mb": round(path.stat().st_size / 2**20, 1),
-                    }  # fmt: skip
+                    }
         total = sum(s["records"] for s in report["sources"].values())
         seconds = sum(s["seconds"] for s in report["sources"].values())
         report["records"], report["records_per_second"] = total, round(total / seconds)
@@ -111,10 +120,17 @@ async def _link(app: Any, plan: Plan, share: float) -> None:
     runtime = app.state.runtime
     index = blind_index_for(runtime.settings)
     people = workers(plan)
-    rows = [{"dossier_id": str(uuid.uuid4()), "niss_index": index.of(w.niss),
-             "employer": w.employer, "kind": "single_permit", "category": "general",
-             "linked_at": datetime.now(UTC)}
-            for w in people[: int(len(people) * share)]]  # fmt: skip
+    rows = [
+        {
+            "dossier_id": str(uuid.uuid4()),
+            "niss_index": index.of(w.niss),
+            "employer": w.employer,
+            "kind": "single_permit",
+            "category": "general",
+            "linked_at": datetime.now(UTC),
+        }
+        for w in people[: int(len(people) * share)]
+    ]
     async with runtime.engine.begin() as connection:
         for start in range(0, len(rows), 1000):
             await connection.execute(dossier_links.insert(), rows[start : start + 1000])

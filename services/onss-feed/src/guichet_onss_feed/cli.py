@@ -38,8 +38,14 @@ def generate(
     seed: Annotated[int, typer.Option(help="Same seed, same files")] = 2025,
 ) -> None:
     """Write dimona, dmfa, limosa and inasti files of valid (and some invalid) records."""
-    plan = Plan(employers=employers, workers=workers, quarters=quarters,
-                invalid_share=invalid_share, seed=seed, today=date.today())  # fmt: skip
+    plan = Plan(
+        employers=employers,
+        workers=workers,
+        quarters=quarters,
+        invalid_share=invalid_share,
+        seed=seed,
+        today=date.today(),
+    )
     for path, count in write(plan, out, fmt=fmt.value).items():
         console.print(f"{path}: {count:,} records")
 
@@ -60,8 +66,9 @@ def import_file(
     """Stream a CSV or JSON-lines file to ``POST /imports/{source}``."""
     media = "text/csv" if file.suffix == ".csv" else "application/x-ndjson"
     headers = {"content-type": media, "authorization": f"Bearer {token}"}
-    response = httpx.post(f"{url}/imports/{source.value}", content=_chunks(file),
-                          headers=headers, timeout=None)  # fmt: skip
+    response = httpx.post(
+        f"{url}/imports/{source.value}", content=_chunks(file), headers=headers, timeout=None
+    )
     print(json.dumps(response.json(), indent=2))
     if response.status_code != 200:
         raise typer.Exit(1)

@@ -33,9 +33,13 @@ COMMITTEES: dict[str, tuple[int, int]] = {
     "140.03": (2300, 3200),  # road haulage
 }
 COUNTRIES = ("IN", "TR", "MA", "BR", "US", "PH", "UA", "CN", "RS", "TN")
-ACTIVITIES = (("62010", "software development"), ("43320", "joinery installation"),
-              ("56101", "restaurant"), ("74101", "graphic design"),
-              ("86210", "general medical practice"))  # fmt: skip
+ACTIVITIES = (
+    ("62010", "software development"),
+    ("43320", "joinery installation"),
+    ("56101", "restaurant"),
+    ("74101", "graphic design"),
+    ("86210", "general medical practice"),
+)
 
 
 def niss_of(birth: date, counter: int) -> str:
@@ -106,14 +110,19 @@ def workers(plan: Plan) -> list[Worker]:
         low, high = COMMITTEES[committee]
         entry = first_day + timedelta(days=rng.randrange(0, max(span // 2, 1)))
         ended = rng.random() < 0.15
-        made.append(Worker(
-            niss=niss_of(birth, counter),
-            employer=rng.choice(employers), committee=committee,
-            monthly_wage=rng.randrange(low, high, 25), entry=entry,
-            exit=entry + timedelta(days=rng.randrange(30, span)) if ended else None,
-            posted=rng.random() < 0.1, self_employed=rng.random() < 0.05,
-            worker_type="STU" if committee == "302" and rng.random() < 0.2 else "OTH",
-        ))  # fmt: skip
+        made.append(
+            Worker(
+                niss=niss_of(birth, counter),
+                employer=rng.choice(employers),
+                committee=committee,
+                monthly_wage=rng.randrange(low, high, 25),
+                entry=entry,
+                exit=entry + timedelta(days=rng.randrange(30, span)) if ended else None,
+                posted=rng.random() < 0.1,
+                self_employed=rng.random() < 0.05,
+                worker_type="STU" if committee == "302" and rng.random() < 0.2 else "OTH",
+            )
+        )
     return made
 
 
@@ -157,20 +166,29 @@ def dmfa(plan: Plan, people: list[Worker]) -> Iterator[dict[str, Any]]:
 def limosa(plan: Plan, people: list[Worker]) -> Iterator[dict[str, Any]]:
     rng = random.Random(plan.seed + 2)
     for number, worker in enumerate(w for w in people if w.posted):
-        yield {"limosa_id": f"L{plan.seed}-{number:08d}", "declarant": "employee",
-               "niss": worker.niss, "sender_name": f"Parent Group {rng.randrange(1, 500)} Ltd",
-               "sender_country": rng.choice(COUNTRIES), "belgian_user": worker.employer,
-               "start_date": worker.entry.isoformat(),
-               "end_date": (worker.entry + timedelta(days=365)).isoformat(),
-               "workplace_postcode": str(rng.choice((1000, 2000, 3000, 4000, 9000)))}  # fmt: skip
+        yield {
+            "limosa_id": f"L{plan.seed}-{number:08d}",
+            "declarant": "employee",
+            "niss": worker.niss,
+            "sender_name": f"Parent Group {rng.randrange(1, 500)} Ltd",
+            "sender_country": rng.choice(COUNTRIES),
+            "belgian_user": worker.employer,
+            "start_date": worker.entry.isoformat(),
+            "end_date": (worker.entry + timedelta(days=365)).isoformat(),
+            "workplace_postcode": str(rng.choice((1000, 2000, 3000, 4000, 9000))),
+        }
 
 
 def inasti(plan: Plan, people: list[Worker]) -> Iterator[dict[str, Any]]:
     rng = random.Random(plan.seed + 3)
     for worker in (w for w in people if w.self_employed):
         code, activity = rng.choice(ACTIVITIES)
-        yield {"niss": worker.niss, "start_date": worker.entry.isoformat(), "nace_code": code,
-               "activity": activity}  # fmt: skip
+        yield {
+            "niss": worker.niss,
+            "start_date": worker.entry.isoformat(),
+            "nace_code": code,
+            "activity": activity,
+        }
 
 
 SOURCES = {Source.DIMONA: dimona, Source.DMFA: dmfa, Source.LIMOSA: limosa, Source.INASTI: inasti}

@@ -116,15 +116,17 @@ class Feed:
 
     async def _ingest_once(self, batch: Sequence[tuple[int, Declaration]]) -> ImportResult:
         tally = ImportResult()
-        hashes = {id(d): (self.index.of(d.key), self.index.of(_canonical(d.content())))
-                  for _, d in batch}  # fmt: skip
+        hashes = {
+            id(d): (self.index.of(d.key), self.index.of(_canonical(d.content()))) for _, d in batch
+        }
         subjects = {niss: self.index.of(niss) for niss in {d.niss for _, d in batch}}
         now = datetime.now(UTC)
         async with self.runtime.unit_of_work() as uow:
             links = await dossiers_for(uow.connection, subjects.values())
             # the batch's dossier keys in one query, not a key-store transaction per event
-            await self.runtime.vault.preload([link.dossier_id for found in links.values()
-                                              for link in found])  # fmt: skip
+            await self.runtime.vault.preload(
+                [link.dossier_id for found in links.values() for link in found]
+            )
             seen = await self._seen(uow, [key for key, _ in hashes.values()])
             pending: dict[str, list[NewEvent]] = {}
             rows: list[dict[str, Any]] = []
@@ -140,8 +142,11 @@ class Feed:
                     continue
                 earlier = [seen[(key_hash, t)] for t in targets if (key_hash, t) in seen]
                 if any(previous != digest for previous in earlier):
-                    tally.reject(line, f"conflicting correction: this {declaration.source.value} "
-                                 "declaration was already received with other content")  # fmt: skip
+                    tally.reject(
+                        line,
+                        f"conflicting correction: this {declaration.source.value} "
+                        "declaration was already received with other content",
+                    )
                     continue
                 fresh = [t for t in targets if (key_hash, t) not in seen]
                 if not fresh:
@@ -154,9 +159,16 @@ class Feed:
                         continue  # the dossier was deleted (Art. 27)
                     pending.setdefault(dossier_id, []).append(event)
                     seen[(key_hash, dossier_id)] = digest
-                    rows.append({"key_hash": key_hash, "dossier_id": dossier_id,
-                                 "source": declaration.source.value, "digest": digest,
-                                 "event_id": str(event.event_id), "processed_at": now})  # fmt: skip
+                    rows.append(
+                        {
+                            "key_hash": key_hash,
+                            "dossier_id": dossier_id,
+                            "source": declaration.source.value,
+                            "digest": digest,
+                            "event_id": str(event.event_id),
+                            "processed_at": now,
+                        }
+                    )
                     made += 1
                 tally.events += made
                 if made:

@@ -38,14 +38,39 @@ class Source(StrEnum):
 
 
 FIELDS: dict[Source, tuple[str, ...]] = {
-    Source.DIMONA: ("dimona_id", "action", "employer", "niss", "entry_date", "exit_date",
-                    "joint_committee", "worker_type"),
-    Source.LIMOSA: ("limosa_id", "declarant", "niss", "sender_name", "sender_country",
-                    "belgian_user", "start_date", "end_date", "workplace_postcode"),
-    Source.DMFA: ("quarter", "employer", "niss", "gross_wage_eur", "days_worked",
-                  "hours_worked", "joint_committee", "worker_type"),
+    Source.DIMONA: (
+        "dimona_id",
+        "action",
+        "employer",
+        "niss",
+        "entry_date",
+        "exit_date",
+        "joint_committee",
+        "worker_type",
+    ),
+    Source.LIMOSA: (
+        "limosa_id",
+        "declarant",
+        "niss",
+        "sender_name",
+        "sender_country",
+        "belgian_user",
+        "start_date",
+        "end_date",
+        "workplace_postcode",
+    ),
+    Source.DMFA: (
+        "quarter",
+        "employer",
+        "niss",
+        "gross_wage_eur",
+        "days_worked",
+        "hours_worked",
+        "joint_committee",
+        "worker_type",
+    ),
     Source.INASTI: ("niss", "start_date", "end_date", "nace_code", "activity"),
-}  # fmt: skip
+}
 """The fields of each source, in the column order of its CSV files."""
 
 EARLIEST = date(1990, 1, 1)
@@ -199,15 +224,26 @@ def dimona(raw: Mapping[str, Any], today: date) -> Declaration:
     _ordered(entry, exit_, "entry_date, exit_date")
     committee = _joint_committee(raw, required=action == "in")
     personal = {"niss": niss, "worker_type": _worker_type(raw)}
-    clear: dict[str, Any] = {"dimona_id": dimona_id, "employer_enterprise_number": employer,
-                             "entry_date": entry}  # fmt: skip
+    clear: dict[str, Any] = {
+        "dimona_id": dimona_id,
+        "employer_enterprise_number": employer,
+        "entry_date": entry,
+    }
     if action == "in":
         clear |= {"planned_exit_date": exit_, "joint_committee": committee}
-        return Declaration(Source.DIMONA, f"dimona|{dimona_id}|in", niss, employer,
-                           EmploymentDeclared, clear, personal)  # fmt: skip
+        return Declaration(
+            Source.DIMONA,
+            f"dimona|{dimona_id}|in",
+            niss,
+            employer,
+            EmploymentDeclared,
+            clear,
+            personal,
+        )
     clear["exit_date"] = exit_
-    return Declaration(Source.DIMONA, f"dimona|{dimona_id}|out", niss, employer,
-                       EmploymentEnded, clear, personal)  # fmt: skip
+    return Declaration(
+        Source.DIMONA, f"dimona|{dimona_id}|out", niss, employer, EmploymentEnded, clear, personal
+    )
 
 
 def quarter_of(value: str, today: date) -> str:
@@ -230,12 +266,27 @@ def dmfa(raw: Mapping[str, Any], today: date) -> Declaration:
     days_text = _required(raw, "days_worked")
     if not days_text.isdigit() or int(days_text) > 92:
         raise RecordRejected(f"days_worked: {days_text!r} is not a whole number of days (0-92)")
-    personal = {"niss": niss, "gross_wage_eur": str(wage), "days_worked": int(days_text),
-                "hours_worked": str(hours), "worker_type": _worker_type(raw)}  # fmt: skip
-    clear = {"quarter": quarter, "employer_enterprise_number": employer,
-             "joint_committee": _joint_committee(raw, required=False)}  # fmt: skip
-    return Declaration(Source.DMFA, f"dmfa|{quarter}|{employer}|{niss}", niss, employer,
-                       WagesDeclared, clear, personal)  # fmt: skip
+    personal = {
+        "niss": niss,
+        "gross_wage_eur": str(wage),
+        "days_worked": int(days_text),
+        "hours_worked": str(hours),
+        "worker_type": _worker_type(raw),
+    }
+    clear = {
+        "quarter": quarter,
+        "employer_enterprise_number": employer,
+        "joint_committee": _joint_committee(raw, required=False),
+    }
+    return Declaration(
+        Source.DMFA,
+        f"dmfa|{quarter}|{employer}|{niss}",
+        niss,
+        employer,
+        WagesDeclared,
+        clear,
+        personal,
+    )
 
 
 def limosa(raw: Mapping[str, Any], today: date) -> Declaration:
@@ -255,12 +306,22 @@ def limosa(raw: Mapping[str, Any], today: date) -> Declaration:
     postcode = _required(raw, "workplace_postcode")
     if not re.fullmatch(r"[1-9][0-9]{3}", postcode):
         raise RecordRejected(f"workplace_postcode: {postcode!r} is not a Belgian postcode")
-    personal = {"niss": niss, "sender_name": sender[:200], "sender_country": country,
-                "workplace_postcode": postcode}  # fmt: skip
-    clear = {"limosa_id": limosa_id, "declarant": declarant, "start_date": start,
-             "end_date": end, "belgian_user_enterprise_number": user}  # fmt: skip
-    return Declaration(Source.LIMOSA, f"limosa|{limosa_id}", niss, None, PostingDeclared,
-                       clear, personal)  # fmt: skip
+    personal = {
+        "niss": niss,
+        "sender_name": sender[:200],
+        "sender_country": country,
+        "workplace_postcode": postcode,
+    }
+    clear = {
+        "limosa_id": limosa_id,
+        "declarant": declarant,
+        "start_date": start,
+        "end_date": end,
+        "belgian_user_enterprise_number": user,
+    }
+    return Declaration(
+        Source.LIMOSA, f"limosa|{limosa_id}", niss, None, PostingDeclared, clear, personal
+    )
 
 
 def inasti(raw: Mapping[str, Any], today: date) -> Declaration:
@@ -272,16 +333,28 @@ def inasti(raw: Mapping[str, Any], today: date) -> Declaration:
     if nace is not None and not re.fullmatch(r"[0-9]{2}\.?[0-9]{3}", nace):
         raise RecordRejected(f"nace_code: {nace!r} is not a NACE-BEL code (5 digits)")
     activity = _required(raw, "activity")
-    personal = {"niss": niss, "nace_code": nace and nace.replace(".", ""),
-                "activity": activity[:200]}  # fmt: skip
-    return Declaration(Source.INASTI, f"inasti|{niss}|{start.isoformat()}", niss, None,
-                       SelfEmployedAffiliationRecorded, {"start_date": start, "end_date": end},
-                       personal)  # fmt: skip
+    personal = {
+        "niss": niss,
+        "nace_code": nace and nace.replace(".", ""),
+        "activity": activity[:200],
+    }
+    return Declaration(
+        Source.INASTI,
+        f"inasti|{niss}|{start.isoformat()}",
+        niss,
+        None,
+        SelfEmployedAffiliationRecorded,
+        {"start_date": start, "end_date": end},
+        personal,
+    )
 
 
 VALIDATORS: dict[Source, Callable[[Mapping[str, Any], date], Declaration]] = {
-    Source.DIMONA: dimona, Source.LIMOSA: limosa, Source.DMFA: dmfa, Source.INASTI: inasti,
-}  # fmt: skip
+    Source.DIMONA: dimona,
+    Source.LIMOSA: limosa,
+    Source.DMFA: dmfa,
+    Source.INASTI: inasti,
+}
 
 
 def validate(source: Source, raw: Any, *, today: date) -> Declaration:

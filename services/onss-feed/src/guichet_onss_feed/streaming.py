@@ -17,8 +17,12 @@ from guichet_onss_feed.records import FIELDS, RecordRejected, Source
 
 MAX_LINE = 64 * 1024
 CSV, NDJSON = "text/csv", "application/x-ndjson"
-MEDIA_TYPES = {"text/csv": CSV, "application/x-ndjson": NDJSON, "application/jsonl": NDJSON,
-               "application/x-jsonlines": NDJSON}  # fmt: skip
+MEDIA_TYPES = {
+    "text/csv": CSV,
+    "application/x-ndjson": NDJSON,
+    "application/jsonl": NDJSON,
+    "application/x-jsonlines": NDJSON,
+}
 
 
 class BadFile(ValueError):

@@ -94,10 +94,13 @@ async def _run(
     with refusals_as_http(forbidden=(domain.NotCompetent,), conflicts=(domain.Refused,)):
         return _view(
             await REGION.decide(
-                rt, application_id, decision, expected_version=body.expected_version,
+                rt,
+                application_id,
+                decision,
+                expected_version=body.expected_version,
                 details=details,
             )
-        )  # fmt: skip
+        )
 
 
 async def _run_negative(
@@ -114,11 +117,14 @@ async def _run_negative(
     with refusals_as_http(forbidden=(domain.NotCompetent,), conflicts=(domain.Refused,)):
         return _view(
             await REGION.decide_negative(
-                rt, application_id, decision, reasons=reasons,
+                rt,
+                application_id,
+                decision,
+                reasons=reasons,
                 expected_version=body.expected_version,
                 competent=lambda d: domain.check_competent(d, authority),
             )
-        )  # fmt: skip
+        )
 
 
 def _authority(caller: Caller) -> CompetentAuthority:
@@ -241,8 +247,12 @@ async def card_decision(
                 "a professional card states valid_from and valid_until",
             )
         start, end = body.valid_from, body.valid_until
-        return await _run(rt, application_id, lambda d: domain.grant_professional_card(
-            d, authority, start, end, _now()), body)  # fmt: skip
+        return await _run(
+            rt,
+            application_id,
+            lambda d: domain.grant_professional_card(d, authority, start, end, _now()),
+            body,
+        )
 
     def refusal(d: domain.Dossier, sealed: SealedData) -> list[DomainEvent]:
         return domain.refuse(d, authority, DecisionStep.PROFESSIONAL_CARD, sealed, _now())

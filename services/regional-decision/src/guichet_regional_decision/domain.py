@@ -125,9 +125,12 @@ def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossie
                 history=step("documents_supplied"),
             )
         case ProfessionalCardGranted():
-            return replace(state, status=Status.PROFESSIONAL_CARD_GRANTED,
-                           work_valid_until=event.valid_until,
-                           history=step("professional_card_granted"))  # fmt: skip
+            return replace(
+                state,
+                status=Status.PROFESSIONAL_CARD_GRANTED,
+                work_valid_until=event.valid_until,
+                history=step("professional_card_granted"),
+            )
         case WorkAuthorised():
             return replace(
                 state,
@@ -248,8 +251,12 @@ def withdraw(
     state: Dossier, authority: CompetentAuthority, reason: SealedData, now: datetime
 ) -> list[DomainEvent]:
     check_competent(state, authority)
-    _expect(state, Status.WORK_AUTHORISED, Status.PROFESSIONAL_CARD_GRANTED,
-            doing="withdraw the authorisation")  # fmt: skip
+    _expect(
+        state,
+        Status.WORK_AUTHORISED,
+        Status.PROFESSIONAL_CARD_GRANTED,
+        doing="withdraw the authorisation",
+    )
     card = state.kind is ApplicationKind.PROFESSIONAL_CARD
     step = DecisionStep.PROFESSIONAL_CARD if card else DecisionStep.WORK
     return [
@@ -264,9 +271,12 @@ def withdraw(
 
 
 def grant_professional_card(
-    state: Dossier, authority: CompetentAuthority, valid_from: date, valid_until: date,
+    state: Dossier,
+    authority: CompetentAuthority,
+    valid_from: date,
+    valid_until: date,
     now: datetime,
-) -> list[DomainEvent]:  # fmt: skip
+) -> list[DomainEvent]:
     """Art. 12 §1: the regions decide professional cards (a procedure that opens on a
     date a later agreement sets, Art. 34, 36: intake keeps it closed until then)."""
     check_competent(state, authority)
@@ -275,6 +285,12 @@ def grant_professional_card(
         raise Refused(f"a {state.kind.value} is not a professional-card application")
     if valid_until <= valid_from:
         raise Refused("the validity must end after it starts")
-    return [ProfessionalCardGranted(application_id=state.application_id, authority=authority,
-                                    valid_from=valid_from, valid_until=valid_until,
-                                    decided_at=now)]  # fmt: skip
+    return [
+        ProfessionalCardGranted(
+            application_id=state.application_id,
+            authority=authority,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            decided_at=now,
+        )
+    ]

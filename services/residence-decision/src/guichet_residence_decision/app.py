@@ -88,10 +88,13 @@ async def _run_negative(
     with refusals_as_http(conflicts=(domain.Refused,)):
         return _view(
             await OFFICE.decide_negative(
-                rt, application_id, decision, reasons=reasons,
+                rt,
+                application_id,
+                decision,
+                reasons=reasons,
                 expected_version=body.expected_version,
             )
-        )  # fmt: skip
+        )
 
 
 def _now() -> datetime:
@@ -134,9 +137,12 @@ async def residence_decision(
             body,
         )
     return await _run_negative(
-        rt, application_id, lambda d, sealed: domain.refuse_residence(d, sealed, _now()), body,
+        rt,
+        application_id,
+        lambda d, sealed: domain.refuse_residence(d, sealed, _now()),
+        body,
         body.reasons,
-    )  # fmt: skip
+    )
 
 
 @router.post("/dossiers/{application_id}/withdrawal")
@@ -145,9 +151,12 @@ async def withdrawal(
 ) -> dict[str, Any]:
     """Withdraw a granted single permit, with reasons (Art. 18, 24)."""
     return await _run_negative(
-        rt, application_id, lambda d, sealed: domain.withdraw_permit(d, sealed, _now()), body,
+        rt,
+        application_id,
+        lambda d, sealed: domain.withdraw_permit(d, sealed, _now()),
+        body,
         body.reasons,
-    )  # fmt: skip
+    )
 
 
 @router.post("/dossiers/{application_id}/end-of-stay")
@@ -156,9 +165,12 @@ async def end_of_stay(
 ) -> dict[str, Any]:
     """End the stay of a single-permit holder, with reasons (Art. 18, 24)."""
     return await _run_negative(
-        rt, application_id, lambda d, sealed: domain.end_stay(d, sealed, _now()), body,
+        rt,
+        application_id,
+        lambda d, sealed: domain.end_stay(d, sealed, _now()),
+        body,
         body.reasons,
-    )  # fmt: skip
+    )
 
 
 SPEC = ServiceSpec(

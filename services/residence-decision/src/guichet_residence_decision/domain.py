@@ -83,14 +83,16 @@ def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossie
         case ApplicationDeclaredAdmissible():
             return replace(state, complete_on=at.date(), history=history)
         case SupplementaryDocumentsRequested():
-            return replace(state, suspensions=(*state.suspensions, (at.date(), None)),
-                           history=history)  # fmt: skip
+            return replace(
+                state, suspensions=(*state.suspensions, (at.date(), None)), history=history
+            )
         case SupplementaryDocumentsSupplied():
             if not state.suspensions or state.suspensions[-1][1] is not None:
                 return state
             began = state.suspensions[-1][0]
-            return replace(state, suspensions=(*state.suspensions[:-1], (began, at.date())),
-                           history=history)  # fmt: skip
+            return replace(
+                state, suspensions=(*state.suspensions[:-1], (began, at.date())), history=history
+            )
         case WorkAuthorised():
             return replace(
                 state,

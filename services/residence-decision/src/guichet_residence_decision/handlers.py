@@ -110,18 +110,21 @@ async def queue(connection: AsyncConnection, *, today: date) -> list[dict[str, A
         clock = legal_clock(
             complete_on=row.complete_on, suspensions=suspensions, decided=False, today=today
         )
-        entries.append({
-            "application_id": row.application_id,
-            "status": row.status,
-            "version": row.version,
-            "work_authorised_at": row.work_authorised_at,
-            "work_valid_until": row.work_valid_until,
-            "decision_due_on": clock.due_on,
-            "days_left": clock.days_left,
-            "overdue": clock.overdue,
-        })  # fmt: skip
-    return sorted(entries, key=lambda e: (e["decision_due_on"] or date.max,
-                                          e["work_authorised_at"]))  # fmt: skip
+        entries.append(
+            {
+                "application_id": row.application_id,
+                "status": row.status,
+                "version": row.version,
+                "work_authorised_at": row.work_authorised_at,
+                "work_valid_until": row.work_valid_until,
+                "decision_due_on": clock.due_on,
+                "days_left": clock.days_left,
+                "overdue": clock.overdue,
+            }
+        )
+    return sorted(
+        entries, key=lambda e: (e["decision_due_on"] or date.max, e["work_authorised_at"])
+    )
 
 
 def _step_of(event: DomainEvent) -> str | None:

@@ -28,8 +28,12 @@ from guichet_retention.store import retention_schedule, store_epoch
 
 TOPIC = "guichet.retention.v1"
 # Its own topic too: a store made anew learns the appeals and purges from the log.
-FOLLOWED_TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1",
-                   "guichet.residence-decision.v1", "guichet.retention.v1"]  # fmt: skip
+FOLLOWED_TOPICS = [
+    "guichet.intake.v1",
+    "guichet.regional-decision.v1",
+    "guichet.residence-decision.v1",
+    "guichet.retention.v1",
+]
 router = APIRouter(tags=["retention"])
 # Whether the caller decided the step appealed against, or lodged the appeal, is the
 # handler's check (appeals.py); the route admits deciders and court registries.
@@ -72,8 +76,14 @@ async def schedule(dossier_id: uuid.UUID, rt: RuntimeDep, caller: OverseerDep) -
         row = (await connection.execute(query)).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier in the schedule")
-    return {"dossier_id": row.dossier_id, "due_on": row.due_on, "rule": row.rule,
-            "why": row.why, "held_by_appeal": row.held, "purged_at": row.purged_at}  # fmt: skip
+    return {
+        "dossier_id": row.dossier_id,
+        "due_on": row.due_on,
+        "rule": row.rule,
+        "why": row.why,
+        "held_by_appeal": row.held,
+        "purged_at": row.purged_at,
+    }
 
 
 @router.get("/forecast")
@@ -116,8 +126,9 @@ APPEAL_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/dossiers/{dossier_id}/appeals", status_code=status.HTTP_201_CREATED, responses=APPEAL_ERRORS
 )
-async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
-                        caller: AppealDep) -> dict[str, Any]:  # fmt: skip
+async def appeal_lodged(
+    dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep, caller: AppealDep
+) -> dict[str, Any]:
     """Record an appeal against a decision: deletion waits for its end (Art. 27 §1 3°)."""
     command = appeals.LodgeAppeal(
         body.appeal_id, body.step, body.lodged_on, by=caller.authority.value
@@ -136,8 +147,9 @@ async def appeal_lodged(dossier_id: uuid.UUID, body: Appeal, rt: RuntimeDep,
 
 
 @router.post("/dossiers/{dossier_id}/appeals/{appeal_id}/decision", responses=APPEAL_ERRORS)
-async def appeal_decided(dossier_id: uuid.UUID, appeal_id: str, body: AppealEnd,
-                         rt: RuntimeDep, caller: AppealDep) -> dict[str, Any]:  # fmt: skip
+async def appeal_decided(
+    dossier_id: uuid.UUID, appeal_id: str, body: AppealEnd, rt: RuntimeDep, caller: AppealDep
+) -> dict[str, Any]:
     """Record the end of an appeal: the retention period may now run out."""
     command = appeals.EndAppeal(appeal_id, body.decided_on, by=caller.authority.value)
     today = clock_of(rt).today()
@@ -177,8 +189,9 @@ async def _start(runtime: Runtime) -> None:
     runtime.extras["clock"] = FixedClock(settings.today) if settings.today else SystemClock()
     runtime.extras["rules"] = RetentionRules(appeal_days=settings.appeal_days)
     runtime.extras["group_suffix:retention.schedule"] = "." + await store_epoch(runtime.engine)
-    loop = handlers.purge_loop(runtime, clock_of(runtime), rules_of(runtime),
-                               settings.purge_interval_seconds)  # fmt: skip
+    loop = handlers.purge_loop(
+        runtime, clock_of(runtime), rules_of(runtime), settings.purge_interval_seconds
+    )
     runtime.tasks.append(asyncio.create_task(loop, name="retention-purge"))
 
 

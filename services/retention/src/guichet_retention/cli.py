@@ -22,9 +22,11 @@ def replay() -> None:
 
     report = asyncio.run(run(RetentionSettings()))
     same = "identical to" if report.digest == report.previous_digest else "differs from"
-    console.print(f"{report.events} events, {report.dossiers} dossiers in {report.seconds:.1f}s "
-                  f"({report.events_per_second:,.0f} events/s); schedule digest "
-                  f"{report.digest[:16]}… {same} the previous one")  # fmt: skip
+    console.print(
+        f"{report.events} events, {report.dossiers} dossiers in {report.seconds:.1f}s "
+        f"({report.events_per_second:,.0f} events/s); schedule digest "
+        f"{report.digest[:16]}… {same} the previous one"
+    )
 
 
 @app.command()
@@ -47,6 +49,10 @@ def forecast(until: str = typer.Option(..., help="Last day to list, YYYY-MM-DD")
     table = Table("dossier", "deleted on", "rule", "why")
     for row in asyncio.run(read()):
         held = " (held by an appeal)" if row["held_by_appeal"] else ""
-        table.add_row(str(row["dossier_id"]), str(row["due_on"] or "—"), str(row["rule"] or "—"),
-                      f"{row['why']}{held}")  # fmt: skip
+        table.add_row(
+            str(row["dossier_id"]),
+            str(row["due_on"] or "—"),
+            str(row["rule"] or "—"),
+            f"{row['why']}{held}",
+        )
     console.print(table)

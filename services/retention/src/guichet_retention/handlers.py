@@ -55,8 +55,9 @@ async def record(rt: Runtime, dossier_id: str, rule: Rule, rules: RetentionRules
             raise appeals.UnknownDossier("retention knows no such dossier")
         state = await state_of(uow.connection, dossier_id)
         event = rule(state)  # refuses before anything is written
-        await uow.append(dossier_id, [new_event(event)], expected_version=version,
-                         publish_to=rt.topic)  # fmt: skip
+        await uow.append(
+            dossier_id, [new_event(event)], expected_version=version, publish_to=rt.topic
+        )
         await save(uow.connection, evolve(state, event), rules)
 
 
@@ -75,8 +76,9 @@ def _held(rule: Deletion) -> None:
         )
 
 
-async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool = False,
-                today: date) -> DossierPurged | None:  # fmt: skip
+async def purge(
+    rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool = False, today: date
+) -> DossierPurged | None:
     """Erase one dossier everywhere, or None if it is no longer due (an appeal lodged
     since it was found due). The purge takes the dossier's next version first, so an
     appeal recorded meanwhile conflicts; then its key is destroyed — from then on none of
@@ -94,8 +96,9 @@ async def purge(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure:
 _PURGE_ATTEMPTS = 5
 
 
-async def _purge_once(rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool,
-                      today: date) -> DossierPurged | None:  # fmt: skip
+async def _purge_once(
+    rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool, today: date
+) -> DossierPurged | None:
     async with rt.unit_of_work() as uow:
         # the version first: an appeal committed after it makes the append below conflict
         version = await uow.stream_version(dossier_id)
@@ -110,8 +113,9 @@ async def _purge_once(rt: Runtime, dossier_id: str, rules: RetentionRules, *, er
             due_on=rule.due_on or today,
             purged_at=datetime.now(UTC),
         )
-        await uow.append(dossier_id, [new_event(purged)], expected_version=version,
-                         publish_to=rt.topic)  # fmt: skip
+        await uow.append(
+            dossier_id, [new_event(purged)], expected_version=version, publish_to=rt.topic
+        )
         await save(uow.connection, evolve(state, purged), rules)
         # the person's own words to their controller go with the dossier
         await uow.connection.execute(

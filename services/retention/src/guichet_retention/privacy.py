@@ -18,9 +18,15 @@ from guichet_retention.rights import LANGUAGES, RightsError
 __all__ = ["LANGUAGES", "SECTION_IDS", "notice"]
 
 SECTION_IDS: tuple[str, ...] = (
-    "controllers", "purposes", "legal_basis", "data_and_sources", "recipients", "retention",
-    "rights", "complaint",
-)  # fmt: skip
+    "controllers",
+    "purposes",
+    "legal_basis",
+    "data_and_sources",
+    "recipients",
+    "retention",
+    "rights",
+    "complaint",
+)
 
 
 def _section(section_id: str, title: str, *paragraphs: str) -> dict[str, Any]:

@@ -20,8 +20,12 @@ from guichet_retention.schedule import DossierRetention, RetentionRules, evolve
 from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import retention_schedule, save_all, schedule_digest
 
-TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1", "guichet.residence-decision.v1",
-          "guichet.retention.v1"]  # fmt: skip
+TOPICS = [
+    "guichet.intake.v1",
+    "guichet.regional-decision.v1",
+    "guichet.residence-decision.v1",
+    "guichet.retention.v1",
+]
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,9 @@ async def replay(settings: RetentionSettings, *, idle_polls: int = 4) -> ReplayR
                 except UndecodableMessage:
                     continue
                 dossier_id = str(event.application_id)
-                states[dossier_id] = evolve(states.get(dossier_id, DossierRetention(dossier_id)),
-                                            event)  # fmt: skip
+                states[dossier_id] = evolve(
+                    states.get(dossier_id, DossierRetention(dossier_id)), event
+                )
                 events += 1
         seconds = time.perf_counter() - started
         rules = RetentionRules(appeal_days=settings.appeal_days)

@@ -26,10 +26,26 @@ from zoneinfo import ZoneInfo
 from guichet_contracts.vocabulary import CompetentAuthority
 
 __all__ = [
-    "BRUSSELS", "LANGUAGES", "OUTCOMES", "REGIONS", "STATUSES", "Acknowledgment", "Concern",
-    "Outcome", "RightKind", "RightsError", "RightsRequest", "Status", "acknowledgment",
-    "answer", "controller_for", "is_overdue", "one_month_after", "receipt_date", "receive",
-]  # fmt: skip
+    "BRUSSELS",
+    "LANGUAGES",
+    "OUTCOMES",
+    "REGIONS",
+    "STATUSES",
+    "Acknowledgment",
+    "Concern",
+    "Outcome",
+    "RightKind",
+    "RightsError",
+    "RightsRequest",
+    "Status",
+    "acknowledgment",
+    "answer",
+    "controller_for",
+    "is_overdue",
+    "one_month_after",
+    "receipt_date",
+    "receive",
+]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 LANGUAGES: tuple[str, ...] = ("fr", "nl", "de", "en")
@@ -259,15 +275,63 @@ class Acknowledgment:
 
 
 MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}  # fmt: skip
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
 
 
 def format_date(day: date, language: str) -> str:

@@ -96,30 +96,43 @@ async def file_request(
     dossier_id = str(form.dossier_id)
     filed, personal = await _filed(rt, dossier_id)  # DossierErased: 410 (core.problems)
     if not _is_the_person(caller, personal):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the person the dossier is about "
-                            "exercises these rights (Art. 29)")  # fmt: skip
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "only the person the dossier is about exercises these rights (Art. 29)",
+        )
     try:
         request = rights.receive(
-            request_id=uuid.uuid4().hex, dossier_id=dossier_id,
-            subject_index=blind_index_for(rt.settings).of(caller.subject), kind=form.kind,
-            concern=form.concern, competent_region=filed.competent_authority.value,
-            details=form.details, received_at=datetime.now(UTC),
-        )  # fmt: skip
+            request_id=uuid.uuid4().hex,
+            dossier_id=dossier_id,
+            subject_index=blind_index_for(rt.settings).of(caller.subject),
+            kind=form.kind,
+            concern=form.concern,
+            competent_region=filed.competent_authority.value,
+            details=form.details,
+            received_at=datetime.now(UTC),
+        )
     except rights.RightsError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     receipt = rights.acknowledgment(request, form.language)
     worker = personal.get("worker") or {}
     async with rt.unit_of_work() as uow:  # the request and its receipt, together
         await RightsStore.insert(uow.connection, request)
-        await queue_notification(uow, Notification(
-            notification_id=notification_id_for(request.request_id, "rights-receipt",
-                                                 caller.subject),
-            dossier_id=dossier_id, recipient=caller.subject, email=worker.get("email"),
-            subject=receipt.text.splitlines()[0][:200], body=receipt.text,
-            language=form.language,
-        ), vault=rt.vault)  # fmt: skip
-    return {"request": _view(request, datetime.now(UTC).date()),
-            "acknowledgment": asdict(receipt)}  # fmt: skip
+        await queue_notification(
+            uow,
+            Notification(
+                notification_id=notification_id_for(
+                    request.request_id, "rights-receipt", caller.subject
+                ),
+                dossier_id=dossier_id,
+                recipient=caller.subject,
+                email=worker.get("email"),
+                subject=receipt.text.splitlines()[0][:200],
+                body=receipt.text,
+                language=form.language,
+            ),
+            vault=rt.vault,
+        )
+    return {"request": _view(request, datetime.now(UTC).date()), "acknowledgment": asdict(receipt)}
 
 
 @router.get("/rights-requests/mine")
@@ -139,8 +152,9 @@ async def queue(rt: RuntimeDep, caller: ControllerDep) -> list[dict[str, Any]]:
 
 
 @router.post("/rights-requests/{request_id}/answer")
-async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
-                         caller: ControllerDep) -> dict[str, Any]:  # fmt: skip
+async def answer_request(
+    request_id: str, body: Answer, rt: RuntimeDep, caller: ControllerDep
+) -> dict[str, Any]:
     """Answer a request; a granted erasure erases the dossier everywhere at once."""
     store = RightsStore(rt.engine)
     request = await store.get(request_id)
@@ -155,8 +169,13 @@ async def answer_request(request_id: str, body: Answer, rt: RuntimeDep,
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     if answered.requires_purge:
         try:  # the purge checks again, under the dossier's next version
-            await purge(rt, request.dossier_id, rt.extras["rules"], erasure=True,
-                        today=rt.extras["clock"].today())  # fmt: skip
+            await purge(
+                rt,
+                request.dossier_id,
+                rt.extras["rules"],
+                erasure=True,
+                today=rt.extras["clock"].today(),
+            )
         except DeletionHeld as error:  # an appeal recorded since the check above
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     return _view(answered, rt.extras["clock"].today())
@@ -173,19 +192,25 @@ async def export(request_id: str, rt: RuntimeDep, caller: ExportDep) -> dict[str
     own = blind_index_for(rt.settings).of(caller.subject) == request.subject_index
     is_person = caller.authority is Authority.APPLICANT and request.outcome is not None and own
     if not (is_controller or is_person):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the export goes to the controller and, "
-                            "once the request is answered, to the person")  # fmt: skip
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "the export goes to the controller and, once the request is answered, to the person",
+        )
     events = []
     for record in await rt.store.read_stream(request.dossier_id):
         data = dict(record.data)
         for key, value in list(data.items()):
             if isinstance(value, dict) and value.get("alg") == "AES-256-GCM":
-                data[key] = await rt.vault.unseal(SealedData.model_validate(value),
-                                                  dossier_id=request.dossier_id)  # fmt: skip
-        events.append({"type": record.event_type, "occurred_at": record.occurred_at,
-                       "data": data})  # fmt: skip
-    return {"dossier_id": request.dossier_id, "exported_at": datetime.now(UTC),
-            "format": "application/json; guichet export v1", "events": events}  # fmt: skip
+                data[key] = await rt.vault.unseal(
+                    SealedData.model_validate(value), dossier_id=request.dossier_id
+                )
+        events.append({"type": record.event_type, "occurred_at": record.occurred_at, "data": data})
+    return {
+        "dossier_id": request.dossier_id,
+        "exported_at": datetime.now(UTC),
+        "format": "application/json; guichet export v1",
+        "events": events,
+    }
 
 
 @router.get("/privacy-notice", dependencies=[Depends(public)])

@@ -161,8 +161,12 @@ def _evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
 
     match event:
         case ApplicationFiled():
-            return replace(state, kind=event.kind.value, filed_on=_day(event.filed_at),
-                           last_procedure_on=procedure(_day(event.filed_at)))  # fmt: skip
+            return replace(
+                state,
+                kind=event.kind.value,
+                filed_on=_day(event.filed_at),
+                last_procedure_on=procedure(_day(event.filed_at)),
+            )
         case SinglePermitGranted():
             day = _day(event.granted_at)
             return replace(state, granted_on=day, last_procedure_on=procedure(day))
@@ -172,9 +176,13 @@ def _evolve(state: DossierRetention, event: DomainEvent) -> DossierRetention:
             day = _day(event.decided_at)
             return replace(state, granted_on=day, last_procedure_on=procedure(day))
         case NegativeDecisionTaken() | AuthorisationWithdrawn() | StayEnded():
-            moment = (event.decided_at if isinstance(event, NegativeDecisionTaken) else
-                      event.withdrawn_at if isinstance(event, AuthorisationWithdrawn) else
-                      event.ended_at)  # fmt: skip
+            moment = (
+                event.decided_at
+                if isinstance(event, NegativeDecisionTaken)
+                else event.withdrawn_at
+                if isinstance(event, AuthorisationWithdrawn)
+                else event.ended_at
+            )
             day = _day(moment)
             latest = max(day, state.negative_on) if state.negative_on else day
             return replace(state, negative_on=latest, last_procedure_on=procedure(day))
@@ -212,8 +220,12 @@ def _settled(state: DossierRetention) -> DossierRetention:
 def deletion(state: DossierRetention, rules: RetentionRules = RetentionRules()) -> Deletion:
     state = _settled(state)
     if state.open_appeals:
-        return Deletion(None, None, "an appeal is pending: deletion waits for its end "
-                        "(Art. 27 §1 3°)", held_by_appeal=True)  # fmt: skip
+        return Deletion(
+            None,
+            None,
+            "an appeal is pending: deletion waits for its end (Art. 27 §1 3°)",
+            held_by_appeal=True,
+        )
     if state.negative_on is not None:
         base, rule = years_after(state.negative_on, NEGATIVE_YEARS), "negative_5_years"
         why = "5 years from the refusal, end or withdrawal (Art. 27 §1 2°)"
@@ -223,9 +235,14 @@ def deletion(state: DossierRetention, rules: RetentionRules = RetentionRules()) 
     else:
         return Deletion(None, None, "the procedure is still open: no retention period runs")
     if state.last_procedure_on is not None:
-        floor = years_after(days_after(state.last_procedure_on, rules.appeal_days),
-                            rules.grace_years)  # fmt: skip
+        floor = years_after(
+            days_after(state.last_procedure_on, rules.appeal_days), rules.grace_years
+        )
         if floor > base:
-            return Deletion(floor, rule, "one year after the end of the procedures and "
-                            "appeals (Art. 27 §1 3°), later than " + why)  # fmt: skip
+            return Deletion(
+                floor,
+                rule,
+                "one year after the end of the procedures and "
+                "appeals (Art. 27 §1 3°), later than " + why,
+            )
     return Deletion(base, rule, why)

@@ -99,9 +99,12 @@ def load(data: dict[str, Any]) -> DossierRetention:
     for appeal_id in data.get("open_appeals", ()):
         appeals.setdefault(appeal_id, AppealRecord())
     return DossierRetention(
-        dossier_id=data["dossier_id"], kind=data.get("kind"), **_days(data),
-        decisions=decisions, appeals=appeals,
-    )  # fmt: skip
+        dossier_id=data["dossier_id"],
+        kind=data.get("kind"),
+        **_days(data),
+        decisions=decisions,
+        appeals=appeals,
+    )
 
 
 async def state_of(connection: AsyncConnection, dossier_id: str) -> DossierRetention:
@@ -113,11 +116,15 @@ async def state_of(connection: AsyncConnection, dossier_id: str) -> DossierReten
 def _row(state: DossierRetention, rule: Deletion) -> dict[str, Any]:
     return {
         "dossier_id": state.dossier_id,
-        "state": dump(state), "due_on": rule.due_on, "rule": rule.rule, "why": rule.why,
+        "state": dump(state),
+        "due_on": rule.due_on,
+        "rule": rule.rule,
+        "why": rule.why,
         "held": rule.held_by_appeal,
         "purged_at": datetime.combine(state.purged_on, datetime.min.time(), UTC)
-        if state.purged_on else None,
-    }  # fmt: skip
+        if state.purged_on
+        else None,
+    }
 
 
 async def save(
