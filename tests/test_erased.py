@@ -129,7 +129,7 @@ async def test_once_the_services_deleted_their_rows_an_erased_dossier_is_still_g
 ) -> None:
     dossier, request_id = await awaiting_documents(stack)
     retention = stack.apps[4].state.runtime
-    await purge(retention, dossier, retention.extras["rules"], erasure=True, today=date.today())
+    await purge(retention, dossier, retention.deps.rules, erasure=True, today=date.today())
     intake = stack.apps[0].state.runtime
 
     async def intake_erased() -> bool:

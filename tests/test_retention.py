@@ -17,7 +17,7 @@ from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, SealBroken, open_vault
 from guichet_retention import handlers
 from guichet_retention.app import SPEC as RETENTION
-from guichet_retention.app import rules_of
+from guichet_retention.bootstrap import rules_of
 from guichet_retention.clock import FixedClock
 from guichet_retention.replay import replay
 from guichet_retention.rights import one_month_after
@@ -48,7 +48,7 @@ def stack_retention() -> RetentionSettings:
 
 
 def clock(stack: Stack) -> FixedClock:
-    moved: FixedClock = stack.apps[4].state.runtime.extras["clock"]
+    moved: FixedClock = stack.apps[4].state.runtime.deps.clock
     return moved
 
 

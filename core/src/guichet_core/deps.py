@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -15,3 +16,19 @@ async def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+D = TypeVar("D")
+
+
+def service_deps(kind: type[D]) -> Callable[[Request], D]:
+    """A dependency giving the typed set a service's ``bootstrap`` built, e.g.
+    ``Annotated[RetentionDeps, Depends(service_deps(RetentionDeps))]``."""
+
+    def get(request: Request) -> D:
+        deps = request.app.state.runtime.deps
+        if not isinstance(deps, kind):  # a wiring mistake, not a caller's
+            raise TypeError(f"this service's dependencies are not {kind.__name__}")
+        return deps
+
+    return get

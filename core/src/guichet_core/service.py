@@ -58,6 +58,9 @@ class SubscriptionSpec:
     topics: Sequence[str]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     bind: Callable[[Runtime], Mapping[str, Handler]] | None = None
+    # Ties the group to the store it feeds (e.g. a store made anew replays all): the
+    # suffix is added to the group's name once the service's dependencies exist.
+    group_suffix: Callable[[Runtime], str] | None = None
     max_wait: float | None = None  # seconds a message may wait unnoticed (bus default)
 
 
@@ -70,8 +73,12 @@ class ServiceSpec:
     migrations: Path | None = None  # the service's own Alembic versions directory
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[SubscriptionSpec] = ()
-    # Run once the stores exist, before any consumer starts (e.g. create projection tables).
-    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # Builds the service's own typed dependencies once the shared stores exist, before any
+    # consumer starts (e.g. creates projection tables, starts a loop); routes reach them
+    # through ``deps.service_deps`` and they are ``Runtime.deps``.
+    bootstrap: Callable[[Runtime], Awaitable[object]] | None = None
+    # Retention issues the purges (Art. 27); every other service follows them.
+    follows_purges: bool = True
     # The service's tables that hold rows about a dossier, erased when it is purged
     # (Art. 27 §2); a dynamic list (e.g. projection generations) comes from ``bind``.
     dossier_tables: Sequence[tuple[Any, str]] = ()
@@ -104,7 +111,7 @@ class Runtime:
     idempotency: IdempotencyStore | None = None  # the Idempotency-Key of POSTs
     revocations: RevocationList | None = None  # revoked tokens, shared by every service
     platform_engines: list[AsyncEngine] = field(default_factory=list)  # key store, e-box
-    extras: dict[str, Any] = field(default_factory=dict)  # what a service's start-up adds
+    deps: object = None  # what the service's ``bootstrap`` built (its own typed set)
     consumers: list[EventConsumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -187,12 +194,11 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     runtime.tasks.append(
         asyncio.create_task(notifications.run(), name=f"{spec.name}-notifications")
     )
-    if spec.on_start is not None:
-        await spec.on_start(runtime)
+    if spec.bootstrap is not None:
+        runtime.deps = await spec.bootstrap(runtime)
     for subscription_spec in [*spec.subscriptions, *_purge_subscription(spec)]:
-        # A start-up step may tie a group to its store (e.g. a store made anew replays all).
-        suffix = runtime.extras.get(f"group_suffix:{subscription_spec.group}", "")
-        group = named(subscription_spec.group + suffix)
+        suffix = subscription_spec.group_suffix
+        group = named(subscription_spec.group + (suffix(runtime) if suffix else ""))
         subscription = bus.subscription(
             group=group,
             topics=[named(topic) for topic in subscription_spec.topics],
@@ -217,8 +223,8 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
 
 
 def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
-    """Every service but retention erases its rows when a dossier is purged."""
-    if spec.name == "retention":
+    """A service that follows the purges erases its rows when a dossier is purged."""
+    if not spec.follows_purges:
         return []
     from guichet_contracts import DossierPurged
     from guichet_core.purge import RETENTION_TOPIC, purge_handler

@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from guichet_consultation import refusals
 from guichet_consultation.access_log import AccessEntry, AccessLog, Outcome
+from guichet_consultation.bootstrap import bootstrap, deps_of
 from guichet_consultation.feed import TOPICS, bind, bind_purge, blind_index_for
 from guichet_consultation.generations import Generations, GenerationTables, load_view
 from guichet_consultation.policy import POLICY, register_markdown
-from guichet_consultation.search import SearchGuard, SearchLimit
+from guichet_consultation.search import SearchGuard
 from guichet_consultation.settings import ConsultationSettings
 from guichet_consultation.views import Cut, cut, requester_of
 from guichet_contracts import ACCESS_REFUSALS_TOPIC
@@ -56,20 +57,11 @@ async def _roles_in(
 
 
 def _log(rt: Runtime) -> AccessLog:
-    # One per service: its appends of concurrent requests are committed together.
-    log = rt.extras.get("access_log")
-    if not isinstance(log, AccessLog):
-        log = rt.extras["access_log"] = AccessLog(rt.engine)
-    return log
+    return deps_of(rt).access_log
 
 
 def _searches(rt: Runtime) -> SearchGuard:
-    guard = rt.extras.get("search_guard")
-    if not isinstance(guard, SearchGuard):
-        searches = getattr(rt.settings, "search_limit", SearchLimit().searches)
-        limit = SearchLimit(searches=searches)
-        guard = rt.extras["search_guard"] = SearchGuard(limit)
-    return guard
+    return deps_of(rt).searches
 
 
 def _caller_key(caller: Caller) -> str:
@@ -285,10 +277,6 @@ async def register() -> str:
     return register_markdown(POLICY)
 
 
-async def _start(runtime: Runtime) -> None:
-    await Generations(runtime.engine).ensure_active()
-
-
 SPEC = ServiceSpec(
     name="consultation",
     title="Guichet consultation",
@@ -301,7 +289,7 @@ SPEC = ServiceSpec(
         SubscriptionSpec(group="consultation.projection", topics=TOPICS, bind=bind),
         SubscriptionSpec(group=refusals.GROUP, topics=[ACCESS_REFUSALS_TOPIC], bind=refusals.bind),
     ],
-    on_start=_start,
+    bootstrap=bootstrap,
     purge_bind=bind_purge,
 )
 

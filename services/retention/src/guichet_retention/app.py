@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import date
 from pathlib import Path
@@ -19,12 +18,11 @@ from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_core.store.sql import UnitOfWork
 from guichet_retention import appeals, handlers
-from guichet_retention.clock import Clock, FixedClock, SystemClock
+from guichet_retention.bootstrap import bootstrap, clock_of, deps_of, rules_of
 from guichet_retention.rights_routes import router as rights_router
-from guichet_retention.schedule import RetentionRules
 from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import forecast as forecast_of
-from guichet_retention.store import retention_schedule, store_epoch
+from guichet_retention.store import retention_schedule
 
 TOPIC = "guichet.retention.v1"
 # Its own topic too: a store made anew learns the appeals and purges from the log.
@@ -44,16 +42,6 @@ OverseerDep = Annotated[
     Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.PLATFORM_OPS))
 ]
 OpsDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_OPS))]
-
-
-def clock_of(rt: Runtime) -> Clock:
-    clock: Clock = rt.extras["clock"]
-    return clock
-
-
-def rules_of(rt: Runtime) -> RetentionRules:
-    rules: RetentionRules = rt.extras["rules"]
-    return rules
 
 
 class Appeal(BaseModel):
@@ -183,18 +171,6 @@ def bind(runtime: Runtime) -> dict[str, Handler]:
     return {model.event_type: handle for model in REGISTRY.models()}
 
 
-async def _start(runtime: Runtime) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, RetentionSettings)
-    runtime.extras["clock"] = FixedClock(settings.today) if settings.today else SystemClock()
-    runtime.extras["rules"] = RetentionRules(appeal_days=settings.appeal_days)
-    runtime.extras["group_suffix:retention.schedule"] = "." + await store_epoch(runtime.engine)
-    loop = handlers.purge_loop(
-        runtime, clock_of(runtime), rules_of(runtime), settings.purge_interval_seconds
-    )
-    runtime.tasks.append(asyncio.create_task(loop, name="retention-purge"))
-
-
 SPEC = ServiceSpec(
     name="retention",
     title="Guichet retention",
@@ -203,8 +179,16 @@ SPEC = ServiceSpec(
     topic=TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
     routers=[router, rights_router],
-    subscriptions=[SubscriptionSpec(group="retention.schedule", topics=FOLLOWED_TOPICS, bind=bind)],
-    on_start=_start,
+    subscriptions=[
+        SubscriptionSpec(
+            group="retention.schedule",
+            topics=FOLLOWED_TOPICS,
+            bind=bind,
+            group_suffix=lambda runtime: "." + deps_of(runtime).schedule_epoch,
+        )
+    ],
+    bootstrap=bootstrap,
+    follows_purges=False,
 )
 
 

@@ -26,6 +26,7 @@ from guichet_core.notifications import Notification, notification_id_for, queue_
 from guichet_core.service import Runtime
 from guichet_retention import privacy, rights
 from guichet_retention.appeals import DeletionHeld
+from guichet_retention.bootstrap import clock_of, rules_of
 from guichet_retention.handlers import purge, refuse_if_held
 from guichet_retention.rights_store import RightsStore
 
@@ -146,7 +147,7 @@ async def mine(rt: RuntimeDep, caller: ApplicantDep) -> list[dict[str, Any]]:
 @router.get("/rights-requests/queue")
 async def queue(rt: RuntimeDep, caller: ControllerDep) -> list[dict[str, Any]]:
     """The requests your authority must answer, the most urgent first, overdue flagged."""
-    today = rt.extras["clock"].today()
+    today = clock_of(rt).today()
     rows = await RightsStore(rt.engine).queue(caller.authority.value, today=today)
     return [{**asdict(request), "overdue": overdue} for request, overdue in rows]
 
@@ -163,7 +164,7 @@ async def answer_request(
     try:
         answered = rights.answer(request, body.outcome, body.answer, datetime.now(UTC))
         if answered.requires_purge:  # refused before the answer is stored
-            await refuse_if_held(rt, request.dossier_id, rt.extras["rules"])
+            await refuse_if_held(rt, request.dossier_id, rules_of(rt))
         await store.save_answer(answered)
     except (rights.RightsError, DeletionHeld) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
@@ -172,13 +173,13 @@ async def answer_request(
             await purge(
                 rt,
                 request.dossier_id,
-                rt.extras["rules"],
+                rules_of(rt),
                 erasure=True,
-                today=rt.extras["clock"].today(),
+                today=clock_of(rt).today(),
             )
         except DeletionHeld as error:  # an appeal recorded since the check above
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    return _view(answered, rt.extras["clock"].today())
+    return _view(answered, clock_of(rt).today())
 
 
 @router.get("/rights-requests/{request_id}/export")
