@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import peak_mb, rss_mb
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC
 
 EVENTS = 1_000_000  # what the issue names
 BUDGET_S = 25.0  # per backend: calibration, seeding and every run
@@ -52,9 +53,9 @@ CHUNK = 1_000  # dossiers sealed, keyed and published per batch
 QUIET_POLL_S = 0.25
 
 INTAKE, REGION, OFFICE = (
-    "guichet.intake.v1",
-    "guichet.regional-decision.v1",
-    "guichet.residence-decision.v1",
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
 )
 SOURCES = {
     INTAKE: "/guichet/intake",
