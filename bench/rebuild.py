@@ -83,13 +83,15 @@ def _enterprise(n: int) -> str:
 
 def personal_part(n: int) -> dict[str, Any]:
     """What intake seals: the form without its documents, identifiers compact."""
+    from guichet_contracts.dossier import SealedDossier
     from tests.support import application_form
 
     form = application_form(worker_email=f"worker{n}@example.org")
     personal = {key: value for key, value in form.items() if key != "documents"}
     personal["worker"] = {**personal["worker"], "niss": _niss(n), "last_name": f"Worker{n}"}
     personal["employer"] = {**personal["employer"], "enterprise_number": _enterprise(n // 7)}
-    return personal
+    # Checked against the contract the readers open it with, as intake does.
+    return SealedDossier.model_validate(personal).model_dump(mode="json")
 
 
 def lifecycle(n: int, dossier_id: uuid.UUID, sealed: Any) -> list[tuple[str, Any, datetime]]:
