@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import peak_mb, rss_mb
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC
 
 EVENTS = 1_000_000  # what the issue names
 BUDGET_S = 25.0  # per backend: calibration, seeding and every run
@@ -52,9 +53,9 @@ CHUNK = 1_000  # dossiers sealed, keyed and published per batch
 QUIET_POLL_S = 0.25
 
 INTAKE, REGION, OFFICE = (
-    "guichet.intake.v1",
-    "guichet.regional-decision.v1",
-    "guichet.residence-decision.v1",
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
 )
 SOURCES = {
     INTAKE: "/guichet/intake",
@@ -82,13 +83,15 @@ def _enterprise(n: int) -> str:
 
 def personal_part(n: int) -> dict[str, Any]:
     """What intake seals: the form without its documents, identifiers compact."""
+    from guichet_contracts.dossier import SealedDossier
     from tests.support import application_form
 
     form = application_form(worker_email=f"worker{n}@example.org")
     personal = {key: value for key, value in form.items() if key != "documents"}
     personal["worker"] = {**personal["worker"], "niss": _niss(n), "last_name": f"Worker{n}"}
     personal["employer"] = {**personal["employer"], "enterprise_number": _enterprise(n // 7)}
-    return personal
+    # Checked against the contract the readers open it with, as intake does.
+    return SealedDossier.model_validate(personal).model_dump(mode="json")
 
 
 def lifecycle(n: int, dossier_id: uuid.UUID, sealed: Any) -> list[tuple[str, Any, datetime]]:

@@ -21,6 +21,14 @@ from guichet_contracts import (
     WorkAuthorised,
 )
 from guichet_contracts.employment import EmploymentDeclared
+from guichet_contracts.topics import (
+    ACCESS_REFUSALS_TOPIC,
+    INTAKE_TOPIC,
+    ONSS_FEED_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    RETENTION_TOPIC,
+)
 from guichet_core.bus.port import BusMessage
 from guichet_core.codec import to_message
 from guichet_core.store.records import NewEvent
@@ -29,15 +37,15 @@ from reliability.target import SERVICE_MODULES, Target, spec_of, until
 
 # Per topic, a type that every group reading it handles (else it is ignored, rightly).
 TOPIC_TYPES: dict[str, type[DomainEvent]] = {
-    "guichet.intake.v1": ApplicationFiled,
-    "guichet.regional-decision.v1": WorkAuthorised,
-    "guichet.residence-decision.v1": ResidenceAuthorised,
-    "guichet.onss-feed.v1": EmploymentDeclared,
-    "guichet.retention.v1": DossierPurged,
-    "guichet.access-refusals.v1": AccessRefused,
+    INTAKE_TOPIC: ApplicationFiled,
+    REGIONAL_DECISION_TOPIC: WorkAuthorised,
+    RESIDENCE_DECISION_TOPIC: ResidenceAuthorised,
+    ONSS_FEED_TOPIC: EmploymentDeclared,
+    RETENTION_TOPIC: DossierPurged,
+    ACCESS_REFUSALS_TOPIC: AccessRefused,
 }
 # Topics on which a valid event follows the poison (filing, decisions, an appeal).
-DRIVEN = {"guichet.intake.v1", "guichet.regional-decision.v1", "guichet.retention.v1"}
+DRIVEN = {INTAKE_TOPIC, REGIONAL_DECISION_TOPIC, RETENTION_TOPIC}
 
 
 def consumers(target: Target) -> Iterator[tuple[str, str, str]]:
@@ -50,7 +58,7 @@ def consumers(target: Target) -> Iterator[tuple[str, str, str]]:
             for topic in subscription.topics:
                 yield service, subscription.group, topic
         if service != "retention":
-            yield service, f"{service}.purge", "guichet.retention.v1"
+            yield service, f"{service}.purge", RETENTION_TOPIC
 
 
 def poison_for(topic: str, named: str) -> dict[str, BusMessage]:

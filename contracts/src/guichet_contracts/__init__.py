@@ -6,7 +6,7 @@ upcast on read (see ``registry``).
 """
 
 from guichet_contracts import employment as employment  # registers the ONSS/INASTI events
-from guichet_contracts.access import ACCESS_REFUSALS_TOPIC, AccessRefused
+from guichet_contracts.access import AccessRefused
 from guichet_contracts.decisions import (
     ApplicationDeclaredAdmissible,
     AuthorisationWithdrawn,
@@ -18,6 +18,7 @@ from guichet_contracts.decisions import (
     SupplementaryDocumentsRequested,
     WorkAuthorised,
 )
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.envelope import CloudEventEnvelope
 from guichet_contracts.events import (
     ApplicationFiled,
@@ -27,6 +28,7 @@ from guichet_contracts.events import (
 from guichet_contracts.registry import REGISTRY, DomainEvent, EventRegistry, UnknownEventType
 from guichet_contracts.retention import AppealDecided, AppealLodged, DossierPurged
 from guichet_contracts.sealed import SealedData
+from guichet_contracts.topics import ACCESS_REFUSALS_TOPIC
 
 __all__ = [
     "ACCESS_REFUSALS_TOPIC",
@@ -46,6 +48,7 @@ __all__ = [
     "ProfessionalCardGranted",
     "ResidenceAuthorised",
     "SealedData",
+    "SealedDossier",
     "SinglePermitGranted",
     "StayEnded",
     "SupplementaryDocumentsRequested",

@@ -16,7 +16,6 @@ from pydantic import Field
 
 from guichet_contracts.registry import REGISTRY, DomainEvent
 
-ACCESS_REFUSALS_TOPIC = "guichet.access-refusals.v1"
 RefusalReason = Literal["not_permitted", "not_found"]  # 403, 404
 
 

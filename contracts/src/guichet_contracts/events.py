@@ -73,7 +73,8 @@ class ApplicationFiled(DomainEvent):
     (Art. 2 §1 1°, Art. 9, Art. 19-20).
 
     Personal data (identities, contacts, employment terms) travels only sealed with the
-    dossier's key in ``dossier``; the clear fields are what routing and queues need.
+    dossier's key in ``dossier`` (a ``guichet_contracts.dossier.SealedDossier``); the
+    clear fields are what routing and queues need.
     """
 
     event_type: ClassVar[str] = "be.guichet.application.filed.v2"
@@ -96,8 +97,9 @@ class ApplicationFiled(DomainEvent):
     fee_paid: bool = Field(default=False, description="Proof of fee payment received (Art. 18)")
     dossier: SealedData | None = Field(
         default=None,
-        description="Identification, contact and employment data, sealed with the "
-        "dossier's key (absent only on applications upcast from v1)",
+        description="Identification, contact and employment data: a SealedDossier "
+        "(sealed-dossier.v1.json) sealed with the dossier's key (absent only on "
+        "applications upcast from v1)",
     )
     documents: tuple[DocumentReference, ...] = ()
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.envelope import CloudEventEnvelope
 from guichet_contracts.registry import REGISTRY
 
@@ -13,10 +14,18 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:
-    """File name -> JSON Schema, for the envelope and each registered event version."""
+    """File name -> JSON Schema, for the envelope, the sealed dossier and each registered
+    event version."""
     documents: dict[str, dict[str, Any]] = {
         "cloudevent-envelope.json": CloudEventEnvelope.model_json_schema()
     }
+    # What ApplicationFiled.dossier holds once opened: the integrators with a need to
+    # know (Art. 11) read it too.
+    dossier = SealedDossier.model_json_schema()
+    version = SealedDossier.model_fields["schema_version"].default
+    dossier["$id"] = f"urn:guichet:schema:sealed-dossier.v{version}"
+    dossier["x-schema-version"] = version
+    documents[f"sealed-dossier.v{version}.json"] = dossier
     for model in REGISTRY.models(historic=True):
         schema = model.model_json_schema()
         schema["$id"] = f"urn:guichet:schema:{model.event_type}"

@@ -7,13 +7,13 @@ service (which shows the signals) both apply it, neither imports the other.
 ``signals(dossier, declarations, today)`` takes
 
 - ``dossier``: ``DossierFacts``, what the dossier says (``facts_of`` builds it from the
-  filed application, its opened personal data and the decisions taken);
+  filed application, its opened ``SealedDossier`` and the decisions taken);
 - ``declarations``: the dossier's onss-feed events, opened: one mapping per event with
   its ``event_type``, its clear fields and its unsealed ``personal`` fields merged in
   (``opened`` builds one); dates may be ``date`` or ISO text, amounts ``Decimal`` or text;
 
 and returns the signals, each naming the authorities that should see it (``concerns``,
-values of ``guichet_core.auth.Authority``).
+``Authority`` members).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from guichet_contracts import (
     StayEnded,
     WorkAuthorised,
 )
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.employment import (
     EmploymentDeclared,
     EmploymentEnded,
@@ -41,9 +42,9 @@ from guichet_contracts.employment import (
     SelfEmployedAffiliationRecorded,
     WagesDeclared,
 )
+from guichet_contracts.vocabulary import Authority
 
 POSTED_CATEGORIES = frozenset({"intra_corporate_transferee", "ict_long_term_mobility"})
-OE, FEDERAL_INSPECTION, REGIONAL_INSPECTION = "OE", "INSP_FED", "INSP_REG"
 
 
 class Severity(StrEnum):
@@ -57,7 +58,7 @@ class Signal:
     severity: Severity
     message: str
     article: str
-    concerns: frozenset[str]  # Authority values: the competent region, "OE", inspections
+    concerns: frozenset[Authority]  # the competent region, the Office, inspections
     record_key: str | None = None  # the declaration that raised it, if one did
 
 
@@ -87,10 +88,11 @@ class DossierFacts:
 
 
 def facts_of(
-    filed: ApplicationFiled, personal: Mapping[str, Any], decisions: Iterable[DomainEvent]
+    filed: ApplicationFiled, dossier: SealedDossier | None, decisions: Iterable[DomainEvent]
 ) -> DossierFacts:
-    """The facts of a dossier: its filing, its opened personal data, decisions in order."""
-    wage = (personal.get("employment") or {}).get("gross_monthly_wage_eur")
+    """The facts of a dossier: its filing, its opened sealed dossier (None for a v1
+    filing), decisions in order."""
+    wage = dossier.employment.gross_monthly_wage_eur if dossier else None
     periods: dict[str, Period | None] = {"work": None, "permit": None, "card": None}
     for event in decisions:
         match event:
@@ -144,8 +146,10 @@ def signals(
     dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], today: date
 ) -> list[Signal]:
     """Every signal the dossier's declarations raise today (see the module docstring)."""
-    region = dossier.competent_authority
-    inspections = frozenset({region, OE, FEDERAL_INSPECTION, REGIONAL_INSPECTION})
+    region = Authority(dossier.competent_authority)
+    inspections = frozenset(
+        {region, Authority.OE, Authority.FEDERAL_INSPECTION, Authority.REGIONAL_INSPECTION}
+    )
     found: list[Signal] = []
     found += _before_authorisation(dossier, declarations, today, inspections)
     found += _wage_below(dossier, declarations, region)
@@ -159,7 +163,7 @@ def _before_authorisation(
     dossier: DossierFacts,
     declarations: Sequence[Mapping[str, Any]],
     today: date,
-    concerns: frozenset[str],
+    concerns: frozenset[Authority],
 ) -> list[Signal]:
     authorised = dossier.authorised_work
     found = []
@@ -187,14 +191,14 @@ def _before_authorisation(
 
 
 def _wage_below(
-    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], region: str
+    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], region: Authority
 ) -> list[Signal]:
     authorised = dossier.authorised_gross_monthly_wage_eur
     if authorised is None:
         return []
-    concerns = frozenset({region, REGIONAL_INSPECTION, FEDERAL_INSPECTION})
+    concerns = frozenset({region, Authority.REGIONAL_INSPECTION, Authority.FEDERAL_INSPECTION})
     if dossier.kind == "single_permit":
-        concerns |= {OE}
+        concerns |= {Authority.OE}
     found = []
     for wages in _of(declarations, WagesDeclared.event_type):
         q_start, q_end = quarter_bounds(str(wages["quarter"]))
@@ -242,7 +246,7 @@ def _employment(
 
 
 def _ended_while_valid(
-    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], region: str
+    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], region: Authority
 ) -> list[Signal]:
     valid = dossier.single_permit or dossier.work_authorisation
     if valid is None:
@@ -261,7 +265,7 @@ def _ended_while_valid(
                     f" on {exit_date}"
                     f" while the {what} runs until {valid.end}.",
                     "Art. 10 6°, Art. 14 §1 1°",
-                    frozenset({region, OE}),
+                    frozenset({region, Authority.OE}),
                     ended.get("record_key"),
                 )
             )
@@ -272,7 +276,7 @@ def _posted_without_limosa(
     dossier: DossierFacts,
     declarations: Sequence[Mapping[str, Any]],
     today: date,
-    concerns: frozenset[str],
+    concerns: frozenset[Authority],
 ) -> list[Signal]:
     authorised = dossier.authorised_work
     if dossier.category not in POSTED_CATEGORIES or authorised is None:
@@ -296,7 +300,7 @@ def _posted_without_limosa(
 
 
 def _card_without_affiliation(
-    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], today: date, region: str
+    dossier: DossierFacts, declarations: Sequence[Mapping[str, Any]], today: date, region: Authority
 ) -> list[Signal]:
     card = dossier.professional_card
     if card is None or card.start > today:
@@ -315,6 +319,6 @@ def _card_without_affiliation(
             f"Professional card valid from {card.start}, but INASTI records no self-employed "
             "affiliation since.",
             "Art. 10 6°-8°, Art. 14 §2",
-            frozenset({region, REGIONAL_INSPECTION, FEDERAL_INSPECTION}),
+            frozenset({region, Authority.REGIONAL_INSPECTION, Authority.FEDERAL_INSPECTION}),
         )
     ]

@@ -7,6 +7,12 @@ coopération guichet unique / samenwerkingsakkoord uniek loket).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
+
+Language = Literal["fr", "nl", "de", "en"]
+"""The languages Guichet speaks to applicants (Art. 20 §5): French, Dutch, German and
+English. A ``Literal``, not an enum: it is a JSON string in forms and sealed data."""
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 
 class ApplicationKind(StrEnum):
@@ -31,6 +37,53 @@ class ApplicantCategory(StrEnum):
     VOLUNTEER = "volunteer"
     OTHER = "other"
     SELF_EMPLOYED = "self_employed"
+
+
+class Authority(StrEnum):
+    """The bodies that call Guichet under the cooperation agreement of 31 January 2025."""
+
+    VLG = "VLG"
+    """Flemish Region: Departement Werk en Sociale Economie, Economische Migratie (Art. 9, 12)."""
+    WAL = "WAL"
+    """Walloon Region: SPW, Direction de l'Emploi et des Permis de travail (Art. 9, 12)."""
+    BXL = "BXL"
+    """Brussels-Capital Region: Bruxelles Économie et Emploi / Brussel Economie en
+    Werkgelegenheid, Direction de la Migration économique (Art. 9, 12)."""
+    DG = "DG"
+    """German-speaking Community (Deutschsprachige Gemeinschaft), for its nine
+    municipalities (Art. 9 §7, 12)."""
+    OE = "OE"
+    """Immigration Office: Office des étrangers / Dienst Vreemdelingenzaken; decides
+    residence (Art. 12 §1)."""
+    ONSS = "ONSS"
+    """ONSS / RSZ: builds and runs the platform (Art. 8); feeds DIMONA, LIMOSA and DmfA
+    data (Art. 14 §1)."""
+    INASTI = "INASTI"
+    """INASTI / RSVZ: feeds self-employed data for professional cards (Art. 14 §2)."""
+    FEDERAL_INSPECTION = "INSP_FED"
+    """Federal social inspection: consults what it needs to enforce its law (Art. 25)."""
+    REGIONAL_INSPECTION = "INSP_REG"
+    """Regional inspection services (inspection régionale / regionale inspectie) (Art. 25)."""
+    DIPLOMATIC_POST = "POST"
+    """Diplomatic or consular post (poste diplomatique): receives decisions for a long-stay
+    visa D (Art. 21-23)."""
+    COMMUNE = "COMMUNE"
+    """Commune / gemeente: receives decisions, issues the temporary residence document
+    (Art. 21-23)."""
+    BUSINESS_COUNTER = "GEA"
+    """Approved business counter (guichet d'entreprises agréé / erkend ondernemingsloket):
+    registers employers in the Crossroads Bank for Enterprises (Art. 3, 20 §2 3°)."""
+    PUBLIC_EMPLOYMENT_SERVICE = "PES"
+    """VDAB, FOREM, Actiris, ADG: receive single-permit withdrawals (Art. 10 9°)."""
+    APPLICANT = "APPLICANT"
+    """Worker, employer, self-employed person or their mandatary; the only one told the
+    full text of a negative decision (Art. 20 §5, 24)."""
+    PLATFORM_OPS = "OPS"
+    """Operators of the platform on behalf of the processor ONSS (Art. 8): no dossier content."""
+    COURT_REGISTRY = "COURT"
+    """Registry (greffe / griffie) of a court hearing appeals against the decisions, e.g.
+    the Council for Alien Law Litigation or the Council of State: records that an appeal
+    was lodged and when it ended, which holds the deletion of the dossier (Art. 27 §1 3°)."""
 
 
 class CompetentAuthority(StrEnum):

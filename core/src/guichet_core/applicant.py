@@ -9,15 +9,15 @@ employer hears of the step without them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
 from uuid import UUID
 
 from guichet_contracts import ApplicationFiled
+from guichet_contracts.dossier import SealedDossier
+from guichet_contracts.vocabulary import Language
 from guichet_core.notifications import Notification, notification_id_for, queue_notification
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.vault import PersonalDataVault
 
-Language = Literal["fr", "nl", "de", "en"]
 Text = Callable[[Language], str]
 Body = Callable[[Language, str | None], str]  # language, reasons (None: not for this reader)
 Subjects = Mapping[str, Mapping[Language, str]]  # step -> language -> subject line
@@ -90,15 +90,13 @@ async def notify_applicants(
     if filed.dossier is None:  # filed before dossiers were sealed (v1): no contacts held
         return
     dossier_id = str(filed.application_id)
-    personal: dict[str, Any] = await vault.unseal(filed.dossier, dossier_id=dossier_id)
-    worker = personal["worker"]
-    language: Language = worker.get("language", "en")
-    readers = [(worker.get("niss") or worker["email"], worker["email"], reasons)]
-    employer = personal.get("employer") or {}
-    if employer.get("email"):
-        readers.append(
-            (employer.get("enterprise_number") or employer["email"], employer["email"], None)
-        )
+    personal = await vault.unseal_as(filed.dossier, SealedDossier, dossier_id=dossier_id)
+    worker = personal.worker
+    language = worker.language
+    readers = [(worker.niss or worker.email, worker.email, reasons)]
+    employer = personal.employer
+    if employer is not None and employer.email:
+        readers.append((employer.enterprise_number or employer.email, employer.email, None))
     for recipient, email, their_reasons in readers:
         await queue_notification(
             uow,

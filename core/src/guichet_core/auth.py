@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import jwt
@@ -21,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from guichet_contracts.vocabulary import Authority
 from guichet_core.auth_keys import (
     AuthConfigurationError,
     AuthSettings,
@@ -31,6 +31,8 @@ from guichet_core.auth_keys import (
     auth_settings_for,
 )
 
+# Authority is a contract word (guichet_contracts.vocabulary); re-exported here because
+# every route and test that checks a caller imports it with the rest of this module.
 __all__ = [
     "REGIONS",
     "AuthConfigurationError",
@@ -54,53 +56,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 _VERIFIED_CACHE_SIZE = 10_000  # tokens; one per calling agent and hour is typical
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "guichet_authority", "guichet_agent"]
-
-
-class Authority(StrEnum):
-    """The bodies that call Guichet under the cooperation agreement of 31 January 2025."""
-
-    VLG = "VLG"
-    """Flemish Region: Departement Werk en Sociale Economie, Economische Migratie (Art. 9, 12)."""
-    WAL = "WAL"
-    """Walloon Region: SPW, Direction de l'Emploi et des Permis de travail (Art. 9, 12)."""
-    BXL = "BXL"
-    """Brussels-Capital Region: Bruxelles Économie et Emploi / Brussel Economie en
-    Werkgelegenheid, Direction de la Migration économique (Art. 9, 12)."""
-    DG = "DG"
-    """German-speaking Community (Deutschsprachige Gemeinschaft), for its nine
-    municipalities (Art. 9 §7, 12)."""
-    OE = "OE"
-    """Immigration Office: Office des étrangers / Dienst Vreemdelingenzaken; decides
-    residence (Art. 12 §1)."""
-    ONSS = "ONSS"
-    """ONSS / RSZ: builds and runs the platform (Art. 8); feeds DIMONA, LIMOSA and DmfA
-    data (Art. 14 §1)."""
-    INASTI = "INASTI"
-    """INASTI / RSVZ: feeds self-employed data for professional cards (Art. 14 §2)."""
-    FEDERAL_INSPECTION = "INSP_FED"
-    """Federal social inspection: consults what it needs to enforce its law (Art. 25)."""
-    REGIONAL_INSPECTION = "INSP_REG"
-    """Regional inspection services (inspection régionale / regionale inspectie) (Art. 25)."""
-    DIPLOMATIC_POST = "POST"
-    """Diplomatic or consular post (poste diplomatique): receives decisions for a long-stay
-    visa D (Art. 21-23)."""
-    COMMUNE = "COMMUNE"
-    """Commune / gemeente: receives decisions, issues the temporary residence document
-    (Art. 21-23)."""
-    BUSINESS_COUNTER = "GEA"
-    """Approved business counter (guichet d'entreprises agréé / erkend ondernemingsloket):
-    registers employers in the Crossroads Bank for Enterprises (Art. 3, 20 §2 3°)."""
-    PUBLIC_EMPLOYMENT_SERVICE = "PES"
-    """VDAB, FOREM, Actiris, ADG: receive single-permit withdrawals (Art. 10 9°)."""
-    APPLICANT = "APPLICANT"
-    """Worker, employer, self-employed person or their mandatary; the only one told the
-    full text of a negative decision (Art. 20 §5, 24)."""
-    PLATFORM_OPS = "OPS"
-    """Operators of the platform on behalf of the processor ONSS (Art. 8): no dossier content."""
-    COURT_REGISTRY = "COURT"
-    """Registry (greffe / griffie) of a court hearing appeals against the decisions, e.g.
-    the Council for Alien Law Litigation or the Council of State: records that an appeal
-    was lodged and when it ended, which holds the deletion of the dossier (Art. 27 §1 3°)."""
 
 
 REGIONS: frozenset[Authority] = frozenset(

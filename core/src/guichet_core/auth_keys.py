@@ -40,7 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from guichet_core.settings import ServiceSettings
 
 if TYPE_CHECKING:
-    from guichet_core.auth import Authority
+    from guichet_contracts.vocabulary import Authority
 
 log = logging.getLogger(__name__)
 

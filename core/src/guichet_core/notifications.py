@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Protocol, get_args
 
 import aiosmtplib
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_contracts.vocabulary import Language
 from guichet_core.ebox import EBox, EBoxMessage, open_body, seal_body
 from guichet_core.retry import Backoff
 from guichet_core.scrub import error_type
@@ -51,7 +52,6 @@ from guichet_core.worker import IDLE, NOW, PollingWorker
 
 log = logging.getLogger(__name__)
 
-Language = Literal["fr", "nl", "de", "en"]
 NOTIFICATION_NAMESPACE = uuid.UUID("6c1c5b0e-3f0a-5d7e-9a43-2b1f0c9e8d71")
 MAIL_DOMAIN = "guichet.belgium.be"
 

@@ -22,8 +22,6 @@ from guichet_core.idempotency import idempotency_keys
 from guichet_core.notifications import notification_outbox
 from guichet_core.store.sql import UnitOfWork
 
-RETENTION_TOPIC = "guichet.retention.v1"
-
 DossierTable = tuple[Table, str]  # a table and its column naming the dossier
 
 

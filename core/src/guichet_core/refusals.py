@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from guichet_contracts import ACCESS_REFUSALS_TOPIC, AccessRefused
 from guichet_contracts.access import RefusalReason
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.codec import new_event
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_contracts import ACCESS_REFUSALS_TOPIC
+from guichet_contracts.topics import ACCESS_REFUSALS_TOPIC, RETENTION_TOPIC
 from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth, public
 from guichet_core.bus.embedded import EmbeddedLog
 from guichet_core.bus.port import Bus, Publisher
@@ -227,7 +227,7 @@ def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
     if not spec.follows_purges:
         return []
     from guichet_contracts import DossierPurged
-    from guichet_core.purge import RETENTION_TOPIC, purge_handler
+    from guichet_core.purge import purge_handler
 
     def bind(runtime: Runtime) -> Mapping[str, Handler]:
         if spec.purge_bind is not None:

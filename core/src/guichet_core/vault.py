@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy import (
     Column,
     DateTime,
@@ -55,6 +55,7 @@ VAULT_MIGRATIONS_DIR = Path(__file__).resolve().parent / "vault_migrations"
 ALG = "AES-256-GCM"
 _NONCE = 12  # 96-bit GCM nonces, random per seal
 _CACHE_SIZE = 1024
+SealedModel = TypeVar("SealedModel", bound=BaseModel)  # a contract sealed as JSON
 
 data_keys = Table(
     "data_keys",
@@ -427,6 +428,20 @@ class PersonalDataVault:
         if not isinstance(data, dict):
             raise SealBroken("the sealed value is not a JSON object")
         return data
+
+    async def unseal_as(
+        self, sealed: SealedData, model: type[SealedModel], *, dossier_id: str | None = None
+    ) -> SealedModel:
+        """Open a sealed JSON object as the contract ``model`` (e.g. ``SealedDossier``)."""
+        data = await self.unseal(sealed, dossier_id=dossier_id)
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            # Not chained: a validation error quotes the personal values it was given.
+            raise SealBroken(
+                f"a value sealed as dossier {sealed.key_id}'s is not a {model.__name__}"
+                f" ({error.error_count()} errors)"
+            ) from None
 
     async def unseal_bytes(self, sealed: SealedData, *, dossier_id: str | None = None) -> bytes:
         """Open a sealed document; ``KeyShredded`` once its dossier's key is shredded."""

@@ -62,13 +62,13 @@ def test_the_birth_date_matches_the_one_in_the_national_number() -> None:
 
 def test_a_worker_without_a_niss_is_filed_and_is_no_subject_of_the_dossier() -> None:
     filing = file_form({"worker.niss": None})
-    assert filing.personal["worker"]["niss"] is None
+    assert filing.personal.worker.niss is None
     assert filing.subjects == {"0403019261"}
 
 
 def test_the_worker_follows_the_dossier_by_the_niss_in_its_compact_form() -> None:
     filing = file_form()
-    assert filing.personal["worker"]["niss"] == "85073003328"
+    assert filing.personal.worker.niss == "85073003328"
     assert "85073003328" in filing.subjects
 
 
@@ -94,7 +94,8 @@ def test_an_invalid_enterprise_number_is_refused() -> None:
 def test_the_employer_follows_the_dossier_by_its_compact_enterprise_number() -> None:
     filing = file_form({"employer.enterprise_number": "BE 0403.019.261"})
     assert filing.employer_enterprise_number == "0403019261"
-    assert filing.personal["employer"]["enterprise_number"] == "0403019261"
+    assert filing.personal.employer is not None
+    assert filing.personal.employer.enterprise_number == "0403019261"
     assert "0403019261" in filing.subjects
 
 

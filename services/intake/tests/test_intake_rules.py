@@ -20,7 +20,7 @@ def test_a_complete_single_permit_is_filed_with_its_routing_facts() -> None:
     assert filing.category is ApplicantCategory.EU_BLUE_CARD
     assert filing.authority is CompetentAuthority.FLANDERS  # Antwerp, Art. 9
     assert filing.fee_paid
-    assert "documents" not in filing.personal  # documents travel as references only
+    assert "documents" not in filing.personal.model_dump()  # travel as references only
 
 
 # Kinds and categories (Art. 2 §1 1°, Art. 4, Art. 34 and 36)

@@ -14,6 +14,7 @@ from guichet_contracts import (
     SinglePermitGranted,
     WorkAuthorised,
 )
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.employment import WagesDeclared
 from guichet_contracts.signals import DossierFacts, Period, facts_of, opened, signals
 from guichet_contracts.vocabulary import (
@@ -27,6 +28,38 @@ from guichet_contracts.vocabulary import (
 TODAY = date(2026, 9, 15)
 WORK = Period(date(2026, 3, 1), date(2027, 2, 28))
 EMPLOYER = "0403019261"
+
+
+def dossier_paying(gross_monthly_wage_eur: float) -> SealedDossier:
+    """An opened sealed dossier whose contract pays this wage (the rest does not matter)."""
+    address = {"street": "Rue 1", "postcode": "2000", "city": "Antwerpen", "country": "BE"}
+    return SealedDossier.model_validate(
+        {
+            "kind": "single_permit",
+            "category": "intra_corporate_transferee",
+            "filed_by": "employer",
+            "worker": {
+                "last_name": "Diallo",
+                "first_names": "Amina",
+                "birth_date": "1985-07-30",
+                "birth_place": "Dakar",
+                "sex": "F",
+                "nationality": "SN",
+                "passport_number": "A12345678",
+                "address": address,
+                "email": "amina@example.org",
+            },
+            "employment": {
+                "workplace_postcode": "2000",
+                "job_title": "Engineer",
+                "start": "2026-03-01",
+                "weekly_hours": 38,
+                "gross_monthly_wage_eur": gross_monthly_wage_eur,
+            },
+        }
+    )
+
+
 FACTS = DossierFacts(
     kind="single_permit",
     category="general",
@@ -189,7 +222,7 @@ def test_facts_come_from_the_filing_its_personal_data_and_the_decisions() -> Non
             withdrawn_at=now,
         ),
     ]
-    facts = facts_of(filed, {"employment": {"gross_monthly_wage_eur": 5200}}, decisions)
+    facts = facts_of(filed, dossier_paying(5200), decisions)
     assert facts.authorised_gross_monthly_wage_eur == Decimal("5200")
     assert facts.work_authorisation == WORK and facts.single_permit is None
     assert facts.category == "intra_corporate_transferee" and facts.competent_authority == "VLG"

@@ -24,13 +24,14 @@ from guichet_consultation.search import SearchGuard
 from guichet_consultation.settings import ConsultationSettings
 from guichet_consultation.views import Cut, cut, requester_of
 from guichet_contracts import ACCESS_REFUSALS_TOPIC
+from guichet_contracts.topics import CONSULTATION_TOPIC
 from guichet_core.auth import Authority, Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_core.store.database import single_statements
 from guichet_core.vault import DossierErased
 
-TOPIC = "guichet.consultation.v1"
+TOPIC = CONSULTATION_TOPIC
 router = APIRouter(tags=["consultation"])
 SupervisorDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_OPS))]
 # Who may ask at all: every authority of the agreement but the platform's operators, who

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +16,13 @@ from guichet_contracts import (
     DossierPurged,
     SealedData,
 )
+from guichet_contracts.dossier import SealedDossier
+from guichet_contracts.topics import (
+    INTAKE_TOPIC,
+    ONSS_FEED_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+)
 from guichet_core.blind_index import blind_index_for as blind_index
 from guichet_core.consumer import Handler
 from guichet_core.notifications import notification_outbox
@@ -26,10 +32,10 @@ from guichet_core.store.upsert import insert_missing, upsert_all
 from guichet_core.vault import PersonalDataVault
 
 TOPICS = [
-    "guichet.intake.v1",
-    "guichet.regional-decision.v1",
-    "guichet.residence-decision.v1",
-    "guichet.onss-feed.v1",
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    ONSS_FEED_TOPIC,
 ]
 
 
@@ -43,18 +49,21 @@ async def subjects_of(
     """The NISS index and the (subject index, role) of each applicant of the dossier."""
     if filed.dossier is None:
         return None, []
-    personal: dict[str, Any] = await vault.unseal(
-        filed.dossier, dossier_id=str(filed.application_id)
+    dossier = await vault.unseal_as(
+        filed.dossier, SealedDossier, dossier_id=str(filed.application_id)
     )
-    worker = personal.get("worker") or {}
-    niss_index = index.of(worker["niss"]) if worker.get("niss") else None
-    subjects: list[tuple[str, str]] = []
-    for role in ("worker", "employer", "mandatary"):
-        party = personal.get(role) or {}
-        for key in ("niss", "enterprise_number", "email"):
-            if party.get(key):
-                subjects.append((index.of(str(party[key])), role))
-    return niss_index, sorted(set(subjects))
+    worker, employer, mandatary = dossier.worker, dossier.employer, dossier.mandatary
+    niss_index = index.of(worker.niss) if worker.niss else None
+    identifiers: list[tuple[str | None, str]] = [
+        (worker.niss, "worker"),
+        (worker.email, "worker"),
+    ]
+    if employer is not None:
+        identifiers += [(employer.enterprise_number, "employer"), (employer.email, "employer")]
+    if mandatary is not None:
+        identifiers += [(mandatary.enterprise_number, "mandatary"), (mandatary.email, "mandatary")]
+    subjects = {(index.of(value), role) for value, role in identifiers if value}
+    return niss_index, sorted(subjects)
 
 
 async def project_into(

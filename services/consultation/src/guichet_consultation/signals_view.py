@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from guichet_contracts import SealedData
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.signals import DossierFacts, Period, signals
 from guichet_core.vault import PersonalDataVault
 
@@ -20,7 +21,7 @@ def _period(entry: dict[str, Any]) -> Period:
     return Period(date.fromisoformat(entry["valid_from"]), date.fromisoformat(entry["valid_until"]))
 
 
-def facts(view: dict[str, Any], personal: dict[str, Any]) -> DossierFacts:
+def facts(view: dict[str, Any], dossier: SealedDossier | None) -> DossierFacts:
     periods: dict[str, Period | None] = {"work": None, "permit": None, "card": None}
     for entry in view["regional_decisions"]:
         if entry["decision"] == "work_authorised":
@@ -38,7 +39,7 @@ def facts(view: dict[str, Any], personal: dict[str, Any]) -> DossierFacts:
             "stay_ended": "permit",
         }.get(entry["step"], "work")
         periods[step] = None
-    wage = (personal.get("employment") or {}).get("gross_monthly_wage_eur")
+    wage = dossier.employment.gross_monthly_wage_eur if dossier else None
     return DossierFacts(
         kind=str(view["kind"]),
         category=str(view["category"]),
@@ -65,7 +66,7 @@ async def opened_declarations(
 
 def for_authority(
     view: dict[str, Any],
-    personal: dict[str, Any],
+    dossier: SealedDossier | None,
     declarations: list[dict[str, Any]],
     authority: str,
     today: date,
@@ -77,6 +78,6 @@ def for_authority(
             "message": s.message,
             "article": s.article,
         }
-        for s in signals(facts(view, personal), declarations, today)
+        for s in signals(facts(view, dossier), declarations, today)
         if authority in s.concerns
     ]

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+
 from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
 from guichet_consultation.signals_view import for_authority, opened_declarations
 from guichet_contracts import SealedData
+from guichet_contracts.dossier import SealedDossier, Worker
 from guichet_core.auth import Caller
 from guichet_core.vault import PersonalDataVault
 
@@ -58,13 +61,14 @@ def requester_of(caller: Caller, purpose: str | None, roles_in_dossier: set[str]
 async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVault) -> Cut:
     verdicts = evaluate(POLICY, requester, facts_of(view))
     allowed = {category for category, verdict in verdicts.items() if verdict.allowed}
-    personal: dict[str, Any] = {}
+    dossier: SealedDossier | None = None
     employment_data = DataCategory.EMPLOYMENT_DECLARATIONS in allowed
     if (allowed & PERSONAL or employment_data) and view.get("sealed"):
         sealed = SealedData.model_validate(view["sealed"])
-        personal = await vault.unseal(sealed, dossier_id=view["dossier_id"])
-    worker = personal.get("worker") or {}
-    employer = personal.get("employer") or {}
+        dossier = await vault.unseal_as(sealed, SealedDossier, dossier_id=view["dossier_id"])
+    worker = dossier.worker if dossier else None
+    employer = dossier.employer if dossier else None
+    contact = _contact(worker)
     documents = view["documents"]
     parts: dict[DataCategory, Any] = {
         DataCategory.SUMMARY: {
@@ -78,28 +82,22 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
                 "filed_at",
             )
         },
-        DataCategory.IDENTIFICATION: {
-            key: worker.get(key)
-            for key in (
-                "niss",
-                "last_name",
-                "first_names",
-                "birth_date",
-                "birth_place",
-                "sex",
-                "nationality",
-                "passport_number",
-                "address",
-            )
-        },
-        DataCategory.CONTACT: {key: worker.get(key) for key in ("email", "phone", "language")},
+        # Everything the worker gave but their contact data (a v1 filing: all None).
+        DataCategory.IDENTIFICATION: (
+            worker.model_dump(mode="json", exclude=set(contact))
+            if worker
+            else {key: None for key in Worker.model_fields if key not in contact}
+        ),
+        DataCategory.CONTACT: contact,
         DataCategory.EMPLOYMENT: {
-            "employment": personal.get("employment"),
-            "details": personal.get("details"),
-            "employer": {k: v for k, v in employer.items() if k != "registration"},
-            "mandatary": personal.get("mandatary"),
+            "employment": _json(dossier.employment if dossier else None),
+            "details": _json(dossier.details if dossier else None),
+            "employer": employer.model_dump(mode="json", exclude={"registration"})
+            if employer
+            else {},
+            "mandatary": _json(dossier.mandatary if dossier else None),
         },
-        DataCategory.EMPLOYER_REGISTRATION: employer.get("registration"),
+        DataCategory.EMPLOYER_REGISTRATION: _json(employer.registration if employer else None),
         DataCategory.DOCUMENTS: [
             d for d in documents if d["kind"] not in HEALTH_DOCUMENTS | CRIMINAL_DOCUMENTS
         ],
@@ -117,7 +115,7 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
         parts[DataCategory.EMPLOYMENT_DECLARATIONS] = {
             "declarations": declarations,
             "signals": for_authority(
-                view, personal, declarations, requester.authority.value, date.today()
+                view, dossier, declarations, requester.authority.value, date.today()
             ),
         }
     data = {category.value: parts[category] for category in DataCategory if category in allowed}
@@ -127,3 +125,13 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
         if not verdict.allowed
     ]
     return Cut(data=data, read=sorted(data), withheld=withheld)
+
+
+def _contact(worker: Worker | None) -> dict[str, Any]:
+    if worker is None:
+        return {"email": None, "phone": None, "language": None}
+    return {"email": worker.email, "phone": worker.phone, "language": worker.language}
+
+
+def _json(part: BaseModel | None) -> dict[str, Any] | None:
+    return part.model_dump(mode="json") if part is not None else None

@@ -24,6 +24,7 @@ from guichet_contracts import (
     SupplementaryDocumentsRequested,
     WorkAuthorised,
 )
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC
 from guichet_contracts.vocabulary import CompetentAuthority
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
@@ -39,7 +40,7 @@ from guichet_intake.settings import IntakeSettings
 from guichet_intake.tables import applicant_access, documents
 from guichet_intake.tables import dossier_status as dossier_status_table
 
-TOPIC = "guichet.intake.v1"
+TOPIC = INTAKE_TOPIC
 FILING_BODY_LIMIT = MAX_BODY_BYTES  # sized for the most documents a filing may carry
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
@@ -194,7 +195,7 @@ SPEC = ServiceSpec(
     subscriptions=[
         SubscriptionSpec(
             group="intake.applicant-status",
-            topics=["guichet.regional-decision.v1", "guichet.residence-decision.v1"],
+            topics=[REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC],
             handlers={event.event_type: handlers.follow for event in FOLLOWED},
         )
     ],

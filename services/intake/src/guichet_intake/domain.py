@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from stdnum.be import nn, ssn, vat
 
+from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.vocabulary import (
     ApplicantCategory,
     ApplicationKind,
@@ -131,7 +131,7 @@ class ValidFiling:
     wished_start: date
     wished_end: date | None
     fee_paid: bool
-    personal: dict[str, Any]  # sealed with the dossier's key before it leaves intake
+    personal: SealedDossier  # sealed with the dossier's key before it leaves intake
     subjects: frozenset[str]  # the applicants who may follow this dossier
 
 
@@ -194,6 +194,8 @@ def validate(form: ApplicationForm, *, today: date, professional_card_enabled: b
             "fee_payment_reference",
             "a single-permit application needs the proof of payment of the fee (Art. 18)",
         )
+    # The form's own keys (documents travel as references), so the sealed contract and
+    # the form cannot drift apart unnoticed: a field the contract lacks fails here.
     personal = form.model_dump(mode="json", exclude={"documents"})
     # Identifiers in their compact form: they are also the applicants' token subjects.
     personal["worker"]["niss"] = niss
@@ -209,7 +211,7 @@ def validate(form: ApplicationForm, *, today: date, professional_card_enabled: b
         wished_start=form.employment.start,
         wished_end=form.employment.end,
         fee_paid=bool(form.fee_payment_reference),
-        personal=personal,
+        personal=SealedDossier.model_validate(personal),
         subjects=frozenset(subjects),
     )
 

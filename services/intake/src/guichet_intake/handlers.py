@@ -86,7 +86,7 @@ async def file(
 ) -> ApplicationFiled:
     application_id = uuid.uuid4()
     dossier_id = str(application_id)
-    sealed = await rt.vault.seal(dossier_id, filing.personal)
+    sealed = await rt.vault.seal(dossier_id, filing.personal.model_dump(mode="json"))
     async with rt.unit_of_work() as uow:
         references = await _store_documents(uow, rt.vault, dossier_id, checked)
         filed = ApplicationFiled(

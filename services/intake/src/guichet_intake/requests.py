@@ -1,7 +1,7 @@
 """What a filer sends: the online form of the portal "Working in Belgium" (Art. 19-20).
 
 Personal data in these models never leaves intake in clear: it is sealed with the
-dossier's key before it enters an event (see ``domain.sealed_dossier``).
+dossier's key before it enters an event, as a ``SealedDossier`` (``domain.validate``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from guichet_contracts.vocabulary import (
     ApplicationKind,
     DocumentKind,
     FilerRole,
+    Language,
 )
 from guichet_intake.documents import MAX_DOCUMENTS
-
-Language = Literal["fr", "nl", "de", "en"]
 
 
 class Strict(BaseModel):

@@ -12,19 +12,20 @@ from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request, s
 from pydantic import BaseModel
 
 import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
+from guichet_contracts.topics import INTAKE_TOPIC, ONSS_FEED_TOPIC
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import BodyTooLarge, body_limit
 from guichet_core.problems import ProblemDetails
 from guichet_core.service import Runtime, ServiceSpec, SubscriptionSpec, create_app
 from guichet_onss_feed.ingest import Feed, ImportResult
-from guichet_onss_feed.linking import INTAKE_TOPIC, bind
+from guichet_onss_feed.linking import bind
 from guichet_onss_feed.records import Declaration, RecordRejected, Source, validate
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_onss_feed.streaming import MEDIA_TYPES, BadFile, records
 from guichet_onss_feed.tables import dossier_links, processed_declarations
 
-TOPIC = "guichet.onss-feed.v1"
+TOPIC = ONSS_FEED_TOPIC
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 FEEDER = {
     Source.DIMONA: Authority.ONSS,

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,14 +18,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
+from guichet_contracts.dossier import SealedDossier
 from guichet_core.blind_index import blind_index_for
 from guichet_core.consumer import Handler
 from guichet_core.service import Runtime
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.vault import KeyShredded
 from guichet_onss_feed.tables import dossier_links
-
-INTAKE_TOPIC = "guichet.intake.v1"
 
 
 @dataclass(frozen=True)
@@ -78,13 +76,12 @@ def bind(runtime: Runtime) -> Mapping[str, Handler]:
             return  # upcast from v1: no personal data, nothing to link by
         dossier_id = str(event.application_id)
         try:
-            personal: dict[str, Any] = await runtime.vault.unseal(
-                event.dossier, dossier_id=dossier_id
+            dossier = await runtime.vault.unseal_as(
+                event.dossier, SealedDossier, dossier_id=dossier_id
             )
         except KeyShredded:
             return  # deleted meanwhile (Art. 27): nothing to link
-        niss = (personal.get("worker") or {}).get("niss")
-        if niss:
-            await link(uow.connection, niss_index=index.of(str(niss)), filed=event)
+        if dossier.worker.niss:
+            await link(uow.connection, niss_index=index.of(dossier.worker.niss), filed=event)
 
     return {ApplicationFiled.event_type: filed}

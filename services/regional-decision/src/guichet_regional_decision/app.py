@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import ApplicationFiled, DomainEvent, SupplementaryDocumentsSupplied
 from guichet_contracts.sealed import SealedData
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC
 from guichet_contracts.vocabulary import (
     CompetentAuthority,
     DecisionStep,
@@ -27,8 +28,7 @@ from guichet_regional_decision.handlers import REGION, Decide, on_received
 from guichet_regional_decision.queue import queue_of, work_queue
 from guichet_regional_decision.settings import RegionalDecisionSettings
 
-TOPIC = "guichet.regional-decision.v1"
-INTAKE_TOPIC = "guichet.intake.v1"
+TOPIC = REGIONAL_DECISION_TOPIC
 
 
 RegionDep = Annotated[Caller, Depends(require_authority(REGIONS))]

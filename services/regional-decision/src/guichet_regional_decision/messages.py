@@ -6,7 +6,7 @@ is told of the step, never of the reasons.
 
 from __future__ import annotations
 
-from guichet_core.applicant import Language
+from guichet_contracts.vocabulary import Language
 
 SUBJECTS: dict[str, dict[Language, str]] = {
     "admissible": {

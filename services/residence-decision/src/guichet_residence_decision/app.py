@@ -22,6 +22,7 @@ from guichet_contracts import (
     WorkAuthorised,
 )
 from guichet_contracts.sealed import SealedData
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.dossier import UnknownDossier, refusals_as_http
@@ -32,7 +33,7 @@ from guichet_residence_decision.handlers import queue as residence_queue
 from guichet_residence_decision.handlers import residence_queue as residence_queue_table
 from guichet_residence_decision.settings import ResidenceDecisionSettings
 
-TOPIC = "guichet.residence-decision.v1"
+TOPIC = RESIDENCE_DECISION_TOPIC
 
 
 OfficeDep = Annotated[Caller, Depends(require_authority(Authority.OE))]
@@ -186,7 +187,7 @@ SPEC = ServiceSpec(
     subscriptions=[
         SubscriptionSpec(
             group="residence-decision.dossiers",
-            topics=["guichet.intake.v1", "guichet.regional-decision.v1"],
+            topics=[INTAKE_TOPIC, REGIONAL_DECISION_TOPIC],
             handlers={
                 event.event_type: on_received
                 for event in (

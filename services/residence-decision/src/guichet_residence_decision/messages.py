@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guichet_core.applicant import Language
+from guichet_contracts.vocabulary import Language
 
 SUBJECTS: dict[str, dict[Language, str]] = {
     "single_permit_granted": {

@@ -11,6 +11,12 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import CloudEventEnvelope, DomainEvent
+from guichet_contracts.topics import (
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    RETENTION_TOPIC,
+)
 from guichet_contracts.vocabulary import DecisionStep
 from guichet_core.auth import REGIONS, Authority, Caller, require_authority
 from guichet_core.consumer import Handler
@@ -24,13 +30,13 @@ from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import forecast as forecast_of
 from guichet_retention.store import retention_schedule
 
-TOPIC = "guichet.retention.v1"
+TOPIC = RETENTION_TOPIC
 # Its own topic too: a store made anew learns the appeals and purges from the log.
 FOLLOWED_TOPICS = [
-    "guichet.intake.v1",
-    "guichet.regional-decision.v1",
-    "guichet.residence-decision.v1",
-    "guichet.retention.v1",
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    RETENTION_TOPIC,
 ]
 router = APIRouter(tags=["retention"])
 # Whether the caller decided the step appealed against, or lodged the appeal, is the

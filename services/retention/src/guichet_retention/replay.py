@@ -12,6 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from guichet_contracts.topics import (
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    RETENTION_TOPIC,
+)
 from guichet_core.bus.replay import until_quiet
 from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
 from guichet_core.service import database_config, make_bus
@@ -21,10 +27,10 @@ from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import retention_schedule, save_all, schedule_digest
 
 TOPICS = [
-    "guichet.intake.v1",
-    "guichet.regional-decision.v1",
-    "guichet.residence-decision.v1",
-    "guichet.retention.v1",
+    INTAKE_TOPIC,
+    REGIONAL_DECISION_TOPIC,
+    RESIDENCE_DECISION_TOPIC,
+    RETENTION_TOPIC,
 ]
 
 

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from guichet_contracts.vocabulary import CompetentAuthority
+from guichet_contracts.vocabulary import LANGUAGES, CompetentAuthority
 
 __all__ = [
     "BRUSSELS",
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-LANGUAGES: tuple[str, ...] = ("fr", "nl", "de", "en")
 MAX_TEXT = 20_000  # characters of ``details`` or ``answer``
 
 

@@ -19,6 +19,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
+from guichet_contracts.dossier import SealedDossier
+from guichet_contracts.vocabulary import Language
 from guichet_core.auth import REGIONS, Authority, Caller, public, require_authority
 from guichet_core.blind_index import blind_index_for
 from guichet_core.deps import RuntimeDep
@@ -37,7 +39,6 @@ ControllerDep = Annotated[Caller, Depends(require_authority(REGIONS, Authority.O
 ExportDep = Annotated[
     Caller, Depends(require_authority(REGIONS, Authority.OE, Authority.APPLICANT))
 ]
-Language = Literal["fr", "nl", "de", "en"]
 
 
 class RightsRequestForm(BaseModel):
@@ -55,23 +56,24 @@ class Answer(BaseModel):
     answer: str = Field(min_length=1, max_length=20_000)
 
 
-async def _filed(rt: Runtime, dossier_id: str) -> tuple[ApplicationFiled, dict[str, Any]]:
+async def _filed(rt: Runtime, dossier_id: str) -> tuple[ApplicationFiled, SealedDossier | None]:
     records = await rt.store.read_stream(dossier_id)
     for record in records:
         if record.event_type.startswith("be.guichet.application.filed"):
             filed = REGISTRY.load(record.event_type, record.schema_version, dict(record.data))
             assert isinstance(filed, ApplicationFiled)
-            personal: dict[str, Any] = {}
-            if filed.dossier is not None:
-                personal = await rt.vault.unseal(filed.dossier, dossier_id=dossier_id)
-            return filed, personal
+            if filed.dossier is None:  # filed before dossiers were sealed (v1)
+                return filed, None
+            dossier = await rt.vault.unseal_as(filed.dossier, SealedDossier, dossier_id=dossier_id)
+            return filed, dossier
     await rt.vault.ensure_not_erased(dossier_id)  # 410, even before the filing reached us
     raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier")
 
 
-def _is_the_person(caller: Caller, personal: dict[str, Any]) -> bool:
-    worker = personal.get("worker") or {}
-    return caller.subject in {worker.get("niss"), worker.get("email")} - {None}
+def _is_the_person(caller: Caller, dossier: SealedDossier | None) -> bool:
+    if dossier is None:
+        return False
+    return caller.subject in {dossier.worker.niss, dossier.worker.email} - {None}
 
 
 def _view(request: rights.RightsRequest, today: Any) -> dict[str, Any]:
@@ -95,8 +97,8 @@ async def file_request(
     """File a request (access, rectification, restriction, objection, erasure) about
     your dossier; a dated acknowledgment of receipt comes back at once (Art. 28)."""
     dossier_id = str(form.dossier_id)
-    filed, personal = await _filed(rt, dossier_id)  # DossierErased: 410 (core.problems)
-    if not _is_the_person(caller, personal):
+    filed, dossier = await _filed(rt, dossier_id)  # DossierErased: 410 (core.problems)
+    if not _is_the_person(caller, dossier):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "only the person the dossier is about exercises these rights (Art. 29)",
@@ -115,7 +117,6 @@ async def file_request(
     except rights.RightsError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     receipt = rights.acknowledgment(request, form.language)
-    worker = personal.get("worker") or {}
     async with rt.unit_of_work() as uow:  # the request and its receipt, together
         await RightsStore.insert(uow.connection, request)
         await queue_notification(
@@ -126,7 +127,7 @@ async def file_request(
                 ),
                 dossier_id=dossier_id,
                 recipient=caller.subject,
-                email=worker.get("email"),
+                email=dossier.worker.email if dossier else None,
                 subject=receipt.text.splitlines()[0][:200],
                 body=receipt.text,
                 language=form.language,
