@@ -29,8 +29,8 @@ from tests.support import Tokens
 
 SERVICE_MODULES = {
     "intake": "guichet_intake.app",
-    "regional-decision": "guichet_regional_decision.app",
-    "residence-decision": "guichet_residence_decision.app",
+    "regional-decision": "guichet_regional_decision.bootstrap",
+    "residence-decision": "guichet_residence_decision.bootstrap",
     "consultation": "guichet_consultation.app",
     "onss-feed": "guichet_onss_feed.app",
     "retention": "guichet_retention.app",

@@ -28,9 +28,9 @@ from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
-from guichet_regional_decision.app import SPEC as REGIONAL
+from guichet_regional_decision.bootstrap import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings
-from guichet_residence_decision.app import SPEC as RESIDENCE
+from guichet_residence_decision.bootstrap import SPEC as RESIDENCE
 from guichet_residence_decision.settings import ResidenceDecisionSettings
 from guichet_retention.app import SPEC as RETENTION
 from guichet_retention.settings import RetentionSettings

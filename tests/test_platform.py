@@ -16,7 +16,7 @@ from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
 from guichet_intake.app import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
-from guichet_regional_decision.app import SPEC as REGIONAL
+from guichet_regional_decision.bootstrap import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings
 
 from .conftest import running

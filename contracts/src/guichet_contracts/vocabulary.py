@@ -137,3 +137,34 @@ class DocumentKind(StrEnum):
     FEE_PAYMENT_PROOF = "fee_payment_proof"  # Art. 18
     BUSINESS_PLAN = "business_plan"  # professional card
     OTHER = "other"
+
+
+class TimelineStep(StrEnum):
+    """The steps a dossier's timeline names, the same in every service that shows one
+    (the regions', the Immigration Office's and the applicant's views)."""
+
+    FILED = "filed"
+    ADMISSIBLE = "admissible"  # Art. 12 §1
+    DOCUMENTS_REQUESTED = "documents_requested"  # Art. 20 §4
+    DOCUMENTS_SUPPLIED = "documents_supplied"
+    WORK_AUTHORISED = "work_authorised"
+    PROFESSIONAL_CARD_GRANTED = "card_granted"
+    RESIDENCE_AUTHORISED = "residence_authorised"
+    SINGLE_PERMIT_GRANTED = "single_permit_granted"  # Art. 2 §1 1° a)
+    STAY_ENDED = "stay_ended"  # Art. 18
+    # A negative decision or a withdrawal names the step it ends (Art. 18, 24).
+    ADMISSIBILITY_REFUSED = "admissibility_refused"
+    WORK_REFUSED = "work_refused"
+    PROFESSIONAL_CARD_REFUSED = "professional_card_refused"
+    RESIDENCE_REFUSED = "residence_refused"
+    WORK_WITHDRAWN = "work_withdrawn"
+    PROFESSIONAL_CARD_WITHDRAWN = "professional_card_withdrawn"
+    RESIDENCE_WITHDRAWN = "residence_withdrawn"
+
+    @classmethod
+    def refused(cls, step: DecisionStep) -> TimelineStep:
+        return cls(f"{step.value}_refused")
+
+    @classmethod
+    def withdrawn(cls, step: DecisionStep) -> TimelineStep:
+        return cls(f"{step.value}_withdrawn")

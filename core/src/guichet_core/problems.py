@@ -29,6 +29,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from guichet_core.decision_errors import (
+    DecisionIncomplete,
+    DecisionRefused,
+    NotCompetent,
+    UnknownDossier,
+)
 from guichet_core.faults import is_transient
 from guichet_core.refusals import record_refusal
 from guichet_core.store.records import ConcurrencyConflict
@@ -66,6 +72,11 @@ PROBLEMS: dict[type[Exception], Problem] = {
         "this dossier was erased (Art. 27 of the cooperation agreement, GDPR Art. 17): "
         "its data no longer exists and nothing more can be read or decided on it",
     ),
+    # A deciding service's refusals (``decision_errors``): each error words its reason.
+    UnknownDossier: Problem(404, str),
+    NotCompetent: Problem(403, str),
+    DecisionRefused: Problem(409, str),
+    DecisionIncomplete: Problem(422, str),
 }
 
 
@@ -179,6 +190,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 def _handler_for(problem: Problem) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handle(request: Request, error: Exception) -> Response:
+        await record_refusal(request, problem.status)  # a 403 or 404 on a dossier: Art. 29
         return problem_response(problem.status, problem.detail_of(error))
 
     return handle

@@ -1,7 +1,7 @@
 """The Immigration Office's residence decision (Art. 2 §1 1° a), Art. 12 §1, Art. 18, 24).
 
-Given the events of a single-permit dossier, when the Office decides, then the new
-events or the refusal with its reason. Pure: ``evolve`` and the commands of ``domain``.
+Given the events of a single-permit dossier, when the Office decides a command, then the
+new events or the refusal with its reason. Pure: ``evolve`` and ``decide`` of ``domain``.
 """
 
 from __future__ import annotations
@@ -33,13 +33,20 @@ from guichet_contracts.vocabulary import (
     DecisionStep,
     DocumentKind,
     FilerRole,
+    TimelineStep,
 )
+from guichet_core.decision_errors import ReasonsMissing
 from guichet_residence_decision import domain
 from guichet_residence_decision.domain import (
+    AuthoriseResidence,
+    Command,
     Dossier,
+    EndStay,
     Refused,
+    RefuseResidence,
     ResidenceDecisionReasonRecorded,
     Status,
+    WithdrawPermit,
 )
 
 DOSSIER = uuid.UUID(int=11)
@@ -81,16 +88,31 @@ def state_after(events: list[DomainEvent]) -> Dossier:
     return state
 
 
+def authorise(valid_from: date = WORK_FROM, valid_until: date = WORK_UNTIL) -> AuthoriseResidence:
+    return AuthoriseResidence(
+        application_id=DOSSIER, now=T0, valid_from=valid_from, valid_until=valid_until
+    )
+
+
+REFUSE = RefuseResidence(application_id=DOSSIER, now=T0, reasons="why")
+WITHDRAW = WithdrawPermit(application_id=DOSSIER, now=T0, reasons="why")
+END_STAY = EndStay(application_id=DOSSIER, now=T0, reasons="why")
+
+
+def when(state: Dossier, command: Command) -> list[DomainEvent]:
+    """The events ``command`` yields on ``state`` (reasons come sealed, as the handler seals)."""
+    return domain.decide(state, command, sealed=SEALED_REASON)
+
+
 def granted() -> Dossier:
-    events = domain.authorise_residence(state_after(history()), WORK_FROM, WORK_UNTIL, T0, "A-1")
-    return state_after([*history(), *events])
+    return state_after([*history(), *when(state_after(history()), authorise())])
 
 
 def test_a_dossier_awaits_the_work_decision_of_the_region_first_art_12_1() -> None:
     before_work = state_after(history()[:2])
     assert before_work.status is Status.AWAITING_WORK_DECISION
     with pytest.raises(Refused, match="region has not authorised the work yet"):
-        domain.authorise_residence(before_work, WORK_FROM, WORK_UNTIL, T0, "A-1")
+        when(before_work, authorise())
     assert state_after(history()).status is Status.AWAITING_RESIDENCE_DECISION
 
 
@@ -99,32 +121,31 @@ def test_a_dossier_awaits_the_work_decision_of_the_region_first_art_12_1() -> No
 )
 def test_only_a_single_permit_has_a_residence_part_art_2_1_1(kind: ApplicationKind) -> None:
     with pytest.raises(Refused, match="no residence part"):
-        domain.authorise_residence(state_after(history(kind)), WORK_FROM, WORK_UNTIL, T0, "A")
+        when(state_after(history(kind)), authorise())
 
 
 def test_residence_and_work_granted_make_one_single_permit_act_art_2_1_1_a() -> None:
-    residence, permit = domain.authorise_residence(
-        state_after(history()), WORK_FROM, WORK_UNTIL, T0, "A-1"
-    )
+    residence, permit = when(state_after(history()), authorise())
     assert isinstance(residence, ResidenceAuthorised)
-    assert isinstance(permit, SinglePermitGranted) and permit.act_number == "A-1"
+    assert isinstance(permit, SinglePermitGranted)
+    assert permit.act_number == f"SP-{DOSSIER.hex[:12].upper()}"
     assert granted().status is Status.GRANTED
 
 
 def test_the_single_permit_lasts_no_longer_than_the_work_authorisation() -> None:
     longer = WORK_UNTIL + timedelta(days=365)
-    _, permit = domain.authorise_residence(state_after(history()), WORK_FROM, longer, T0, "A-2")
+    _, permit = when(state_after(history()), authorise(valid_until=longer))
     assert isinstance(permit, SinglePermitGranted)
     assert permit.valid_until == WORK_UNTIL
 
 
 def test_residence_is_authorised_for_a_period_that_ends_after_it_starts() -> None:
     with pytest.raises(Refused, match="end after"):
-        domain.authorise_residence(state_after(history()), WORK_FROM, WORK_FROM, T0, "A-3")
+        when(state_after(history()), authorise(valid_until=WORK_FROM))
 
 
 def test_a_refusal_keeps_its_reason_with_the_office_and_shares_only_the_fact_art_24() -> None:
-    reason, shared = domain.refuse_residence(state_after(history()), SEALED_REASON, T0)
+    reason, shared = when(state_after(history()), REFUSE)
     assert isinstance(reason, ResidenceDecisionReasonRecorded)
     assert reason.step is DecisionStep.RESIDENCE and reason.reason == SEALED_REASON
     assert isinstance(shared, NegativeDecisionTaken)
@@ -142,13 +163,13 @@ def test_a_dossier_refused_by_the_region_gets_no_residence_decision() -> None:
     refused = state_after([*history()[:2], refusal])
     assert refused.status is Status.REFUSED
     with pytest.raises(Refused, match="refused"):
-        domain.refuse_residence(refused, SEALED_REASON, T0)
+        when(refused, REFUSE)
 
 
 def test_only_a_granted_permit_is_withdrawn_art_18() -> None:
     with pytest.raises(Refused):
-        domain.withdraw_permit(state_after(history()), SEALED_REASON, T0)
-    reason, withdrawn = domain.withdraw_permit(granted(), SEALED_REASON, T0)
+        when(state_after(history()), WITHDRAW)
+    reason, withdrawn = when(granted(), WITHDRAW)
     assert isinstance(reason, ResidenceDecisionReasonRecorded)
     assert isinstance(withdrawn, AuthorisationWithdrawn)
     assert withdrawn.step is DecisionStep.RESIDENCE
@@ -157,12 +178,12 @@ def test_only_a_granted_permit_is_withdrawn_art_18() -> None:
 
 def test_only_a_granted_permit_s_stay_is_ended_art_18() -> None:
     with pytest.raises(Refused):
-        domain.end_stay(state_after(history()), SEALED_REASON, T0)
-    _, ended = domain.end_stay(granted(), SEALED_REASON, T0)
+        when(state_after(history()), END_STAY)
+    _, ended = when(granted(), END_STAY)
     assert isinstance(ended, StayEnded)
     assert domain.evolve(granted(), ended, at=T0).status is Status.STAY_ENDED
     with pytest.raises(Refused, match="stay_ended"):
-        domain.withdraw_permit(domain.evolve(granted(), ended, at=T0), SEALED_REASON, T0)
+        when(domain.evolve(granted(), ended, at=T0), WITHDRAW)
 
 
 def test_the_ninety_day_clock_starts_on_the_day_the_region_declares_it_admissible() -> None:
@@ -195,3 +216,43 @@ def test_a_request_for_documents_suspends_the_clock_until_they_are_supplied() ->
     resumed = state_after([*history()[:2], request, supply])
     assert resumed.suspensions == ((date(2027, 5, 5), date(2027, 5, 6)),)
     assert domain.evolve(resumed, supply, at=T0) == resumed  # nothing open: no change
+
+
+def test_a_negative_decision_of_the_office_states_its_reasons_art_24() -> None:
+    with pytest.raises(ReasonsMissing):
+        RefuseResidence(application_id=DOSSIER, now=T0, reasons="")
+    with pytest.raises(ReasonsMissing):
+        domain.decide(state_after(history()), REFUSE, sealed=None)
+
+
+def test_a_withdrawal_and_an_end_of_stay_keep_their_reasons_with_the_office_art_24() -> None:
+    for command in (WITHDRAW, END_STAY):
+        reason, _ = when(granted(), command)
+        assert isinstance(reason, ResidenceDecisionReasonRecorded)
+        assert domain.PRIVATE.knows(reason.event_type)  # never published
+
+
+def test_the_timeline_names_each_step_with_the_shared_step_names() -> None:
+    steps = [name for name, _ in granted().history]
+    assert steps == [
+        TimelineStep.FILED,
+        TimelineStep.ADMISSIBLE,
+        TimelineStep.WORK_AUTHORISED,
+        TimelineStep.RESIDENCE_AUTHORISED,
+        TimelineStep.SINGLE_PERMIT_GRANTED,
+    ]
+    _, withdrawn = when(granted(), WITHDRAW)
+    assert domain.evolve(granted(), withdrawn, at=T0).history[-1][0] is (
+        TimelineStep.RESIDENCE_WITHDRAWN
+    )
+
+
+def test_a_refusal_by_the_region_names_the_region_s_step_in_the_timeline() -> None:
+    refusal = NegativeDecisionTaken(
+        application_id=DOSSIER,
+        step=DecisionStep.ADMISSIBILITY,
+        authority=CompetentAuthority.WALLONIA,
+        decided_at=T0,
+    )
+    last = state_after([*history()[:1], refusal]).history[-1][0]
+    assert last is TimelineStep.ADMISSIBILITY_REFUSED

@@ -3,20 +3,19 @@
 Chronological, not parallel: admissibility (recevabilité / ontvankelijkheid) first,
 then the work decision; supplementary documents may be asked at either step. A
 dossier's state is the fold of its stream (``evolve``); a command yields new events
-or is refused with a reason (``decide``). No I/O here.
+or is refused with a reason (``decide``). No I/O here: the clock and the sealed
+reasons of a negative decision are given.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import ClassVar
 
 from guichet_contracts import (
     ApplicationDeclaredAdmissible,
-    ApplicationFiled,
     AuthorisationWithdrawn,
     DomainEvent,
     EventRegistry,
@@ -24,7 +23,6 @@ from guichet_contracts import (
     ProfessionalCardGranted,
     SealedData,
     SupplementaryDocumentsRequested,
-    SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
 from guichet_contracts.vocabulary import (
@@ -33,6 +31,28 @@ from guichet_contracts.vocabulary import (
     DecisionStep,
     DocumentKind,
 )
+from guichet_core import decision_errors
+from guichet_regional_decision.state import Dossier, Status, evolve
+
+__all__ = [
+    "PRIVATE",
+    "AuthoriseWork",
+    "Command",
+    "DecisionReasonRecorded",
+    "DeclareAdmissible",
+    "Dossier",
+    "GrantProfessionalCard",
+    "NotCompetent",
+    "Reasoned",
+    "Refuse",
+    "Refused",
+    "RequestDocuments",
+    "Status",
+    "Withdraw",
+    "check_competent",
+    "decide",
+    "evolve",
+]
 
 # Events only this service reads: the reasons of its negative decisions (Art. 24). They
 # stay in its own store, sealed with the dossier's key, and are never published.
@@ -48,101 +68,103 @@ class DecisionReasonRecorded(DomainEvent):
     reason: SealedData
 
 
-class Status(StrEnum):
-    AWAITING_ADMISSIBILITY = "awaiting_admissibility"
-    AWAITING_DOCUMENTS = "awaiting_documents"
-    UNDER_EXAMINATION = "under_examination"  # admissible: the work decision is pending
-    WORK_AUTHORISED = "work_authorised"
-    PROFESSIONAL_CARD_GRANTED = "professional_card_granted"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-
-
-class Refused(Exception):
+class Refused(decision_errors.DecisionRefused):
     """The command cannot apply to the dossier as it stands (HTTP 409)."""
 
 
-class NotCompetent(Exception):
+class NotCompetent(decision_errors.NotCompetent):
     """Only the region competent for the place of work decides (Art. 9; HTTP 403)."""
 
 
-@dataclass(frozen=True)
-class Dossier:
+# What a region can ask of a dossier. ``authority`` is the caller's; ``now`` the clock.
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
     application_id: uuid.UUID
     authority: CompetentAuthority
-    kind: ApplicationKind
-    filed_at: datetime
-    status: Status = Status.AWAITING_ADMISSIBILITY
-    version: int = 0
-    open_request: str | None = None
-    resume_status: Status | None = None  # where supplied documents take the dossier back
-    admissible_at: datetime | None = None
-    suspensions: tuple[tuple[datetime, datetime | None], ...] = ()
-    work_valid_until: date | None = None
-    history: tuple[tuple[str, datetime], ...] = field(default=())
+    now: datetime
+    expected_version: int | None = None  # the version decided on; a newer one refuses
 
 
-def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossier:
-    """The dossier after ``event`` (recorded ``at``)."""
-    if isinstance(event, ApplicationFiled):
-        return Dossier(
-            event.application_id,
-            event.competent_authority,
-            event.kind,
-            event.filed_at,
-            history=(("filed", event.filed_at),),
-        )
-    assert state is not None, f"{type(event).__name__} before the application was filed"
-    current = state
+@dataclass(frozen=True, kw_only=True)
+class Reasoned(Command):
+    """A negative decision: its reasons reach the worker alone (Art. 24)."""
 
-    def step(name: str) -> tuple[tuple[str, datetime], ...]:
-        return (*current.history, (name, at))
+    reasons: str
 
-    match event:
-        case ApplicationDeclaredAdmissible():
-            return replace(
-                state, status=Status.UNDER_EXAMINATION, admissible_at=at, history=step("admissible")
+    def __post_init__(self) -> None:
+        if not self.reasons:
+            raise decision_errors.ReasonsMissing(
+                "a negative decision states its reasons; they reach the worker only (Art. 24)"
             )
-        case SupplementaryDocumentsRequested():
-            return replace(
-                state,
-                status=Status.AWAITING_DOCUMENTS,
-                open_request=event.request_id,
-                resume_status=state.status,
-                suspensions=(*state.suspensions, (at, None)),
-                history=step("documents_requested"),
-            )
-        case SupplementaryDocumentsSupplied():
-            if state.open_request != event.request_id:
-                return state
-            (since, _), *_ = state.suspensions[-1:]
-            return replace(
-                state,
-                status=state.resume_status or Status.AWAITING_ADMISSIBILITY,
-                open_request=None,
-                resume_status=None,
-                suspensions=(*state.suspensions[:-1], (since, at)),
-                history=step("documents_supplied"),
-            )
-        case ProfessionalCardGranted():
-            return replace(
-                state,
-                status=Status.PROFESSIONAL_CARD_GRANTED,
-                work_valid_until=event.valid_until,
-                history=step("professional_card_granted"),
-            )
-        case WorkAuthorised():
-            return replace(
-                state,
-                status=Status.WORK_AUTHORISED,
-                work_valid_until=event.valid_until,
-                history=step("work_authorised"),
-            )
-        case NegativeDecisionTaken():
-            return replace(state, status=Status.REFUSED, history=step(f"{event.step}_refused"))
-        case AuthorisationWithdrawn():
-            return replace(state, status=Status.WITHDRAWN, history=step("withdrawn"))
-    return state
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclareAdmissible(Command):
+    """Art. 12 §1: the region examines admissibility first."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refuse(Reasoned):
+    """Inadmissible, work refused, or professional card refused (``step``)."""
+
+    step: DecisionStep
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestDocuments(Command):
+    """Art. 20 §4: supplementary documents, by a due date."""
+
+    document_kinds: tuple[DocumentKind, ...]
+    due_on: date
+    explanation: str
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthoriseWork(Command):
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantProfessionalCard(Command):
+    """Art. 12 §1: the regions decide professional cards (a procedure that opens on a date
+    a later agreement sets, Art. 34, 36: intake keeps it closed until then)."""
+
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdraw(Reasoned):
+    """Art. 18: withdraw a work authorisation or professional card the region granted."""
+
+
+# decide: the events a command yields, or the rule it breaks.
+
+
+def decide(
+    state: Dossier, command: Command, *, sealed: SealedData | None = None
+) -> list[DomainEvent]:
+    """The events of ``command`` on the dossier; a negative decision's reasons come
+    ``sealed`` (the handler seals them once the caller is known competent)."""
+    check_competent(state, command.authority)
+    match command:
+        case DeclareAdmissible():
+            return _declare_admissible(state, command)
+        case RequestDocuments():
+            return _request_documents(state, command)
+        case AuthoriseWork():
+            return _authorise_work(state, command)
+        case GrantProfessionalCard():
+            return _grant_professional_card(state, command)
+        case Refuse():
+            return _refuse(state, command, _reason(sealed))
+        case Withdraw():
+            return _withdraw(state, command, _reason(sealed))
+    raise TypeError(f"a region does not decide {type(command).__name__}")
 
 
 def check_competent(state: Dossier, authority: CompetentAuthority) -> None:
@@ -154,33 +176,35 @@ def check_competent(state: Dossier, authority: CompetentAuthority) -> None:
         )
 
 
+def _reason(sealed: SealedData | None) -> SealedData:
+    if sealed is None:
+        raise decision_errors.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
+    return sealed
+
+
 def _expect(state: Dossier, *allowed: Status, doing: str) -> None:
     if state.status not in allowed:
         raise Refused(f"cannot {doing}: the dossier is {state.status.value}")
 
 
-def declare_admissible(
-    state: Dossier, authority: CompetentAuthority, now: datetime
-) -> list[DomainEvent]:
-    check_competent(state, authority)
+def _valid(valid_from: date, valid_until: date) -> None:
+    if valid_until <= valid_from:
+        raise Refused("the validity must end after it starts")
+
+
+def _declare_admissible(state: Dossier, command: DeclareAdmissible) -> list[DomainEvent]:
     _expect(state, Status.AWAITING_ADMISSIBILITY, doing="declare it admissible")
     return [
         ApplicationDeclaredAdmissible(
-            application_id=state.application_id, authority=authority, decided_at=now
+            application_id=state.application_id, authority=command.authority, decided_at=command.now
         )
     ]
 
 
-def refuse(
-    state: Dossier,
-    authority: CompetentAuthority,
-    step: DecisionStep,
-    reason: SealedData,
-    now: datetime,
-) -> list[DomainEvent]:
+def _refuse(state: Dossier, command: Refuse, reason: SealedData) -> list[DomainEvent]:
     """Inadmissible, work refused or professional card refused: the shared event says
     only that a negative decision was taken; the reason stays here (Art. 24)."""
-    check_competent(state, authority)
+    step = command.step
     if step is DecisionStep.ADMISSIBILITY:
         _expect(state, Status.AWAITING_ADMISSIBILITY, doing="declare it inadmissible")
     elif step in (DecisionStep.WORK, DecisionStep.PROFESSIONAL_CARD):
@@ -193,64 +217,65 @@ def refuse(
     return [
         DecisionReasonRecorded(application_id=state.application_id, step=step, reason=reason),
         NegativeDecisionTaken(
-            application_id=state.application_id, step=step, authority=authority, decided_at=now
+            application_id=state.application_id,
+            step=step,
+            authority=command.authority,
+            decided_at=command.now,
         ),
     ]
 
 
-def request_documents(
-    state: Dossier,
-    authority: CompetentAuthority,
-    kinds: tuple[DocumentKind, ...],
-    due_on: date,
-    now: datetime,
-) -> list[DomainEvent]:
-    check_competent(state, authority)
+def _request_documents(state: Dossier, command: RequestDocuments) -> list[DomainEvent]:
     _expect(
         state, Status.AWAITING_ADMISSIBILITY, Status.UNDER_EXAMINATION, doing="ask for documents"
     )
-    if due_on <= now.date():
+    if command.due_on <= command.now.date():
         raise Refused("the due date for the documents must be in the future")
     return [
         SupplementaryDocumentsRequested(
             application_id=state.application_id,
-            request_id=uuid.uuid4().hex,
-            authority=authority,
-            document_kinds=kinds,
-            due_on=due_on,
-            requested_at=now,
+            request_id=command.request_id,
+            authority=command.authority,
+            document_kinds=command.document_kinds,
+            due_on=command.due_on,
+            requested_at=command.now,
         )
     ]
 
 
-def authorise_work(
-    state: Dossier,
-    authority: CompetentAuthority,
-    valid_from: date,
-    valid_until: date,
-    now: datetime,
-) -> list[DomainEvent]:
-    check_competent(state, authority)
+def _authorise_work(state: Dossier, command: AuthoriseWork) -> list[DomainEvent]:
     _expect(state, Status.UNDER_EXAMINATION, doing="authorise the work")
     if state.kind is ApplicationKind.PROFESSIONAL_CARD:
         raise Refused("a professional card is not a work authorisation")
-    if valid_until <= valid_from:
-        raise Refused("the validity must end after it starts")
+    _valid(command.valid_from, command.valid_until)
     return [
         WorkAuthorised(
             application_id=state.application_id,
-            authority=authority,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            decided_at=now,
+            authority=command.authority,
+            valid_from=command.valid_from,
+            valid_until=command.valid_until,
+            decided_at=command.now,
         )
     ]
 
 
-def withdraw(
-    state: Dossier, authority: CompetentAuthority, reason: SealedData, now: datetime
-) -> list[DomainEvent]:
-    check_competent(state, authority)
+def _grant_professional_card(state: Dossier, command: GrantProfessionalCard) -> list[DomainEvent]:
+    _expect(state, Status.UNDER_EXAMINATION, doing="grant a professional card")
+    if state.kind is not ApplicationKind.PROFESSIONAL_CARD:
+        raise Refused(f"a {state.kind.value} is not a professional-card application")
+    _valid(command.valid_from, command.valid_until)
+    return [
+        ProfessionalCardGranted(
+            application_id=state.application_id,
+            authority=command.authority,
+            valid_from=command.valid_from,
+            valid_until=command.valid_until,
+            decided_at=command.now,
+        )
+    ]
+
+
+def _withdraw(state: Dossier, command: Withdraw, reason: SealedData) -> list[DomainEvent]:
     _expect(
         state,
         Status.WORK_AUTHORISED,
@@ -264,33 +289,7 @@ def withdraw(
         AuthorisationWithdrawn(
             application_id=state.application_id,
             step=step,
-            authority=authority,
-            withdrawn_at=now,
+            authority=command.authority,
+            withdrawn_at=command.now,
         ),
-    ]
-
-
-def grant_professional_card(
-    state: Dossier,
-    authority: CompetentAuthority,
-    valid_from: date,
-    valid_until: date,
-    now: datetime,
-) -> list[DomainEvent]:
-    """Art. 12 §1: the regions decide professional cards (a procedure that opens on a
-    date a later agreement sets, Art. 34, 36: intake keeps it closed until then)."""
-    check_competent(state, authority)
-    _expect(state, Status.UNDER_EXAMINATION, doing="grant a professional card")
-    if state.kind is not ApplicationKind.PROFESSIONAL_CARD:
-        raise Refused(f"a {state.kind.value} is not a professional-card application")
-    if valid_until <= valid_from:
-        raise Refused("the validity must end after it starts")
-    return [
-        ProfessionalCardGranted(
-            application_id=state.application_id,
-            authority=authority,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            decided_at=now,
-        )
     ]

@@ -1,86 +1,100 @@
-"""The region's use cases: receive filings and documents, decide, notify the applicant.
+"""The region's use cases: one handler per command, each in one unit of work.
 
-Each runs in one unit of work: load the dossier's stream, fold it, decide, append
-(private reasons unpublished, decisions published), update the queue and queue the
-applicant's notifications — all or nothing.
+Load the dossier's stream and fold it, check the caller is the competent region, only
+then seal a negative decision's reasons, decide, append (private reasons unpublished,
+decisions published), update the queue and queue the applicants' notices: all or
+nothing (``guichet_core.deciding``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from guichet_contracts import (
-    ApplicationFiled,
-    CloudEventEnvelope,
-    DomainEvent,
-    NegativeDecisionTaken,
-    ProfessionalCardGranted,
-    SupplementaryDocumentsRequested,
-    WorkAuthorised,
-)
-from guichet_contracts.decisions import ApplicationDeclaredAdmissible, AuthorisationWithdrawn
-from guichet_core.dossier import DecidingService, UnknownDossier, load, record_received
-from guichet_core.store.records import RecordedEvent
-from guichet_core.store.sql import UnitOfWork
+from guichet_core.deciding import Dossiers, Notices
+from guichet_core.service import Runtime
 from guichet_regional_decision import messages
-from guichet_regional_decision.domain import PRIVATE, Dossier, evolve
+from guichet_regional_decision.domain import (
+    PRIVATE,
+    AuthoriseWork,
+    Command,
+    DeclareAdmissible,
+    Dossier,
+    GrantProfessionalCard,
+    Reasoned,
+    Refuse,
+    RequestDocuments,
+    Withdraw,
+    check_competent,
+    decide,
+    evolve,
+)
 from guichet_regional_decision.queue import project
 
-Decide = Callable[[Dossier], list[DomainEvent]]
-
-
-def fold(events: Sequence[tuple[DomainEvent, RecordedEvent]]) -> tuple[Dossier, ApplicationFiled]:
-    state: Dossier | None = None
-    filed: ApplicationFiled | None = None
-    for event, record in events:
-        if isinstance(event, ApplicationFiled):
-            filed = event
-        state = evolve(state, event, at=record.occurred_at)
-        state = replace(state, version=record.version)
-    if state is None or filed is None:
-        raise UnknownDossier("no such dossier")
-    return state, filed
-
-
-async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
-    """An application filed, or documents supplied, at intake: into our stream and queue."""
-    stream = str(event.application_id)
-    if not isinstance(event, ApplicationFiled) and await uow.stream_version(stream) == 0:
-        raise UnknownDossier(f"{envelope.type} for a dossier this region never received")
-    await record_received(uow, stream, event, envelope)
-    dossier, filed = fold((await load(uow, stream, PRIVATE)).events)
-    await project(uow.connection, dossier, category=filed.category.value)
-
-
-def _step_of(event: DomainEvent) -> str | None:
-    match event:
-        case ApplicationDeclaredAdmissible():
-            return "admissible"
-        case SupplementaryDocumentsRequested():
-            return "documents_requested"
-        case WorkAuthorised():
-            return "work_authorised"
-        case NegativeDecisionTaken(step=step):
-            return {"admissibility": "inadmissible", "professional_card": "card_refused"}.get(
-                step, "work_refused"
-            )
-        case ProfessionalCardGranted():
-            return "card_granted"
-        case AuthorisationWithdrawn():
-            return "withdrawn"
-    return None
-
-
-async def _project(uow: UnitOfWork, dossier: Dossier, filed: ApplicationFiled) -> None:
-    await project(uow.connection, dossier, category=filed.category.value)
-
-
-REGION: DecidingService[Dossier] = DecidingService(
+DOSSIERS: Dossiers[Dossier] = Dossiers(
+    evolve=evolve,
     private=PRIVATE,
-    fold=fold,
-    version_of=lambda dossier: dossier.version,
-    project=_project,
-    step_of=_step_of,
-    subjects=messages.SUBJECTS,
+    project=project,
+    notices=Notices(of=messages.notice_of, subjects=messages.SUBJECTS),
 )
+
+
+async def _positive(rt: Runtime, command: Command, *, details: str = "") -> Dossier:
+    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+        return await dossier.record(decide(dossier.state, command), details=details)
+
+
+async def _negative(rt: Runtime, command: Reasoned) -> Dossier:
+    """The reasons are sealed once the dossier is found, at the version decided on, and
+    the caller is its competent region (Art. 9): a refused call seals nothing, and a call
+    on an unknown id makes no data key. They reach the worker alone (Art. 24)."""
+    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+        check_competent(dossier.state, command.authority)
+        sealed = await dossier.seal(command.reasons)
+        events = decide(dossier.state, command, sealed=sealed)
+        return await dossier.record(events, reasons=command.reasons)
+
+
+async def declare_admissible(rt: Runtime, command: DeclareAdmissible) -> Dossier:
+    return await _positive(rt, command)
+
+
+async def refuse(rt: Runtime, command: Refuse) -> Dossier:
+    return await _negative(rt, command)
+
+
+async def request_documents(rt: Runtime, command: RequestDocuments) -> Dossier:
+    return await _positive(rt, command, details=messages.documents_details(command))
+
+
+async def authorise_work(rt: Runtime, command: AuthoriseWork) -> Dossier:
+    return await _positive(rt, command)
+
+
+async def grant_professional_card(rt: Runtime, command: GrantProfessionalCard) -> Dossier:
+    return await _positive(rt, command)
+
+
+async def withdraw(rt: Runtime, command: Withdraw) -> Dossier:
+    return await _negative(rt, command)
+
+
+COMMAND_HANDLERS: dict[type[Command], Callable[[Runtime, Any], Awaitable[Dossier]]] = {
+    DeclareAdmissible: declare_admissible,
+    Refuse: refuse,
+    RequestDocuments: request_documents,
+    AuthoriseWork: authorise_work,
+    GrantProfessionalCard: grant_professional_card,
+    Withdraw: withdraw,
+}
+
+
+async def handle(rt: Runtime, command: Command) -> Dossier:
+    """Run ``command`` with its handler."""
+    return await COMMAND_HANDLERS[type(command)](rt, command)
+
+
+async def view(rt: Runtime, application_id: uuid.UUID) -> Dossier:
+    """The dossier as its stream says (``UnknownDossier``, ``DossierErased``)."""
+    return await DOSSIERS.view(rt, application_id)

@@ -6,7 +6,18 @@ is told of the step, never of the reasons.
 
 from __future__ import annotations
 
+from guichet_contracts import (
+    ApplicationDeclaredAdmissible,
+    AuthorisationWithdrawn,
+    DomainEvent,
+    NegativeDecisionTaken,
+    ProfessionalCardGranted,
+    SupplementaryDocumentsRequested,
+    WorkAuthorised,
+)
+from guichet_contracts.vocabulary import DecisionStep
 from guichet_contracts.vocabulary import Language
+from guichet_regional_decision.domain import RequestDocuments
 
 SUBJECTS: dict[str, dict[Language, str]] = {
     "admissible": {
@@ -58,3 +69,31 @@ SUBJECTS: dict[str, dict[Language, str]] = {
         "de": "Entscheidung: Ihre Erlaubnis wird entzogen",
     },
 }
+
+
+def notice_of(event: DomainEvent) -> str | None:
+    """The notice a decision event sends the applicants, if any (keys of ``SUBJECTS``)."""
+    match event:
+        case ApplicationDeclaredAdmissible():
+            return "admissible"
+        case SupplementaryDocumentsRequested():
+            return "documents_requested"
+        case WorkAuthorised():
+            return "work_authorised"
+        case NegativeDecisionTaken(step=DecisionStep.ADMISSIBILITY):
+            return "inadmissible"
+        case NegativeDecisionTaken(step=DecisionStep.PROFESSIONAL_CARD):
+            return "card_refused"
+        case NegativeDecisionTaken():
+            return "work_refused"
+        case ProfessionalCardGranted():
+            return "card_granted"
+        case AuthorisationWithdrawn():
+            return "withdrawn"
+    return None
+
+
+def documents_details(command: RequestDocuments) -> str:
+    """What the applicant reads of a request for documents (Art. 20 §4): why, which, by when."""
+    kinds = ", ".join(kind.value for kind in command.document_kinds)
+    return f"{command.explanation}\n\n{kinds}\nDue: {command.due_on.isoformat()}"

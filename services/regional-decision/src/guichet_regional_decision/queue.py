@@ -4,9 +4,11 @@ the decision deadline of Directive (EU) 2024/1233, overdue dossiers flagged."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,9 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from guichet_contracts import ApplicationFiled
 from guichet_contracts.deadlines import legal_clock
 from guichet_core.store.upsert import upsert
-from guichet_regional_decision.domain import Dossier, Status
+from guichet_regional_decision.state import Dossier, Status
 
 metadata = MetaData()
 work_queue = Table(
@@ -45,12 +48,28 @@ work_queue = Table(
 DECIDED = {Status.WORK_AUTHORISED, Status.REFUSED, Status.WITHDRAWN}
 
 
-async def project(connection: AsyncConnection, dossier: Dossier, *, category: str) -> None:
+class QueueEntry(BaseModel):
+    """A dossier in the region's queue, with its decision deadline (Directive 2024/1233)."""
+
+    application_id: uuid.UUID
+    authority: str
+    kind: str
+    category: str
+    filed_at: datetime
+    status: str
+    version: int
+    decision_due_on: date | None
+    days_left: int | None
+    clock_running: bool
+    overdue: bool
+
+
+async def project(connection: AsyncConnection, dossier: Dossier, filed: ApplicationFiled) -> None:
     """Store the dossier's queue entry as its stream now says."""
     row = {
         "authority": dossier.authority.value,
         "kind": dossier.kind.value,
-        "category": category,
+        "category": filed.category.value,
         "filed_at": dossier.filed_at,
         "status": dossier.status.value,
         "version": dossier.version,
@@ -64,7 +83,7 @@ async def project(connection: AsyncConnection, dossier: Dossier, *, category: st
     await upsert(connection, work_queue, {"application_id": dossier.application_id}, row)
 
 
-def _entry(row: Any, today: date) -> dict[str, Any]:
+def _entry(row: Any, today: date) -> QueueEntry:
     suspensions = [
         (date.fromisoformat(start), date.fromisoformat(end) if end else None)
         for start, end in row.suspensions
@@ -72,24 +91,24 @@ def _entry(row: Any, today: date) -> dict[str, Any]:
     clock = legal_clock(
         complete_on=row.complete_on, suspensions=suspensions, decided=row.decided, today=today
     )
-    return {
-        "application_id": row.application_id,
-        "authority": row.authority,
-        "kind": row.kind,
-        "category": row.category,
-        "filed_at": row.filed_at,
-        "status": row.status,
-        "version": row.version,
-        "decision_due_on": clock.due_on,
-        "days_left": clock.days_left,
-        "clock_running": clock.running,
-        "overdue": clock.overdue,
-    }
+    return QueueEntry(
+        application_id=row.application_id,
+        authority=row.authority,
+        kind=row.kind,
+        category=row.category,
+        filed_at=row.filed_at,
+        status=row.status,
+        version=row.version,
+        decision_due_on=clock.due_on,
+        days_left=clock.days_left,
+        clock_running=clock.running,
+        overdue=clock.overdue,
+    )
 
 
 async def queue_of(
     connection: AsyncConnection, authority: str, *, today: date, include_decided: bool = False
-) -> list[dict[str, Any]]:
+) -> list[QueueEntry]:
     """The region's dossiers, the most urgent first (no deadline yet: by filing date)."""
     query = select(work_queue).where(work_queue.c.authority == authority)
     if not include_decided:
@@ -97,9 +116,5 @@ async def queue_of(
     entries = [_entry(row, today) for row in await connection.execute(query)]
     return sorted(
         entries,
-        key=lambda e: (
-            e["decision_due_on"] is None,
-            e["decision_due_on"] or date.max,
-            e["filed_at"],
-        ),
+        key=lambda e: (e.decision_due_on is None, e.decision_due_on or date.max, e.filed_at),
     )

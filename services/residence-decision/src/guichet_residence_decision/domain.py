@@ -3,20 +3,19 @@
 Office des étrangers / Dienst Vreemdelingenzaken. The procedure is chronological: the
 Office examines residence only once the competent region authorised the work; when
 both are granted, ONE administrative act carries both (SinglePermitGranted). Work
-authorisations and professional cards alone never reach this service. No I/O here.
+authorisations and professional cards alone never reach this service. A command
+yields new events or is refused with a reason (``decide``); the dossier is the fold of
+its stream (``state.evolve``). No I/O here: the clock and the sealed reasons are given.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import ClassVar
 
 from guichet_contracts import (
-    ApplicationDeclaredAdmissible,
-    ApplicationFiled,
     AuthorisationWithdrawn,
     DomainEvent,
     EventRegistry,
@@ -25,12 +24,29 @@ from guichet_contracts import (
     SealedData,
     SinglePermitGranted,
     StayEnded,
-    SupplementaryDocumentsRequested,
-    SupplementaryDocumentsSupplied,
-    WorkAuthorised,
 )
 from guichet_contracts.vocabulary import ApplicationKind, CompetentAuthority, DecisionStep
+from guichet_core import decision_errors
+from guichet_residence_decision.state import Dossier, Status, evolve
 
+__all__ = [
+    "PRIVATE",
+    "AuthoriseResidence",
+    "Command",
+    "Dossier",
+    "EndStay",
+    "Reasoned",
+    "RefuseResidence",
+    "Refused",
+    "ResidenceDecisionReasonRecorded",
+    "Status",
+    "WithdrawPermit",
+    "act_number",
+    "decide",
+    "evolve",
+]
+
+OFFICE = CompetentAuthority.IMMIGRATION_OFFICE
 PRIVATE = EventRegistry()
 
 
@@ -45,74 +61,81 @@ class ResidenceDecisionReasonRecorded(DomainEvent):
     reason: SealedData
 
 
-class Status(StrEnum):
-    AWAITING_WORK_DECISION = "awaiting_work_decision"
-    AWAITING_RESIDENCE_DECISION = "awaiting_residence_decision"
-    GRANTED = "granted"
-    REFUSED = "refused"  # by the region or by the Office
-    WITHDRAWN = "withdrawn"
-    STAY_ENDED = "stay_ended"
-
-
-class Refused(Exception):
+class Refused(decision_errors.DecisionRefused):
     """The decision cannot apply to the dossier as it stands (HTTP 409)."""
 
 
-@dataclass(frozen=True)
-class Dossier:
+# What the Office can ask of a dossier. Only the Office calls these routes: its token is
+# the whole competence check (Art. 12 §1; the Office is competent for every dossier).
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
     application_id: uuid.UUID
-    kind: ApplicationKind
-    status: Status = Status.AWAITING_WORK_DECISION
-    version: int = 0
-    work_valid_from: date | None = None
-    work_valid_until: date | None = None
-    work_authorised_at: datetime | None = None
-    # The 90-day clock of Directive (EU) 2024/1233 covers the whole single-permit
-    # procedure: it runs from the region's admissibility, suspended for documents.
-    complete_on: date | None = None
-    suspensions: tuple[tuple[date, date | None], ...] = ()
-    history: tuple[tuple[str, datetime], ...] = ()
+    now: datetime
+    expected_version: int | None = None  # the version decided on; a newer one refuses
 
 
-def evolve(state: Dossier | None, event: DomainEvent, *, at: datetime) -> Dossier:
-    if isinstance(event, ApplicationFiled):
-        return Dossier(event.application_id, event.kind, history=(("filed", event.filed_at),))
-    assert state is not None, f"{type(event).__name__} before the application was filed"
-    history = (*state.history, (type(event).__name__, at))
-    match event:
-        case ApplicationDeclaredAdmissible():
-            return replace(state, complete_on=at.date(), history=history)
-        case SupplementaryDocumentsRequested():
-            return replace(
-                state, suspensions=(*state.suspensions, (at.date(), None)), history=history
+@dataclass(frozen=True, kw_only=True)
+class Reasoned(Command):
+    """A negative decision: its reasons reach the worker alone (Art. 24)."""
+
+    reasons: str
+
+    def __post_init__(self) -> None:
+        if not self.reasons:
+            raise decision_errors.ReasonsMissing(
+                "a negative decision states its reasons; they reach the worker only (Art. 24)"
             )
-        case SupplementaryDocumentsSupplied():
-            if not state.suspensions or state.suspensions[-1][1] is not None:
-                return state
-            began = state.suspensions[-1][0]
-            return replace(
-                state, suspensions=(*state.suspensions[:-1], (began, at.date())), history=history
-            )
-        case WorkAuthorised():
-            return replace(
-                state,
-                status=Status.AWAITING_RESIDENCE_DECISION,
-                work_valid_from=event.valid_from,
-                work_valid_until=event.valid_until,
-                work_authorised_at=at,
-                history=history,
-            )
-        case ResidenceAuthorised():
-            return replace(state, history=history)
-        case SinglePermitGranted():
-            return replace(state, status=Status.GRANTED, history=history)
-        case NegativeDecisionTaken():
-            return replace(state, status=Status.REFUSED, history=history)
-        case AuthorisationWithdrawn():
-            return replace(state, status=Status.WITHDRAWN, history=history)
-        case StayEnded():
-            return replace(state, status=Status.STAY_ENDED, history=history)
-    return state
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthoriseResidence(Command):
+    """Residence authorised: with the work authorisation, the single permit."""
+
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefuseResidence(Reasoned):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawPermit(Reasoned):
+    """Art. 18: withdraw a granted single permit."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndStay(Reasoned):
+    """Art. 18: end the stay of a single-permit holder."""
+
+
+def act_number(application_id: uuid.UUID) -> str:
+    """The number of the single administrative act (Art. 2 §1 1° a)), from the dossier."""
+    return f"SP-{application_id.hex[:12].upper()}"
+
+
+def decide(
+    state: Dossier, command: Command, *, sealed: SealedData | None = None
+) -> list[DomainEvent]:
+    """The events of ``command`` on the dossier; a negative decision's reasons come
+    ``sealed`` (the handler seals them once the dossier is found)."""
+    match command:
+        case AuthoriseResidence():
+            return _authorise_residence(state, command)
+        case RefuseResidence():
+            _expect(state, Status.AWAITING_RESIDENCE_DECISION, doing="refuse residence")
+            return [_reasons(state, sealed), _negative(state, command)]
+        case WithdrawPermit():
+            _expect(state, Status.GRANTED, doing="withdraw the single permit")
+            return [_reasons(state, sealed), _withdrawn(state, command)]
+        case EndStay():
+            _expect(state, Status.GRANTED, doing="end the stay")
+            ended = StayEnded(application_id=state.application_id, ended_at=command.now)
+            return [_reasons(state, sealed), ended]
+    raise TypeError(f"the Office does not decide {type(command).__name__}")
 
 
 def _expect(state: Dossier, *allowed: Status, doing: str) -> None:
@@ -127,67 +150,51 @@ def _expect(state: Dossier, *allowed: Status, doing: str) -> None:
         raise Refused(f"cannot {doing}: the dossier is {state.status.value}")
 
 
-def authorise_residence(
-    state: Dossier, valid_from: date, valid_until: date, now: datetime, act_number: str
-) -> list[DomainEvent]:
-    """Residence authorised: together with the work authorisation, the single permit."""
+def _authorise_residence(state: Dossier, command: AuthoriseResidence) -> list[DomainEvent]:
     _expect(state, Status.AWAITING_RESIDENCE_DECISION, doing="authorise residence")
-    if valid_until <= valid_from:
+    if command.valid_until <= command.valid_from:
         raise Refused("the validity must end after it starts")
-    permit_until = min(valid_until, state.work_valid_until or valid_until)
+    # The single permit lasts no longer than the work authorisation it carries.
+    permit_until = min(command.valid_until, state.work_valid_until or command.valid_until)
     return [
         ResidenceAuthorised(
             application_id=state.application_id,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            decided_at=now,
+            valid_from=command.valid_from,
+            valid_until=command.valid_until,
+            decided_at=command.now,
         ),
         SinglePermitGranted(
             application_id=state.application_id,
-            act_number=act_number,
-            valid_from=valid_from,
+            act_number=act_number(state.application_id),
+            valid_from=command.valid_from,
             valid_until=permit_until,
-            granted_at=now,
+            granted_at=command.now,
         ),
     ]
 
 
-def _reasons(state: Dossier, reason: SealedData) -> ResidenceDecisionReasonRecorded:
+def _reasons(state: Dossier, sealed: SealedData | None) -> ResidenceDecisionReasonRecorded:
     """The reasons of a negative decision, kept (sealed) by the Office alone (Art. 24)."""
+    if sealed is None:
+        raise decision_errors.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
     return ResidenceDecisionReasonRecorded(
-        application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=reason
+        application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=sealed
     )
 
 
-def refuse_residence(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
-    _expect(state, Status.AWAITING_RESIDENCE_DECISION, doing="refuse residence")
-    return [
-        _reasons(state, reason),
-        NegativeDecisionTaken(
-            application_id=state.application_id,
-            step=DecisionStep.RESIDENCE,
-            authority=CompetentAuthority.IMMIGRATION_OFFICE,
-            decided_at=now,
-        ),
-    ]
+def _negative(state: Dossier, command: RefuseResidence) -> NegativeDecisionTaken:
+    return NegativeDecisionTaken(
+        application_id=state.application_id,
+        step=DecisionStep.RESIDENCE,
+        authority=OFFICE,
+        decided_at=command.now,
+    )
 
 
-def withdraw_permit(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
-    _expect(state, Status.GRANTED, doing="withdraw the single permit")
-    return [
-        _reasons(state, reason),
-        AuthorisationWithdrawn(
-            application_id=state.application_id,
-            step=DecisionStep.RESIDENCE,
-            authority=CompetentAuthority.IMMIGRATION_OFFICE,
-            withdrawn_at=now,
-        ),
-    ]
-
-
-def end_stay(state: Dossier, reason: SealedData, now: datetime) -> list[DomainEvent]:
-    _expect(state, Status.GRANTED, doing="end the stay")
-    return [
-        _reasons(state, reason),
-        StayEnded(application_id=state.application_id, ended_at=now),
-    ]
+def _withdrawn(state: Dossier, command: WithdrawPermit) -> AuthorisationWithdrawn:
+    return AuthorisationWithdrawn(
+        application_id=state.application_id,
+        step=DecisionStep.RESIDENCE,
+        authority=OFFICE,
+        withdrawn_at=command.now,
+    )

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from guichet_contracts import (
+    AuthorisationWithdrawn,
+    DomainEvent,
+    NegativeDecisionTaken,
+    SinglePermitGranted,
+    StayEnded,
+)
 from guichet_contracts.vocabulary import Language
 
 SUBJECTS: dict[str, dict[Language, str]] = {
@@ -30,3 +37,17 @@ SUBJECTS: dict[str, dict[Language, str]] = {
         "de": "Entscheidung: Ihr Aufenthalt wird beendet",
     },
 }
+
+
+def notice_of(event: DomainEvent) -> str | None:
+    """The notice a decision of the Office sends the applicants, if any."""
+    match event:
+        case SinglePermitGranted():
+            return "single_permit_granted"
+        case NegativeDecisionTaken():
+            return "residence_refused"
+        case AuthorisationWithdrawn():
+            return "permit_withdrawn"
+        case StayEnded():
+            return "stay_ended"
+    return None
