@@ -27,5 +27,6 @@ SPEC = ServiceSpec(
 )
 
 
-def build(settings: RegionalDecisionSettings) -> FastAPI:
-    return create_app(SPEC, settings)
+def build(settings: RegionalDecisionSettings | None = None) -> FastAPI:
+    """The service's app; ``settings`` come from the entrypoint (the environment's if none)."""
+    return create_app(SPEC, settings or RegionalDecisionSettings())

@@ -28,5 +28,6 @@ SPEC = ServiceSpec(
 )
 
 
-def build(settings: ResidenceDecisionSettings) -> FastAPI:
-    return create_app(SPEC, settings)
+def build(settings: ResidenceDecisionSettings | None = None) -> FastAPI:
+    """The service's app; ``settings`` come from the entrypoint (the environment's if none)."""
+    return create_app(SPEC, settings or ResidenceDecisionSettings())
