@@ -5,7 +5,7 @@ A deciding service gives ``Dossiers`` its pure ``evolve``, the events it keeps p
 (the reasons of its negative decisions, never published, Art. 24), the queue it projects
 and the notices it sends; its handlers then read a dossier and decide on it::
 
-    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as d:
+    async with DOSSIERS.deciding(rt, command) as d:
         check_competent(d.state, command.authority)  # before anything is sealed
         sealed = await d.seal(command.reasons)
         return await d.record(decide(d.state, command, sealed=sealed), reasons=...)
@@ -28,8 +28,8 @@ from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent,
 from guichet_contracts.sealed import SealedData
 from guichet_contracts.vocabulary import TimelineStep
 from guichet_core.applicant import Subjects, notify_step
-from guichet_core.decision_errors import ReasonsMissing, UnknownDossier
 from guichet_core.dossier import append_decision, load, record_received
+from guichet_core.dossier_rules import DossierCommand, ReasonsMissing, UnknownDossier
 from guichet_core.service import Runtime
 from guichet_core.store.records import ConcurrencyConflict, RecordedEvent
 from guichet_core.store.sql import UnitOfWork
@@ -121,12 +121,11 @@ class Dossiers(Generic[S]):
             return (await self.load(uow, application_id)).state
 
     @contextlib.asynccontextmanager
-    async def deciding(
-        self, rt: Runtime, application_id: uuid.UUID, expected_version: int | None
-    ) -> AsyncIterator[Decision[S]]:
-        """The dossier at the version the caller decided on, in the decision's one unit of
+    async def deciding(self, rt: Runtime, command: DossierCommand) -> AsyncIterator[Decision[S]]:
+        """The dossier at the version the command decided on, in the decision's one unit of
         work; an erased dossier is refused first (``DossierErased``, 410), whether this
         service has erased its rows yet or not."""
+        application_id, expected_version = command.application_id, command.expected_version
         await rt.vault.ensure_not_erased(str(application_id))
         async with rt.unit_of_work() as uow:
             folded = await self.load(uow, application_id)

@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from guichet_core.decision_errors import (
+from guichet_core.dossier_rules import (
     DecisionIncomplete,
     DecisionRefused,
     NotCompetent,
@@ -72,7 +72,7 @@ PROBLEMS: dict[type[Exception], Problem] = {
         "this dossier was erased (Art. 27 of the cooperation agreement, GDPR Art. 17): "
         "its data no longer exists and nothing more can be read or decided on it",
     ),
-    # A deciding service's refusals (``decision_errors``): each error words its reason.
+    # A deciding service's refusals (``dossier_rules``): each error words its reason.
     UnknownDossier: Problem(404, str),
     NotCompetent: Problem(403, str),
     DecisionRefused: Problem(409, str),

@@ -25,7 +25,7 @@ from guichet_contracts.vocabulary import (
     FilerRole,
 )
 from guichet_core.deciding import StaleDossier
-from guichet_core.decision_errors import UnknownDossier
+from guichet_core.dossier_rules import UnknownDossier
 from guichet_core.testing.deciding import FakeRuntime, no_projection
 from guichet_regional_decision import domain, handlers
 from guichet_regional_decision.domain import DecisionReasonRecorded, NotCompetent, Refuse

@@ -33,7 +33,7 @@ from guichet_contracts.vocabulary import (
     FilerRole,
     TimelineStep,
 )
-from guichet_core.decision_errors import ReasonsMissing
+from guichet_core.dossier_rules import ReasonsMissing
 from guichet_regional_decision import domain
 from guichet_regional_decision.domain import (
     AuthoriseWork,

@@ -27,7 +27,7 @@ from guichet_contracts.vocabulary import (
     CompetentAuthority,
     FilerRole,
 )
-from guichet_core.decision_errors import UnknownDossier
+from guichet_core.dossier_rules import UnknownDossier
 from guichet_core.testing.deciding import FakeRuntime, no_projection
 from guichet_residence_decision import domain, handlers
 from guichet_residence_decision.domain import ResidenceDecisionReasonRecorded

@@ -35,7 +35,7 @@ from guichet_contracts.vocabulary import (
     FilerRole,
     TimelineStep,
 )
-from guichet_core.decision_errors import ReasonsMissing
+from guichet_core.dossier_rules import ReasonsMissing
 from guichet_residence_decision import domain
 from guichet_residence_decision.domain import (
     AuthoriseResidence,

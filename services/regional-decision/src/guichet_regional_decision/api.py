@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from guichet_contracts.vocabulary import CompetentAuthority, DecisionStep, DocumentKind
 from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deciding import TimelineEntry, timeline
-from guichet_core.decision_errors import DecisionIncomplete
 from guichet_core.deps import RuntimeDep
+from guichet_core.dossier_rules import DecisionIncomplete
 from guichet_regional_decision import domain
 from guichet_regional_decision.handlers import handle, view
 from guichet_regional_decision.queue import QueueEntry, queue_of

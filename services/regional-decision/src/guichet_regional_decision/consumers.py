@@ -8,7 +8,7 @@ from guichet_contracts import (
     DomainEvent,
     SupplementaryDocumentsSupplied,
 )
-from guichet_core.decision_errors import UnknownDossier
+from guichet_core.dossier_rules import UnknownDossier
 from guichet_core.service import SubscriptionSpec
 from guichet_core.store.sql import UnitOfWork
 from guichet_regional_decision.handlers import DOSSIERS

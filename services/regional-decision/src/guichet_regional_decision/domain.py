@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 from guichet_contracts import (
@@ -31,7 +31,7 @@ from guichet_contracts.vocabulary import (
     DecisionStep,
     DocumentKind,
 )
-from guichet_core import decision_errors
+from guichet_core import dossier_rules
 from guichet_regional_decision.state import Dossier, Status, evolve
 
 __all__ = [
@@ -68,11 +68,11 @@ class DecisionReasonRecorded(DomainEvent):
     reason: SealedData
 
 
-class Refused(decision_errors.DecisionRefused):
+class Refused(dossier_rules.DecisionRefused):
     """The command cannot apply to the dossier as it stands (HTTP 409)."""
 
 
-class NotCompetent(decision_errors.NotCompetent):
+class NotCompetent(dossier_rules.NotCompetent):
     """Only the region competent for the place of work decides (Art. 9; HTTP 403)."""
 
 
@@ -80,24 +80,13 @@ class NotCompetent(decision_errors.NotCompetent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Command:
-    application_id: uuid.UUID
-    authority: CompetentAuthority
-    now: datetime
-    expected_version: int | None = None  # the version decided on; a newer one refuses
+class Command(dossier_rules.DossierCommand):
+    authority: CompetentAuthority  # the caller's: only the competent region decides (Art. 9)
 
 
 @dataclass(frozen=True, kw_only=True)
-class Reasoned(Command):
+class Reasoned(dossier_rules.ReasonedCommand, Command):
     """A negative decision: its reasons reach the worker alone (Art. 24)."""
-
-    reasons: str
-
-    def __post_init__(self) -> None:
-        if not self.reasons:
-            raise decision_errors.ReasonsMissing(
-                "a negative decision states its reasons; they reach the worker only (Art. 24)"
-            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,7 +167,7 @@ def check_competent(state: Dossier, authority: CompetentAuthority) -> None:
 
 def _reason(sealed: SealedData | None) -> SealedData:
     if sealed is None:
-        raise decision_errors.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
+        raise dossier_rules.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
     return sealed
 
 

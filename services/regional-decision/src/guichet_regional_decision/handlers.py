@@ -41,7 +41,7 @@ DOSSIERS: Dossiers[Dossier] = Dossiers(
 
 
 async def _positive(rt: Runtime, command: Command, *, details: str = "") -> Dossier:
-    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+    async with DOSSIERS.deciding(rt, command) as dossier:
         return await dossier.record(decide(dossier.state, command), details=details)
 
 
@@ -49,7 +49,7 @@ async def _negative(rt: Runtime, command: Reasoned) -> Dossier:
     """The reasons are sealed once the dossier is found, at the version decided on, and
     the caller is its competent region (Art. 9): a refused call seals nothing, and a call
     on an unknown id makes no data key. They reach the worker alone (Art. 24)."""
-    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+    async with DOSSIERS.deciding(rt, command) as dossier:
         check_competent(dossier.state, command.authority)
         sealed = await dossier.seal(command.reasons)
         events = decide(dossier.state, command, sealed=sealed)

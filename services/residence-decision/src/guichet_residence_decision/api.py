@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_core.auth import Authority, Caller, require_authority
 from guichet_core.deciding import TimelineEntry, timeline
-from guichet_core.decision_errors import DecisionIncomplete
 from guichet_core.deps import RuntimeDep
+from guichet_core.dossier_rules import DecisionIncomplete
 from guichet_residence_decision import domain
 from guichet_residence_decision.handlers import handle, view
 from guichet_residence_decision.queue import QueueEntry, queue_of

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 from guichet_contracts import (
@@ -26,7 +26,7 @@ from guichet_contracts import (
     StayEnded,
 )
 from guichet_contracts.vocabulary import ApplicationKind, CompetentAuthority, DecisionStep
-from guichet_core import decision_errors
+from guichet_core import dossier_rules
 from guichet_residence_decision.state import Dossier, Status, evolve
 
 __all__ = [
@@ -61,7 +61,7 @@ class ResidenceDecisionReasonRecorded(DomainEvent):
     reason: SealedData
 
 
-class Refused(decision_errors.DecisionRefused):
+class Refused(dossier_rules.DecisionRefused):
     """The decision cannot apply to the dossier as it stands (HTTP 409)."""
 
 
@@ -69,24 +69,8 @@ class Refused(decision_errors.DecisionRefused):
 # the whole competence check (Art. 12 §1; the Office is competent for every dossier).
 
 
-@dataclass(frozen=True, kw_only=True)
-class Command:
-    application_id: uuid.UUID
-    now: datetime
-    expected_version: int | None = None  # the version decided on; a newer one refuses
-
-
-@dataclass(frozen=True, kw_only=True)
-class Reasoned(Command):
-    """A negative decision: its reasons reach the worker alone (Art. 24)."""
-
-    reasons: str
-
-    def __post_init__(self) -> None:
-        if not self.reasons:
-            raise decision_errors.ReasonsMissing(
-                "a negative decision states its reasons; they reach the worker only (Art. 24)"
-            )
+Command = dossier_rules.DossierCommand
+Reasoned = dossier_rules.ReasonedCommand
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,7 +160,7 @@ def _authorise_residence(state: Dossier, command: AuthoriseResidence) -> list[Do
 def _reasons(state: Dossier, sealed: SealedData | None) -> ResidenceDecisionReasonRecorded:
     """The reasons of a negative decision, kept (sealed) by the Office alone (Art. 24)."""
     if sealed is None:
-        raise decision_errors.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
+        raise dossier_rules.ReasonsMissing("a negative decision keeps its reasons (Art. 24)")
     return ResidenceDecisionReasonRecorded(
         application_id=state.application_id, step=DecisionStep.RESIDENCE, reason=sealed
     )

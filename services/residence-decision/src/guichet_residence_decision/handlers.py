@@ -39,14 +39,14 @@ DOSSIERS: Dossiers[Dossier] = Dossiers(
 
 
 async def authorise_residence(rt: Runtime, command: AuthoriseResidence) -> Dossier:
-    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+    async with DOSSIERS.deciding(rt, command) as dossier:
         return await dossier.record(decide(dossier.state, command))
 
 
 async def _negative(rt: Runtime, command: Reasoned) -> Dossier:
     """The reasons are sealed once the dossier is found at the version decided on (no data
     key for an unknown id); they reach the worker alone (Art. 24)."""
-    async with DOSSIERS.deciding(rt, command.application_id, command.expected_version) as dossier:
+    async with DOSSIERS.deciding(rt, command) as dossier:
         sealed = await dossier.seal(command.reasons)
         events = decide(dossier.state, command, sealed=sealed)
         return await dossier.record(events, reasons=command.reasons)
