@@ -5,10 +5,9 @@ A deciding service gives ``Dossiers`` its pure ``evolve``, the events it keeps p
 (the reasons of its negative decisions, never published, Art. 24), the queue it projects
 and the notices it sends; its handlers then read a dossier and decide on it::
 
-    async with DOSSIERS.deciding(rt, command) as d:
-        check_competent(d.state, command.authority)  # before anything is sealed
-        sealed = await d.seal(command.reasons)
-        return await d.record(decide(d.state, command, sealed=sealed), reasons=...)
+    async with DOSSIERS.deciding(rt, command) as dossier:
+        check_competent(dossier.state, command.authority)  # before anything is sealed
+        return await dossier.record_reasoned(decide, command)
 """
 
 from __future__ import annotations
@@ -29,7 +28,12 @@ from guichet_contracts.sealed import SealedData
 from guichet_contracts.vocabulary import TimelineStep
 from guichet_core.applicant import Subjects, notify_step
 from guichet_core.dossier import append_decision, load, record_received
-from guichet_core.dossier_rules import DossierCommand, ReasonsMissing, UnknownDossier
+from guichet_core.dossier_rules import (
+    DossierCommand,
+    ReasonedCommand,
+    ReasonsMissing,
+    UnknownDossier,
+)
 from guichet_core.service import Runtime
 from guichet_core.store.records import ConcurrencyConflict, RecordedEvent
 from guichet_core.store.sql import UnitOfWork
@@ -160,6 +164,16 @@ class Decision(Generic[S]):
                 "a negative decision states its reasons; they reach the worker only (Art. 24)"
             )
         return await self.rt.vault.seal(str(self.dossier_id), {"reasons": reasons})
+
+    async def record_reasoned(
+        self, decide: Callable[..., Sequence[DomainEvent]], command: ReasonedCommand
+    ) -> S:
+        """A negative decision: its reasons sealed, the events ``decide`` makes of them
+        recorded, the reasons told to the worker alone (Art. 24). Call it once the caller
+        is known competent for the dossier."""
+        sealed = await self.seal(command.reasons)
+        events = decide(self.state, command, sealed=sealed)
+        return await self.record(events, reasons=command.reasons)
 
     async def record(
         self, events: Sequence[DomainEvent], *, details: str = "", reasons: str | None = None

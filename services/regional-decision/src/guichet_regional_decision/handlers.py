@@ -50,10 +50,8 @@ async def _negative(rt: Runtime, command: Reasoned) -> Dossier:
     the caller is its competent region (Art. 9): a refused call seals nothing, and a call
     on an unknown id makes no data key. They reach the worker alone (Art. 24)."""
     async with DOSSIERS.deciding(rt, command) as dossier:
-        check_competent(dossier.state, command.authority)
-        sealed = await dossier.seal(command.reasons)
-        events = decide(dossier.state, command, sealed=sealed)
-        return await dossier.record(events, reasons=command.reasons)
+        check_competent(dossier.state, command.authority)  # before anything is sealed
+        return await dossier.record_reasoned(decide, command)
 
 
 async def declare_admissible(rt: Runtime, command: DeclareAdmissible) -> Dossier:

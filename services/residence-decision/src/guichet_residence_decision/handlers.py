@@ -47,9 +47,7 @@ async def _negative(rt: Runtime, command: Reasoned) -> Dossier:
     """The reasons are sealed once the dossier is found at the version decided on (no data
     key for an unknown id); they reach the worker alone (Art. 24)."""
     async with DOSSIERS.deciding(rt, command) as dossier:
-        sealed = await dossier.seal(command.reasons)
-        events = decide(dossier.state, command, sealed=sealed)
-        return await dossier.record(events, reasons=command.reasons)
+        return await dossier.record_reasoned(decide, command)
 
 
 async def refuse_residence(rt: Runtime, command: RefuseResidence) -> Dossier:
