@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from guichet_contracts import ApplicationFiled, NegativeDecisionTaken
+from guichet_contracts import ApplicationFiled, NegativeDecisionTaken, SealedData
 from guichet_contracts.vocabulary import (
     ApplicantCategory,
     ApplicationKind,
@@ -27,7 +27,7 @@ from guichet_contracts.vocabulary import (
 from guichet_core.deciding import StaleDossier
 from guichet_core.dossier_rules import UnknownDossier
 from guichet_core.testing.deciding import FakeRuntime, no_projection
-from guichet_regional_decision import domain, handlers
+from guichet_regional_decision import domain, handlers, messages
 from guichet_regional_decision.domain import DecisionReasonRecorded, NotCompetent, Refuse
 
 ID = uuid.UUID(int=21)
@@ -42,20 +42,30 @@ def no_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(handlers, "DOSSIERS", fake)
 
 
+SEALED = SealedData(key_id=str(ID), alg="AES-256-GCM", nonce="AA", ciphertext="AA")
+FILED = ApplicationFiled(
+    application_id=ID,
+    kind=ApplicationKind.SINGLE_PERMIT,
+    category=ApplicantCategory.GENERAL,
+    competent_authority=VLG,
+    workplace_postcode="2000",
+    filed_by=FilerRole.EMPLOYER,
+    filed_at=NOW,
+)
+
+
 def filed_runtime() -> FakeRuntime:
     runtime = FakeRuntime(topic="guichet.regional-decision.v1")
-    runtime.uow.given(
-        ApplicationFiled(
-            application_id=ID,
-            kind=ApplicationKind.SINGLE_PERMIT,
-            category=ApplicantCategory.GENERAL,
-            competent_authority=VLG,
-            workplace_postcode="2000",
-            filed_by=FilerRole.EMPLOYER,
-            filed_at=NOW,
-        )
-    )
+    runtime.uow.given(FILED)
     return runtime
+
+
+def filed_state() -> domain.Dossier:
+    return domain.evolve(None, FILED, at=NOW)
+
+
+def at_vlg() -> dict[str, Any]:
+    return {"application_id": ID, "authority": VLG, "now": NOW}
 
 
 def inadmissible(authority: CompetentAuthority = VLG, **more: Any) -> Refuse:
@@ -126,3 +136,28 @@ def test_every_command_a_region_can_ask_has_its_handler() -> None:
         and kind not in (domain.Command, domain.Reasoned)
     }
     assert set(handlers.COMMAND_HANDLERS) == commands
+
+
+def test_a_request_for_documents_tells_the_applicant_why_which_and_by_when_art_20_4() -> None:
+    ask = domain.RequestDocuments(
+        application_id=ID,
+        authority=VLG,
+        now=NOW,
+        document_kinds=(DocumentKind.DIPLOMA, DocumentKind.PHOTO),
+        due_on=date(2027, 4, 1),
+        explanation="the diploma is unreadable",
+    )
+    assert messages.documents_details(ask) == (
+        "the diploma is unreadable\n\ndiploma, photo\nDue: 2027-04-01"
+    )
+
+
+def test_every_decision_of_the_region_is_told_in_the_four_languages_art_20_5() -> None:
+    decided = [
+        *domain.decide(filed_state(), inadmissible(), sealed=SEALED),
+        *domain.decide(filed_state(), domain.DeclareAdmissible(**at_vlg())),
+    ]
+    notices = [messages.notice_of(event) for event in decided]
+    assert notices == [None, "inadmissible", "admissible"]  # the private reason: no notice
+    for notice in {*messages.SUBJECTS}:
+        assert set(messages.SUBJECTS[notice]) == {"fr", "nl", "de", "en"}
