@@ -8,12 +8,11 @@ from guichet_contracts import (
     DomainEvent,
     SupplementaryDocumentsSupplied,
 )
+from guichet_contracts.topics import INTAKE_TOPIC
 from guichet_core.dossier_rules import UnknownDossier
 from guichet_core.service import SubscriptionSpec
 from guichet_core.store.sql import UnitOfWork
 from guichet_regional_decision.handlers import DOSSIERS
-
-INTAKE_TOPIC = "guichet.intake.v1"
 
 
 async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:

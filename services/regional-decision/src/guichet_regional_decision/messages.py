@@ -15,8 +15,7 @@ from guichet_contracts import (
     SupplementaryDocumentsRequested,
     WorkAuthorised,
 )
-from guichet_contracts.vocabulary import DecisionStep
-from guichet_contracts.vocabulary import Language
+from guichet_contracts.vocabulary import DecisionStep, Language
 from guichet_regional_decision.domain import RequestDocuments
 
 SUBJECTS: dict[str, dict[Language, str]] = {

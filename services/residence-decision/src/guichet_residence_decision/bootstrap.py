@@ -6,13 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from guichet_contracts.topics import RESIDENCE_DECISION_TOPIC
 from guichet_core.service import ServiceSpec, create_app
 from guichet_residence_decision.api import router
 from guichet_residence_decision.consumers import SUBSCRIPTIONS
 from guichet_residence_decision.queue import residence_queue
 from guichet_residence_decision.settings import ResidenceDecisionSettings
-
-TOPIC = "guichet.residence-decision.v1"
 
 SPEC = ServiceSpec(
     name="residence-decision",
@@ -20,7 +19,7 @@ SPEC = ServiceSpec(
     description="Residence decisions of the Immigration Office (Office des étrangers / Dienst "
     "Vreemdelingenzaken) on single-permit applications once work is authorised "
     "(cooperation agreement of 31 January 2025, Art. 12 §1, Art. 18, Art. 24).",
-    topic=TOPIC,
+    topic=RESIDENCE_DECISION_TOPIC,
     migrations=Path(__file__).parent / "migrations" / "versions",
     routers=[router],
     dossier_tables=[(residence_queue, "application_id")],

@@ -13,12 +13,11 @@ from guichet_contracts import (
     SupplementaryDocumentsSupplied,
     WorkAuthorised,
 )
+from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC
 from guichet_contracts.vocabulary import ApplicationKind
 from guichet_core.service import SubscriptionSpec
 from guichet_core.store.sql import UnitOfWork
 from guichet_residence_decision.handlers import DOSSIERS
-
-FOLLOWED_TOPICS = ["guichet.intake.v1", "guichet.regional-decision.v1"]
 
 
 async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
@@ -34,7 +33,7 @@ async def on_received(event: DomainEvent, envelope: CloudEventEnvelope, uow: Uni
 SUBSCRIPTIONS = [
     SubscriptionSpec(
         group="residence-decision.dossiers",
-        topics=FOLLOWED_TOPICS,
+        topics=[INTAKE_TOPIC, REGIONAL_DECISION_TOPIC],
         handlers={
             event.event_type: on_received
             for event in (
