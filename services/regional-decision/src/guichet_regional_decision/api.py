@@ -147,18 +147,36 @@ async def request_documents(
     return _view(await handle(rt, command))
 
 
+def _granted_or_refused(
+    body: PeriodDecision,
+    given: dict[str, Any],
+    *,
+    granted: bool,
+    grant: type[domain.AuthoriseWork | domain.GrantProfessionalCard],
+    step: DecisionStep,
+    what: str,
+) -> domain.Command:
+    """A positive decision for its validity period, or a refusal with its reasons."""
+    if granted:
+        start, end = body.period(what)
+        return grant(**given, valid_from=start, valid_until=end)
+    return domain.Refuse(**given, step=step, reasons=body.reasons or "")
+
+
 @router.post("/dossiers/{application_id}/work-decision")
 async def work_decision(
     application_id: uuid.UUID, body: WorkDecision, rt: RuntimeDep, caller: RegionDep
 ) -> DossierView:
     """Authorise the work for a validity period, or refuse it with reasons (Art. 9)."""
-    given = _given(application_id, body, caller)
-    if body.authorised:
-        start, end = body.period("an authorisation")
-        command = domain.AuthoriseWork(**given, valid_from=start, valid_until=end)
-        return _view(await handle(rt, command))
-    step = DecisionStep.WORK
-    return _view(await handle(rt, domain.Refuse(**given, step=step, reasons=body.reasons or "")))
+    command = _granted_or_refused(
+        body,
+        _given(application_id, body, caller),
+        granted=body.authorised,
+        grant=domain.AuthoriseWork,
+        step=DecisionStep.WORK,
+        what="an authorisation",
+    )
+    return _view(await handle(rt, command))
 
 
 @router.post("/dossiers/{application_id}/professional-card-decision")
@@ -166,13 +184,15 @@ async def card_decision(
     application_id: uuid.UUID, body: CardDecision, rt: RuntimeDep, caller: RegionDep
 ) -> DossierView:
     """Grant a professional card for a validity period, or refuse it with reasons."""
-    given = _given(application_id, body, caller)
-    if body.granted:
-        start, end = body.period("a professional card")
-        grant = domain.GrantProfessionalCard(**given, valid_from=start, valid_until=end)
-        return _view(await handle(rt, grant))
-    step = DecisionStep.PROFESSIONAL_CARD
-    return _view(await handle(rt, domain.Refuse(**given, step=step, reasons=body.reasons or "")))
+    command = _granted_or_refused(
+        body,
+        _given(application_id, body, caller),
+        granted=body.granted,
+        grant=domain.GrantProfessionalCard,
+        step=DecisionStep.PROFESSIONAL_CARD,
+        what="a professional card",
+    )
+    return _view(await handle(rt, command))
 
 
 @router.post("/dossiers/{application_id}/withdrawal")
