@@ -25,9 +25,10 @@ from guichet_contracts.vocabulary import (
     FilerRole,
 )
 from guichet_core.deciding import StaleDossier
-from guichet_core.dossier_rules import UnknownDossier
+from guichet_core.dossier_rules import DecisionIncomplete, ReasonsMissing, UnknownDossier
+from guichet_core.problems import PROBLEMS
 from guichet_core.testing.deciding import FakeRuntime, no_projection
-from guichet_regional_decision import domain, handlers, messages
+from guichet_regional_decision import api, domain, handlers, messages
 from guichet_regional_decision.domain import DecisionReasonRecorded, NotCompetent, Refuse
 
 ID = uuid.UUID(int=21)
@@ -161,3 +162,27 @@ def test_every_decision_of_the_region_is_told_in_the_four_languages_art_20_5() -
     assert notices == [None, "inadmissible", "admissible"]  # the private reason: no notice
     for notice in {*messages.SUBJECTS}:
         assert set(messages.SUBJECTS[notice]) == {"fr", "nl", "de", "en"}
+
+
+def test_an_authorisation_states_its_validity_period_before_anything_is_done() -> None:
+    body = api.WorkDecision(authorised=True, valid_from=date(2027, 4, 1))
+    with pytest.raises(DecisionIncomplete, match="valid_from and valid_until"):
+        body.period("an authorisation")
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        (UnknownDossier("no dossier"), 404),
+        (NotCompetent("BXL decides"), 403),
+        (domain.Refused("the dossier is refused"), 409),
+        (ReasonsMissing("no reasons"), 422),
+        (StaleDossier(str(ID), 1, 2), 409),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_each_refusal_of_a_decision_has_one_status_in_the_central_mapping(
+    refusal: Exception, status: int
+) -> None:
+    [problem] = [p for kind, p in PROBLEMS.items() if isinstance(refusal, kind)]
+    assert problem.status == status
