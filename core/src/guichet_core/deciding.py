@@ -51,6 +51,14 @@ class Versioned(Protocol):
 
 
 S = TypeVar("S", bound=Versioned)
+
+
+class Evolve(Protocol[S]):
+    """A domain's pure fold step: the dossier after ``event``, recorded ``at``."""
+
+    def __call__(self, state: S | None, event: DomainEvent, *, at: datetime) -> S: ...
+
+
 History = Sequence[tuple[TimelineStep, datetime]]
 
 
@@ -86,7 +94,7 @@ class Dossiers(Generic[S]):
     """One deciding service's dossiers: how a stream folds, which of its events stay in
     its store, the queue it projects and the notices it sends."""
 
-    evolve: Callable[..., S]  # (state | None, event, *, at) -> state: the domain's
+    evolve: Evolve[S]
     private: EventRegistry
     project: Callable[[AsyncConnection, S, ApplicationFiled], Awaitable[None]]
     notices: Notices
