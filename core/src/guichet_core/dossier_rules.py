@@ -16,7 +16,7 @@ class UnknownDossier(LookupError):
     """This service holds no such dossier (HTTP 404)."""
 
 
-class NotCompetent(PermissionError):
+class NotCompetent(Exception):
     """The caller is not the authority that decides this dossier (HTTP 403)."""
 
 
