@@ -31,9 +31,9 @@ SERVICE_MODULES = {
     "intake": "guichet_intake.app",
     "regional-decision": "guichet_regional_decision.bootstrap",
     "residence-decision": "guichet_residence_decision.bootstrap",
-    "consultation": "guichet_consultation.app",
+    "consultation": "guichet_consultation.bootstrap",
     "onss-feed": "guichet_onss_feed.app",
-    "retention": "guichet_retention.app",
+    "retention": "guichet_retention.bootstrap",
 }
 EVERY_AUTHORITY = tuple(Authority)
 

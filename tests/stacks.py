@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from guichet_consultation.app import SPEC as CONSULTATION
+from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.service import create_app
@@ -32,7 +32,7 @@ from guichet_regional_decision.bootstrap import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings
 from guichet_residence_decision.bootstrap import SPEC as RESIDENCE
 from guichet_residence_decision.settings import ResidenceDecisionSettings
-from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.bootstrap import SPEC as RETENTION
 from guichet_retention.settings import RetentionSettings
 
 from .support import (

@@ -16,7 +16,7 @@ from guichet_core.auth import Authority
 from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, SealBroken, open_vault
 from guichet_retention import handlers
-from guichet_retention.app import SPEC as RETENTION
+from guichet_retention.bootstrap import SPEC as RETENTION
 from guichet_retention.bootstrap import rules_of
 from guichet_retention.clock import FixedClock
 from guichet_retention.replay import replay

@@ -196,12 +196,15 @@ def _handler_for(problem: Problem) -> Callable[[Request, Exception], Awaitable[R
     return handle
 
 
-def install_problems(app: FastAPI) -> None:
-    """Every error of ``app`` as a problem, and its OpenAPI saying so (413, 422)."""
+def install_problems(
+    app: FastAPI, service_problems: Mapping[type[Exception], Problem] | None = None
+) -> None:
+    """Every error of ``app`` as a problem, and its OpenAPI saying so (413, 422); a
+    service's own domain exceptions (``ServiceSpec.problems``) are mapped the same way."""
     app.add_exception_handler(HTTPException, _http_problem)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(ProblemDetails, _problem_details)
-    for exception, problem in PROBLEMS.items():
+    for exception, problem in {**PROBLEMS, **(service_problems or {})}.items():
         app.add_exception_handler(exception, _handler_for(problem))
     app.add_exception_handler(Exception, _unexpected)  # a 500, still a problem
     _document_problems(app)

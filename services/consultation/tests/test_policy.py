@@ -19,10 +19,9 @@ from guichet_consultation.policy import (
     Rule,
     evaluate,
     parse,
-    register_markdown,
     validate,
-    witness,
 )
+from guichet_consultation.register import register_markdown, witness
 from guichet_core.auth import REGIONS, Authority, Caller
 
 C = DataCategory

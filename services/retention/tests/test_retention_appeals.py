@@ -28,7 +28,7 @@ from guichet_contracts import (
     NegativeDecisionTaken,
     ResidenceAuthorised,
 )
-from guichet_retention.appeals import (
+from guichet_retention.domain import (
     COURT_REGISTRY,
     AppealConflict,
     DossierErased,

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from guichet_retention.acknowledgment import acknowledgment
 from guichet_retention.rights import (
     LANGUAGES,
     Concern,
     RightKind,
     RightsError,
     RightsRequest,
-    acknowledgment,
     answer,
     controller_for,
     is_overdue,

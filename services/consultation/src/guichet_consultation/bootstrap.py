@@ -1,27 +1,27 @@
-"""Consultation's own dependencies, built once the shared stores exist (STYLE 7)."""
+"""Consultation's wiring: its spec, its own dependencies built once the shared stores
+exist (STYLE 7), and the app. Nothing is created at import time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
 
 from guichet_consultation.access_log import AccessLog
+from guichet_consultation.api import router
+from guichet_consultation.consumers import SUBSCRIPTIONS, bind_purge
+from guichet_consultation.deps import ConsultationDeps, deps_of
+from guichet_consultation.domain import NoSuchDossier, NothingToRead, NothingToSearch
 from guichet_consultation.generations import Generations
 from guichet_consultation.search import SearchGuard, SearchLimit
 from guichet_consultation.settings import ConsultationSettings
-from guichet_core.service import Runtime
+from guichet_contracts.topics import CONSULTATION_TOPIC
+from guichet_core.problems import Problem
+from guichet_core.service import Runtime, ServiceSpec, create_app
 
+__all__ = ["SPEC", "ConsultationDeps", "bootstrap", "build", "deps_of"]
 
-@dataclass(frozen=True)
-class ConsultationDeps:
-    # One per service: its appends of concurrent requests are committed together.
-    access_log: AccessLog
-    searches: SearchGuard  # searches per caller and minute (GDPR Art. 5 §1 c, Art. 32)
-
-
-def deps_of(runtime: Runtime) -> ConsultationDeps:
-    deps = runtime.deps
-    assert isinstance(deps, ConsultationDeps), "consultation's bootstrap has not run"
-    return deps
+TOPIC = CONSULTATION_TOPIC
 
 
 async def bootstrap(runtime: Runtime) -> ConsultationDeps:
@@ -35,3 +35,27 @@ async def bootstrap(runtime: Runtime) -> ConsultationDeps:
     return ConsultationDeps(
         access_log=AccessLog(runtime.engine), searches=SearchGuard(SearchLimit(searches))
     )
+
+
+SPEC = ServiceSpec(
+    name="consultation",
+    title="Guichet consultation",
+    description="Need-to-know views of the dossiers for each authority, and the access log "
+    "(cooperation agreement of 31 January 2025, Art. 11, 21-26, 29).",
+    topic=TOPIC,
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    routers=[router],
+    subscriptions=SUBSCRIPTIONS,
+    bootstrap=bootstrap,
+    purge_bind=bind_purge,
+    # The reason of each refusal is the domain's, never the request's (STYLE 14).
+    problems={
+        NoSuchDossier: Problem(404, str),
+        NothingToRead: Problem(403, str),
+        NothingToSearch: Problem(422, str),
+    },
+)
+
+
+def build(settings: ConsultationSettings | None = None) -> FastAPI:
+    return create_app(SPEC, settings or ConsultationSettings())

@@ -7,7 +7,8 @@ import asyncio
 import typer
 from rich.console import Console
 
-from guichet_consultation.policy import POLICY, register_markdown
+from guichet_consultation.policy import POLICY
+from guichet_consultation.register import register_markdown
 from guichet_consultation.settings import ConsultationSettings
 
 app = typer.Typer(help="Consultation: projections, access policy.", no_args_is_help=True)

@@ -1,19 +1,19 @@
-"""Feeding the projection from every topic: the consultation's consumer and its rebuild."""
+"""Feeding the projection from every topic: what the live consumer (``consumers``) and a
+rebuild (``rebuild``) both write."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_consultation import projection
-from guichet_consultation.generations import BlindIndex, Generations, GenerationTables, load_rows
+from guichet_consultation.generations import BlindIndex, GenerationTables, load_rows
 from guichet_contracts import (
     ApplicationFiled,
     CloudEventEnvelope,
     DomainEvent,
-    DossierPurged,
     SealedData,
 )
 from guichet_contracts.dossier import SealedDossier
@@ -24,10 +24,7 @@ from guichet_contracts.topics import (
     RESIDENCE_DECISION_TOPIC,
 )
 from guichet_core.blind_index import blind_index_for as blind_index
-from guichet_core.consumer import Handler
-from guichet_core.notifications import notification_outbox
 from guichet_core.service import Runtime
-from guichet_core.store.sql import UnitOfWork
 from guichet_core.store.upsert import insert_missing, upsert_all
 from guichet_core.vault import PersonalDataVault
 
@@ -145,43 +142,9 @@ async def project_all(
     return len(changed)
 
 
-def bind(runtime: Runtime) -> Mapping[str, Handler]:
-    """The live consumer: every followed event into every writable generation."""
-    generations = Generations(runtime.engine)
-    index = blind_index_for(runtime)
-
-    async def handle(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
-        writable = await generations.writable(uow.connection)
-        if not writable:
-            raise LookupError("no projection generation to write to (start-up did not run)")
-        for tables in writable:
-            await project_into(
-                uow.connection, tables, event, envelope, vault=runtime.vault, index=index
-            )
-
-    return {event_type.event_type: handle for event_type in projection.FOLLOWED}
-
-
-def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
-    """A purged dossier leaves every generation of the projection (Art. 27 §2)."""
-    generations = Generations(runtime.engine)
-
-    async def on_purged(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
-        dossier_id = str(event.application_id)
-        for tables in await generations.writable(uow.connection):
-            for table in (tables.views, tables.subjects):
-                await uow.connection.execute(table.delete().where(table.c.dossier_id == dossier_id))
-        await uow.connection.execute(
-            notification_outbox.delete().where(notification_outbox.c.dossier_id == dossier_id)
-        )
-
-    return {DossierPurged.event_type: on_purged}
-
-
 __all__ = [
     "TOPICS",
     "SealedData",
-    "bind",
     "blind_index_for",
     "project_all",
     "project_into",

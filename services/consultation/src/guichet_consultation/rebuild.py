@@ -78,7 +78,7 @@ async def replay_into(
 
 async def rebuild(settings: ServiceSettings) -> RebuildReport:
     """Run while the service runs: reads keep using the active generation meanwhile."""
-    from guichet_consultation.app import SPEC  # the service's own spec: schema, migrations
+    from guichet_consultation.bootstrap import SPEC  # the service's own spec: schema, migrations
 
     config = database_config(SPEC, settings)
     engine = create_engine(config)

@@ -1,12 +1,13 @@
 """``guichet-retention``: run the retention service alone."""
 
 from guichet_core.entrypoint import serve
-from guichet_retention.app import SPEC
+from guichet_retention.bootstrap import SPEC
 from guichet_retention.settings import RetentionSettings
 
 
 def main() -> None:
-    serve(SPEC, RetentionSettings())
+    settings = RetentionSettings()  # built once, here, and passed down
+    serve(SPEC, settings)
 
 
 if __name__ == "__main__":

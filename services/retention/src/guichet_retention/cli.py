@@ -34,7 +34,7 @@ def forecast(until: str = typer.Option(..., help="Last day to list, YYYY-MM-DD")
     """List what will be deleted until a date, when and why (and what appeals hold)."""
     from guichet_core.service import database_config
     from guichet_core.store.database import create_engine
-    from guichet_retention.app import SPEC
+    from guichet_retention.bootstrap import SPEC
     from guichet_retention.store import forecast as rows_until
 
     async def read() -> list[dict[str, object]]:

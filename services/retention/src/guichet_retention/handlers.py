@@ -1,152 +1,75 @@
-"""Retention's use cases: follow every dossier, record appeals, purge at expiry."""
+"""Retention's use cases, one handler per command; no HTTP here.
+
+An appeal lodged or ended is decided on the dossier's fold (``domain.decide``) and goes
+on retention's topic and into the schedule in one unit of work, or nothing does. Purges
+are ``purge``'s; the data subject's requests, ``rights_handlers``'.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from guichet_contracts import (
-    AppealDecided,
-    AppealLodged,
-    CloudEventEnvelope,
-    DomainEvent,
-    DossierPurged,
-)
 from guichet_core.codec import new_event
-from guichet_core.dossier import record_received
 from guichet_core.service import Runtime
-from guichet_core.store.records import ConcurrencyConflict
-from guichet_core.store.sql import UnitOfWork
-from guichet_retention import appeals
-from guichet_retention.clock import Clock
-from guichet_retention.rights_store import rights_requests
-from guichet_retention.schedule import Deletion, DossierRetention, RetentionRules, deletion, evolve
-from guichet_retention.store import due, save, state_of
+from guichet_retention.deps import clock_of, rules_of
+from guichet_retention.domain import EndAppeal, LodgeAppeal, UnknownDossier, decide, evolve
+from guichet_retention.purge import purge, purge_due, refuse_if_held
+from guichet_retention.store import save, state_of
 
-log = logging.getLogger(__name__)
-
-
-async def on_event(
-    event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork, rules: RetentionRules
-) -> None:
-    """Any event of a dossier: kept (its personal part stays sealed) and folded into the
-    dossier's deletion date."""
-    dossier_id = str(event.application_id)
-    if await uow.contains(envelope.id):
-        return  # one of our own (an appeal, a purge): already in the schedule
-    await record_received(uow, dossier_id, event, envelope)
-    state = await state_of(uow.connection, dossier_id)
-    await save(uow.connection, evolve(state, event), rules)
+__all__ = [
+    "COMMAND_HANDLERS",
+    "RecordAppeal",
+    "RunPurges",
+    "purge",
+    "purge_due",
+    "record_appeal",
+    "refuse_if_held",
+    "run_purges",
+]
 
 
-Rule = Callable[[DossierRetention], AppealLodged | AppealDecided]
+@dataclass(frozen=True)
+class RecordAppeal:
+    """An appeal lodged on, or ended for, one dossier (Art. 27 §1 3°)."""
+
+    dossier_id: str
+    command: LodgeAppeal | EndAppeal
 
 
-async def record(rt: Runtime, dossier_id: str, rule: Rule, rules: RetentionRules) -> None:
-    """An appeal lodged or ended (``appeals.lodge`` or ``appeals.end`` on the dossier's
-    state): on retention's topic and into the schedule in one transaction, or nothing."""
+@dataclass(frozen=True)
+class RunPurges:
+    """Delete now every dossier whose retention has ended (Art. 27 §2)."""
+
+
+async def record_appeal(rt: Runtime, request: RecordAppeal) -> None:
+    """Refused (``AppealRefused``) before anything is written, or recorded in one unit of
+    work: the event on retention's topic and the dossier's new deletion date."""
+    rules, today = rules_of(rt), clock_of(rt).today()
     async with rt.unit_of_work() as uow:
-        version = await uow.stream_version(dossier_id)
+        version = await uow.stream_version(request.dossier_id)
         if version == 0:
-            raise appeals.UnknownDossier("retention knows no such dossier")
-        state = await state_of(uow.connection, dossier_id)
-        event = rule(state)  # refuses before anything is written
+            raise UnknownDossier("retention knows no such dossier")
+        state = await state_of(uow.connection, request.dossier_id)
+        events = decide(state, request.command, today=today)
         await uow.append(
-            dossier_id, [new_event(event)], expected_version=version, publish_to=rt.topic
+            request.dossier_id,
+            [new_event(event) for event in events],
+            expected_version=version,
+            publish_to=rt.topic,
         )
-        await save(uow.connection, evolve(state, event), rules)
+        for event in events:
+            state = evolve(state, event)
+        await save(uow.connection, state, rules)
 
 
-async def refuse_if_held(rt: Runtime, dossier_id: str, rules: RetentionRules) -> None:
-    """GDPR Art. 17 §3 e) and Art. 27 §1 3°: a dossier under appeal is not erased."""
-    async with rt.engine.connect() as connection:
-        _held(deletion(await state_of(connection, dossier_id), rules))
+async def run_purges(rt: Runtime, request: RunPurges) -> list[str]:
+    """The ids of the dossiers purged by this run."""
+    return await purge_due(rt, clock_of(rt), rules_of(rt))
 
 
-def _held(rule: Deletion) -> None:
-    if rule.held_by_appeal:
-        raise appeals.DeletionHeld(
-            "an appeal is pending on this dossier: it is kept until "
-            "the appeal ends (Art. 27 §1 3°, GDPR Art. 17 §3 e); "
-            "answer the erasure once it has ended"
-        )
-
-
-async def purge(
-    rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool = False, today: date
-) -> DossierPurged | None:
-    """Erase one dossier everywhere, or None if it is no longer due (an appeal lodged
-    since it was found due). The purge takes the dossier's next version first, so an
-    appeal recorded meanwhile conflicts; then its key is destroyed — from then on none of
-    its sealed data opens in any store, topic or backup — and every service is told.
-
-    Retention's consumer records what other services publish into the same stream: a
-    purge that loses that race looks again (an appeal recorded meanwhile still holds it).
-    """
-    for _ in range(_PURGE_ATTEMPTS - 1):
-        with contextlib.suppress(ConcurrencyConflict):
-            return await _purge_once(rt, dossier_id, rules, erasure=erasure, today=today)
-    return await _purge_once(rt, dossier_id, rules, erasure=erasure, today=today)
-
-
-_PURGE_ATTEMPTS = 5
-
-
-async def _purge_once(
-    rt: Runtime, dossier_id: str, rules: RetentionRules, *, erasure: bool, today: date
-) -> DossierPurged | None:
-    async with rt.unit_of_work() as uow:
-        # the version first: an appeal committed after it makes the append below conflict
-        version = await uow.stream_version(dossier_id)
-        state = await state_of(uow.connection, dossier_id)
-        rule = deletion(state, rules)
-        if not erasure and (rule.held_by_appeal or rule.due_on is None or rule.due_on > today):
-            return None
-        _held(rule)
-        purged = DossierPurged(
-            application_id=uuid.UUID(dossier_id),
-            rule="erasure_request" if erasure else (rule.rule or "erasure_request"),
-            due_on=rule.due_on or today,
-            purged_at=datetime.now(UTC),
-        )
-        await uow.append(
-            dossier_id, [new_event(purged)], expected_version=version, publish_to=rt.topic
-        )
-        await save(uow.connection, evolve(state, purged), rules)
-        # the person's own words to their controller go with the dossier
-        await uow.connection.execute(
-            rights_requests.delete().where(rights_requests.c.dossier_id == dossier_id)
-        )
-        await rt.vault.shred(dossier_id)
-    return purged
-
-
-async def purge_due(rt: Runtime, clock: Clock, rules: RetentionRules) -> list[str]:
-    """Art. 27 §2: every dossier whose date has come is deleted automatically."""
-    today = clock.today()
-    async with rt.engine.connect() as connection:
-        ids = await due(connection, today)
-    purged = []
-    for dossier_id in ids:
-        try:
-            done = await purge(rt, dossier_id, rules, today=today)
-        except ConcurrencyConflict:  # the dossier changed (an appeal?): the next run decides
-            log.info("dossier %s changed while being purged: left to the next run", dossier_id)
-            continue
-        if done is not None:
-            purged.append(dossier_id)
-            log.info("dossier %s purged (retention ended)", dossier_id)
-    return purged
-
-
-async def purge_loop(rt: Runtime, clock: Clock, rules: RetentionRules, interval: float) -> None:
-    while True:
-        try:
-            await purge_due(rt, clock, rules)
-        except Exception:
-            log.exception("retention purge run failed")
-        await asyncio.sleep(interval)
+COMMAND_HANDLERS: dict[type, Callable[[Runtime, Any], Awaitable[Any]]] = {
+    RecordAppeal: record_appeal,
+    RunPurges: run_purges,
+}

@@ -48,7 +48,7 @@ class ReplayReport:
 
 
 async def replay(settings: RetentionSettings, *, idle_polls: int = 4) -> ReplayReport:
-    from guichet_retention.app import SPEC
+    from guichet_retention.bootstrap import SPEC
 
     config = database_config(SPEC, settings)
     engine = create_engine(config)

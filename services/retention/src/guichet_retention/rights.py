@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from guichet_contracts.vocabulary import LANGUAGES, CompetentAuthority
+from guichet_contracts.vocabulary import LANGUAGES, CompetentAuthority, Language
 
 __all__ = [
     "BRUSSELS",
@@ -31,14 +31,13 @@ __all__ = [
     "OUTCOMES",
     "REGIONS",
     "STATUSES",
-    "Acknowledgment",
     "Concern",
+    "Language",
     "Outcome",
     "RightKind",
     "RightsError",
     "RightsRequest",
     "Status",
-    "acknowledgment",
     "answer",
     "controller_for",
     "is_overdue",
@@ -258,224 +257,3 @@ def answer(request: RightsRequest, outcome: str, answer_text: str, at: datetime)
     if at < request.received_at:
         raise RightsError("a request cannot be answered before it was received")
     return replace(request, status="answered", answered_at=at, outcome=outcome, answer=answer_text)
-
-
-# --- The acknowledgment of receipt (Art. 29 §4) ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Acknowledgment:
-    request_id: str
-    received_at: datetime
-    controller: str
-    kind: RightKind
-    due_on: date
-    text: str
-
-
-MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "nl": (
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "de": (
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
-def format_date(day: date, language: str) -> str:
-    """``day`` written out in ``language``: 28 février 2025, 28 februari 2025, 28. Februar
-    2025, 28 February 2025 (no locale of the host involved)."""
-    month = MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{day.day}. {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
-def _format_moment(moment: datetime, language: str) -> str:
-    local = moment.astimezone(BRUSSELS)
-    day = format_date(local.date(), language)
-    return {
-        "fr": f"{day} à {local:%H} h {local:%M} (heure de Bruxelles)",
-        "nl": f"{day} om {local:%H.%M} uur (Brusselse tijd)",
-        "de": f"{day} um {local:%H:%M} Uhr (Brüsseler Zeit)",
-        "en": f"{day} at {local:%H:%M} (Brussels time)",
-    }[language]
-
-
-CONTROLLER_NAMES: dict[str, dict[str, str]] = {
-    "VLG": {
-        "fr": "la Région flamande (Departement Werk en Sociale Economie, Migration économique)",
-        "nl": "het Vlaams Gewest (Departement Werk en Sociale Economie, Economische Migratie)",
-        "de": "die Flämische Region (Departement Werk en Sociale Economie, Wirtschaftsmigration)",
-        "en": "the Flemish Region (Department of Work and Social Economy, Economic Migration)",
-    },
-    "WAL": {
-        "fr": "la Région wallonne (SPW, Direction de l'Emploi et des Permis de travail)",
-        "nl": "het Waals Gewest (SPW, Direction de l'Emploi et des Permis de travail)",
-        "de": "die Wallonische Region (ÖDW, Direction de l'Emploi et des Permis de travail)",
-        "en": "the Walloon Region (SPW, Direction de l'Emploi et des Permis de travail)",
-    },
-    "BXL": {
-        "fr": "la Région de Bruxelles-Capitale (Bruxelles Économie et Emploi, "
-        "Direction de la Migration économique)",
-        "nl": "het Brussels Hoofdstedelijk Gewest (Brussel Economie en Werkgelegenheid, "
-        "Directie Economische Migratie)",
-        "de": "die Region Brüssel-Hauptstadt (Brüssel Wirtschaft und Beschäftigung, "
-        "Direktion Wirtschaftsmigration)",
-        "en": "the Brussels-Capital Region (Brussels Economy and Employment, "
-        "Economic Migration Directorate)",
-    },
-    "DG": {
-        "fr": "la Communauté germanophone (Ministère, département Emploi)",
-        "nl": "de Duitstalige Gemeenschap (Ministerie, departement Werkgelegenheid)",
-        "de": "die Deutschsprachige Gemeinschaft (Ministerium, Fachbereich Beschäftigung)",
-        "en": "the German-speaking Community (Ministry, Employment department)",
-    },
-    "OE": {
-        "fr": "l'Office des étrangers",
-        "nl": "de Dienst Vreemdelingenzaken",
-        "de": "das Ausländeramt (Office des étrangers)",
-        "en": "the Immigration Office (Office des étrangers / Dienst Vreemdelingenzaken)",
-    },
-}
-
-RIGHT_NAMES: dict[RightKind, dict[str, str]] = {
-    RightKind.ACCESS: {
-        "fr": "droit d'accès",
-        "nl": "recht op inzage",
-        "de": "Auskunftsrecht",
-        "en": "right of access",
-    },
-    RightKind.RECTIFICATION: {
-        "fr": "droit de rectification",
-        "nl": "recht op rectificatie",
-        "de": "Recht auf Berichtigung",
-        "en": "right to rectification",
-    },
-    RightKind.ERASURE: {
-        "fr": "droit à l'effacement",
-        "nl": "recht op gegevenswissing",
-        "de": "Recht auf Löschung",
-        "en": "right to erasure",
-    },
-    RightKind.RESTRICTION: {
-        "fr": "droit à la limitation du traitement",
-        "nl": "recht op beperking van de verwerking",
-        "de": "Recht auf Einschränkung der Verarbeitung",
-        "en": "right to restriction of processing",
-    },
-    RightKind.OBJECTION: {
-        "fr": "droit d'opposition",
-        "nl": "recht van bezwaar",
-        "de": "Widerspruchsrecht",
-        "en": "right to object",
-    },
-}
-
-_ACKNOWLEDGMENT: dict[str, str] = {
-    "fr": (
-        "Accusé de réception. Votre demande n° {id}, par laquelle vous exercez votre {right} "
-        "(article {article} du règlement général sur la protection des données), a été reçue "
-        "le {received}. Elle a été transmise à {controller}, responsable du traitement "
-        "concerné (accord de coopération du 31 janvier 2025, articles 7, 28 et 29). Une "
-        "réponse vous sera donnée dans les meilleurs délais et au plus tard le {due}. Vous "
-        "pouvez suivre votre demande sur la plateforme."
-    ),
-    "nl": (
-        "Ontvangstbewijs. Uw aanvraag nr. {id}, waarmee u uw {right} uitoefent (artikel "
-        "{article} van de Algemene verordening gegevensbescherming), werd ontvangen op "
-        "{received}. Ze werd doorgestuurd naar {controller}, de betrokken "
-        "verwerkingsverantwoordelijke (samenwerkingsakkoord van 31 januari 2025, artikelen 7, "
-        "28 en 29). U krijgt zo snel mogelijk een antwoord, uiterlijk op {due}. U kunt uw "
-        "aanvraag op het platform opvolgen."
-    ),
-    "de": (
-        "Empfangsbestätigung. Ihr Antrag Nr. {id}, mit dem Sie Ihr {right} ausüben (Artikel "
-        "{article} der Datenschutz-Grundverordnung), ist am {received} eingegangen. Er wurde "
-        "an {controller} weitergeleitet, den zuständigen Verantwortlichen "
-        "(Zusammenarbeitsabkommen vom 31. Januar 2025, Artikel 7, 28 und 29). Sie erhalten "
-        "so bald wie möglich eine Antwort, spätestens am {due}. Sie können Ihren Antrag auf "
-        "der Plattform verfolgen."
-    ),
-    "en": (
-        "Acknowledgment of receipt. Your request no. {id}, exercising your {right} (Article "
-        "{article} of the General Data Protection Regulation), was received on {received}. "
-        "It has been forwarded to {controller}, the controller concerned (cooperation "
-        "agreement of 31 January 2025, Articles 7, 28 and 29). You will receive an answer as "
-        "soon as possible and at the latest on {due}. You can follow your request on the "
-        "platform."
-    ),
-}
-
-
-def acknowledgment(request: RightsRequest, language: str) -> Acknowledgment:
-    """The dated acknowledgment of receipt, issued at once (Art. 29 §4), in fr, nl, de or en."""
-    if language not in LANGUAGES:
-        raise RightsError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    text = _ACKNOWLEDGMENT[language].format(
-        id=request.request_id,
-        right=RIGHT_NAMES[request.kind][language],
-        article=GDPR_ARTICLE[request.kind],
-        received=_format_moment(request.received_at, language),
-        controller=CONTROLLER_NAMES[request.controller][language],
-        due=format_date(request.due_on, language),
-    )
-    return Acknowledgment(
-        request_id=request.request_id,
-        received_at=request.received_at,
-        controller=request.controller,
-        kind=request.kind,
-        due_on=request.due_on,
-        text=text,
-    )

@@ -14,7 +14,7 @@ the rule (a granted permit later withdrawn) moves the date. A date past the cale
 end is the calendar's last day (``date.max``), never an overflow.
 
 The fold also keeps who decided each step and who lodged each appeal: only they, or a
-court registry, may record an appeal or its end (``appeals``).
+court registry, may record an appeal or its end (``domain``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Who may record an appeal or its end, and when: a pure decision on the dossier's fold.
+"""Retention's domain: who may record an appeal or its end, and when, decided on the
+dossier's fold (``schedule``: its state, ``evolve`` and the deletion date of Art. 27).
 
 A pending appeal holds the deletion of the dossier (Art. 27 §1 3°), so recording one, or
 its end, decides when the dossier is deleted. Hence:
@@ -10,6 +11,9 @@ its end, decides when the dossier is deleted. Hence:
 - an appeal follows its decision, ends after it was lodged, and neither is recorded
   ahead of the day it happens (one day of tolerance for the registry's time zone);
 - an erased dossier takes no appeal any more (Art. 27 §2: it is gone).
+
+``decide(state, command, today=...)`` gives the events of a command, or raises why it is
+refused; today's date is passed in (the service's clock). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -18,10 +22,28 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from guichet_contracts import AppealDecided, AppealLodged
+from guichet_contracts import AppealDecided, AppealLodged, DomainEvent
 from guichet_contracts.retention import AppealRecorder
 from guichet_contracts.vocabulary import CompetentAuthority, CourtRegistry, DecisionStep
-from guichet_retention.schedule import DossierRetention
+from guichet_retention.schedule import DossierRetention, evolve
+
+__all__ = [
+    "AppealConflict",
+    "AppealRefused",
+    "DeletionHeld",
+    "DossierErased",
+    "DossierRetention",
+    "EndAppeal",
+    "ImplausibleDate",
+    "LodgeAppeal",
+    "NotPermitted",
+    "UnknownAppeal",
+    "UnknownDossier",
+    "decide",
+    "end",
+    "evolve",
+    "lodge",
+]
 
 COURT_REGISTRY = CourtRegistry.COURT_REGISTRY.value
 TOLERANCE = timedelta(days=1)
@@ -166,3 +188,12 @@ def _recorder(authority: str) -> AppealRecorder:
     if authority == COURT_REGISTRY:
         return CourtRegistry.COURT_REGISTRY
     return CompetentAuthority(authority)
+
+
+def decide(
+    state: DossierRetention, command: LodgeAppeal | EndAppeal, *, today: date
+) -> list[DomainEvent]:
+    """The events of ``command`` on the dossier, or the ``AppealRefused`` that says why not."""
+    if isinstance(command, LodgeAppeal):
+        return [lodge(state, command, today=today)]
+    return [end(state, command, today=today)]

@@ -1,0 +1,104 @@
+"""What consultation follows: every topic into the projection, the refused attempts of
+every service into the access log (Art. 29), and the purges out of it (Art. 27 §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from guichet_consultation import projection
+from guichet_consultation.access_log import AccessEntry, AccessLog
+from guichet_consultation.feed import TOPICS, blind_index_for, project_into
+from guichet_consultation.generations import Generations, load_view
+from guichet_contracts import (
+    ACCESS_REFUSALS_TOPIC,
+    AccessRefused,
+    CloudEventEnvelope,
+    DomainEvent,
+    DossierPurged,
+)
+from guichet_core.consumer import Handler
+from guichet_core.notifications import notification_outbox
+from guichet_core.service import Runtime, SubscriptionSpec
+from guichet_core.store.sql import UnitOfWork
+
+PROJECTION_GROUP = "consultation.projection"
+REFUSALS_GROUP = "consultation.access-refusals"
+# Consultation logs the refusals of its own views itself, with the data categories
+# refused (``handlers._consult``): not twice.
+LOGGED_BY_THE_VIEW = frozenset({("consultation", "/dossiers/{dossier_id}")})
+
+
+def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
+    """The live consumer: every followed event into every writable generation."""
+    generations = Generations(runtime.engine)
+    index = blind_index_for(runtime)
+
+    async def handle(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        writable = await generations.writable(uow.connection)
+        if not writable:
+            raise LookupError("no projection generation to write to (start-up did not run)")
+        for tables in writable:
+            await project_into(
+                uow.connection, tables, event, envelope, vault=runtime.vault, index=index
+            )
+
+    return {event_type.event_type: handle for event_type in projection.FOLLOWED}
+
+
+def entry_of(refused: AccessRefused) -> AccessEntry:
+    """A refused attempt on another service, as an entry of the dossier's access log."""
+    return AccessEntry(
+        authority=refused.authority,
+        agent_id=refused.agent_id,
+        roles=[],
+        purpose=None,
+        dossier_id=str(refused.application_id),
+        categories=[],
+        withheld=[],
+        outcome="denied",
+        at=refused.refused_at,
+        route=f"{refused.service} {refused.method} {refused.route}",
+        reason=refused.reason,
+    )
+
+
+def bind_refusals(runtime: Runtime) -> Mapping[str, Handler]:
+    """Art. 29, GDPR Art. 15 §1 c: every service's refused attempts on a dossier, appended
+    to its access log in the transaction of the processed-event record (once)."""
+    generations = Generations(runtime.engine)
+    log = AccessLog(runtime.engine)
+
+    async def on_refused(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        assert isinstance(event, AccessRefused)
+        if (event.service, event.route) in LOGGED_BY_THE_VIEW:
+            return
+        dossier_id = str(event.application_id)
+        tables = await generations.active(uow.connection)
+        view = await load_view(uow.connection, tables, dossier_id)
+        if view is None or not view.get("filed"):
+            return  # no such dossier: no one whose log it belongs in (and no flooding)
+        await log.append_in(uow.connection, entry_of(event))
+
+    return {AccessRefused.event_type: on_refused}
+
+
+def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
+    """A purged dossier leaves every generation of the projection (Art. 27 §2)."""
+    generations = Generations(runtime.engine)
+
+    async def on_purged(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
+        dossier_id = str(event.application_id)
+        for tables in await generations.writable(uow.connection):
+            for table in (tables.views, tables.subjects):
+                await uow.connection.execute(table.delete().where(table.c.dossier_id == dossier_id))
+        await uow.connection.execute(
+            notification_outbox.delete().where(notification_outbox.c.dossier_id == dossier_id)
+        )
+
+    return {DossierPurged.event_type: on_purged}
+
+
+SUBSCRIPTIONS = (
+    SubscriptionSpec(group=PROJECTION_GROUP, topics=TOPICS, bind=bind_projection),
+    SubscriptionSpec(group=REFUSALS_GROUP, topics=[ACCESS_REFUSALS_TOPIC], bind=bind_refusals),
+)
