@@ -101,28 +101,8 @@ async def project_all(
     rows = {row.dossier_id: row for row in await load_rows(connection, tables, ids, lock=True)}
     views = {d: dict(rows[d].view) for d in ids}
     found = {d: (rows[d].niss_index, rows[d].enterprise_number) for d in ids}
-    changed: set[str] = set()
-    filings: list[ApplicationFiled] = []
-    for event, envelope in items:
-        dossier_id = str(event.application_id)
-        after = projection.apply(
-            views[dossier_id], event, event_id=str(envelope.id), at=envelope.time
-        )
-        if after is not views[dossier_id]:
-            views[dossier_id] = after
-            changed.add(dossier_id)
-            if isinstance(event, ApplicationFiled):
-                filings.append(event)
-    subjects: list[dict[str, str]] = []
-    await vault.preload([str(filed.application_id) for filed in filings])
-    for filed in filings:
-        dossier_id = str(filed.application_id)
-        niss_index, of_dossier = await subjects_of(vault, index, filed)
-        found[dossier_id] = (niss_index, filed.employer_enterprise_number)
-        subjects += [
-            {"dossier_id": dossier_id, "subject_index": subject, "role": role}
-            for subject, role in of_dossier
-        ]
+    changed, filings = _fold(views, items)
+    subjects = await _index_filings(vault, index, filings, found)
     await insert_missing(connection, tables.subjects, subjects)
     await upsert_all(
         connection,
@@ -140,6 +120,45 @@ async def project_all(
         ],
     )
     return len(changed)
+
+
+def _fold(
+    views: dict[str, projection.View], items: Sequence[tuple[DomainEvent, CloudEventEnvelope]]
+) -> tuple[set[str], list[ApplicationFiled]]:
+    """Apply each event to its view in place; the dossiers changed and the new filings."""
+    changed: set[str] = set()
+    filings: list[ApplicationFiled] = []
+    for event, envelope in items:
+        dossier_id = str(event.application_id)
+        after = projection.apply(
+            views[dossier_id], event, event_id=str(envelope.id), at=envelope.time
+        )
+        if after is not views[dossier_id]:
+            views[dossier_id] = after
+            changed.add(dossier_id)
+            if isinstance(event, ApplicationFiled):
+                filings.append(event)
+    return changed, filings
+
+
+async def _index_filings(
+    vault: PersonalDataVault,
+    index: BlindIndex,
+    filings: list[ApplicationFiled],
+    found: dict[str, tuple[str | None, str | None]],
+) -> list[dict[str, str]]:
+    """The subject rows of each new filing; its NISS index and enterprise into ``found``."""
+    subjects: list[dict[str, str]] = []
+    await vault.preload([str(filed.application_id) for filed in filings])
+    for filed in filings:
+        dossier_id = str(filed.application_id)
+        niss_index, of_dossier = await subjects_of(vault, index, filed)
+        found[dossier_id] = (niss_index, filed.employer_enterprise_number)
+        subjects += [
+            {"dossier_id": dossier_id, "subject_index": subject, "role": role}
+            for subject, role in of_dossier
+        ]
+    return subjects
 
 
 __all__ = [

@@ -11,6 +11,7 @@ live consumer and a rebuild may both feed a new generation of the tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -69,119 +70,131 @@ def _validity(valid_from: date, valid_until: date) -> dict[str, str]:
     return {"valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat()}
 
 
+Step = tuple[str, str] | None  # (step, by) of the timeline, if the event is one
+
+
+def _filed(view: View, event: ApplicationFiled, at: datetime) -> Step:
+    view.update(
+        filed=True,
+        kind=event.kind.value,
+        category=event.category.value,
+        competent_authority=event.competent_authority.value,
+        filed_at=_at(event.filed_at),
+        employer_enterprise_number=event.employer_enterprise_number,
+        sealed=event.dossier.model_dump() if event.dossier else None,
+        documents=[*view["documents"], *(d.model_dump() for d in event.documents)],
+    )
+    return ("filed", "applicant")
+
+
+def _admissible(view: View, event: ApplicationDeclaredAdmissible, at: datetime) -> Step:
+    decision = {"decision": "admissible", "authority": event.authority.value}
+    _add(view, "regional_decisions", decision | {"at": _at(event.decided_at)})
+    return ("admissible", event.authority.value)
+
+
+def _documents_requested(view: View, event: SupplementaryDocumentsRequested, at: datetime) -> Step:
+    return ("documents_requested", event.authority.value)
+
+
+def _documents_supplied(view: View, event: SupplementaryDocumentsSupplied, at: datetime) -> Step:
+    view["documents"] = [*view["documents"], *(d.model_dump() for d in event.documents)]
+    return ("documents_supplied", "applicant")
+
+
+def _work_granted(
+    view: View, event: WorkAuthorised | ProfessionalCardGranted, at: datetime
+) -> Step:
+    name = "work_authorised" if isinstance(event, WorkAuthorised) else "professional_card_granted"
+    decision = {"decision": name, "authority": event.authority.value}
+    validity = _validity(event.valid_from, event.valid_until)
+    _add(view, "regional_decisions", decision | validity | {"at": _at(event.decided_at)})
+    return (name, event.authority.value)
+
+
+def _residence_authorised(view: View, event: ResidenceAuthorised, at: datetime) -> Step:
+    validity = _validity(event.valid_from, event.valid_until)
+    decision = {"decision": "residence_authorised", **validity, "at": _at(event.decided_at)}
+    _add(view, "residence_decisions", decision)
+    return ("residence_authorised", "OE")
+
+
+def _single_permit(view: View, event: SinglePermitGranted, at: datetime) -> Step:
+    decision = {"decision": "single_permit_granted", "act_number": event.act_number}
+    validity = _validity(event.valid_from, event.valid_until)
+    _add(view, "residence_decisions", decision | validity | {"at": _at(event.granted_at)})
+    return ("single_permit_granted", "OE")
+
+
+def _negative(view: View, event: NegativeDecisionTaken, at: datetime) -> Step:
+    # Art. 24: that it was taken, at which step, by which kind of authority, when.
+    kind = "immigration_office" if event.authority.value == "OE" else "region"
+    flag = {"step": event.step.value, "authority_kind": kind, "at": _at(event.decided_at)}
+    _add(view, "negative_decisions", flag)
+    return (f"{event.step.value}_refused", event.authority.value)
+
+
+def _withdrawn(view: View, event: AuthorisationWithdrawn, at: datetime) -> Step:
+    withdrawal = {"step": event.step.value, "authority": event.authority.value}
+    _add(view, "withdrawals", withdrawal | {"at": _at(event.withdrawn_at)})
+    return (f"{event.step.value}_withdrawn", event.authority.value)
+
+
+def _stay_ended(view: View, event: StayEnded, at: datetime) -> Step:
+    _add(view, "withdrawals", {"step": "stay_ended", "authority": "OE", "at": _at(event.ended_at)})
+    return ("stay_ended", "OE")
+
+
+Declaration = (
+    EmploymentDeclared
+    | EmploymentEnded
+    | WagesDeclared
+    | PostingDeclared
+    | SelfEmployedAffiliationRecorded
+)
+
+
+def _declared(view: View, event: Declaration, at: datetime) -> Step:
+    # Art. 14: what ONSS and INASTI declared; the personal part stays sealed.
+    clear = event.model_dump(mode="json", exclude={"personal", "application_id"})
+    entry = {"event_type": event.event_type, **clear, "personal": event.personal.model_dump()}
+    _add(view, "employment_declarations", entry | {"at": _at(at)})
+    return None
+
+
+def _add(view: View, key: str, entry: dict[str, Any]) -> None:
+    view[key] = [*view[key], entry]
+
+
+# One applier per followed event type: it changes the (copied) view and says which step
+# of the timeline the event is, if any.
+APPLIERS: dict[type[DomainEvent], Callable[[View, Any, datetime], Step]] = {
+    ApplicationFiled: _filed,
+    ApplicationDeclaredAdmissible: _admissible,
+    SupplementaryDocumentsRequested: _documents_requested,
+    SupplementaryDocumentsSupplied: _documents_supplied,
+    WorkAuthorised: _work_granted,
+    ProfessionalCardGranted: _work_granted,
+    ResidenceAuthorised: _residence_authorised,
+    SinglePermitGranted: _single_permit,
+    NegativeDecisionTaken: _negative,
+    AuthorisationWithdrawn: _withdrawn,
+    StayEnded: _stay_ended,
+    EmploymentDeclared: _declared,
+    EmploymentEnded: _declared,
+    WagesDeclared: _declared,
+    PostingDeclared: _declared,
+    SelfEmployedAffiliationRecorded: _declared,
+}
+
+
 def apply(view: View, event: DomainEvent, *, event_id: str, at: datetime) -> View:
     """The view after ``event``; the same event twice changes nothing."""
     if event_id in view["applied"]:
         return view
     view = {**view, "applied": [*view["applied"], event_id]}
-    step: tuple[str, str] | None = None  # (step, by)
-    match event:
-        case ApplicationFiled():
-            view.update(
-                filed=True,
-                kind=event.kind.value,
-                category=event.category.value,
-                competent_authority=event.competent_authority.value,
-                filed_at=_at(event.filed_at),
-                employer_enterprise_number=event.employer_enterprise_number,
-                sealed=event.dossier.model_dump() if event.dossier else None,
-                documents=[*view["documents"], *(d.model_dump() for d in event.documents)],
-            )
-            step = ("filed", "applicant")
-        case ApplicationDeclaredAdmissible():
-            view["regional_decisions"] = [
-                *view["regional_decisions"],
-                {
-                    "decision": "admissible",
-                    "authority": event.authority.value,
-                    "at": _at(event.decided_at),
-                },
-            ]
-            step = ("admissible", event.authority.value)
-        case SupplementaryDocumentsRequested():
-            step = ("documents_requested", event.authority.value)
-        case SupplementaryDocumentsSupplied():
-            view["documents"] = [*view["documents"], *(d.model_dump() for d in event.documents)]
-            step = ("documents_supplied", "applicant")
-        case WorkAuthorised() | ProfessionalCardGranted():
-            name = (
-                "work_authorised"
-                if isinstance(event, WorkAuthorised)
-                else ("professional_card_granted")
-            )
-            view["regional_decisions"] = [
-                *view["regional_decisions"],
-                {
-                    "decision": name,
-                    "authority": event.authority.value,
-                    **_validity(event.valid_from, event.valid_until),
-                    "at": _at(event.decided_at),
-                },
-            ]
-            step = (name, event.authority.value)
-        case ResidenceAuthorised():
-            view["residence_decisions"] = [
-                *view["residence_decisions"],
-                {
-                    "decision": "residence_authorised",
-                    **_validity(event.valid_from, event.valid_until),
-                    "at": _at(event.decided_at),
-                },
-            ]
-            step = ("residence_authorised", "OE")
-        case SinglePermitGranted():
-            view["residence_decisions"] = [
-                *view["residence_decisions"],
-                {
-                    "decision": "single_permit_granted",
-                    "act_number": event.act_number,
-                    **_validity(event.valid_from, event.valid_until),
-                    "at": _at(event.granted_at),
-                },
-            ]
-            step = ("single_permit_granted", "OE")
-        case NegativeDecisionTaken():
-            # Art. 24: that it was taken, at which step, by which kind of authority, when.
-            kind = "immigration_office" if event.authority.value == "OE" else "region"
-            view["negative_decisions"] = [
-                *view["negative_decisions"],
-                {"step": event.step.value, "authority_kind": kind, "at": _at(event.decided_at)},
-            ]
-            step = (f"{event.step.value}_refused", event.authority.value)
-        case AuthorisationWithdrawn():
-            view["withdrawals"] = [
-                *view["withdrawals"],
-                {
-                    "step": event.step.value,
-                    "authority": event.authority.value,
-                    "at": _at(event.withdrawn_at),
-                },
-            ]
-            step = (f"{event.step.value}_withdrawn", event.authority.value)
-        case StayEnded():
-            view["withdrawals"] = [
-                *view["withdrawals"],
-                {"step": "stay_ended", "authority": "OE", "at": _at(event.ended_at)},
-            ]
-            step = ("stay_ended", "OE")
-        case (
-            EmploymentDeclared()
-            | EmploymentEnded()
-            | WagesDeclared()
-            | PostingDeclared()
-            | SelfEmployedAffiliationRecorded()
-        ):
-            # Art. 14: what ONSS and INASTI declared; the personal part stays sealed.
-            clear = event.model_dump(mode="json", exclude={"personal", "application_id"})
-            view["employment_declarations"] = [
-                *view["employment_declarations"],
-                {
-                    "event_type": event.event_type,
-                    **clear,
-                    "personal": event.personal.model_dump(),
-                    "at": _at(at),
-                },
-            ]
+    applier = APPLIERS.get(type(event))
+    step = applier(view, event, at) if applier else None
     if step is not None:
         # Topics are read independently, so events may arrive out of order across
         # services: the timeline is kept in time order and the status follows its end.
@@ -214,24 +227,7 @@ def status_of_step(step: str) -> str:
     return STATUS_AFTER.get(step, "unknown")
 
 
-FOLLOWED: tuple[type[DomainEvent], ...] = (
-    ApplicationFiled,
-    ApplicationDeclaredAdmissible,
-    SupplementaryDocumentsRequested,
-    SupplementaryDocumentsSupplied,
-    WorkAuthorised,
-    ProfessionalCardGranted,
-    ResidenceAuthorised,
-    SinglePermitGranted,
-    NegativeDecisionTaken,
-    AuthorisationWithdrawn,
-    StayEnded,
-    EmploymentDeclared,
-    EmploymentEnded,
-    WagesDeclared,
-    PostingDeclared,
-    SelfEmployedAffiliationRecorded,
-)
+FOLLOWED: tuple[type[DomainEvent], ...] = tuple(APPLIERS)
 
 
 def normalised(view: View) -> View:

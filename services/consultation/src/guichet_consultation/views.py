@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
+from guichet_consultation.policy import (
+    POLICY,
+    DataCategory,
+    DossierFacts,
+    Requester,
+    Verdict,
+    evaluate,
+)
 from guichet_consultation.signals_view import for_authority, opened_declarations
 from guichet_contracts import SealedData
 from guichet_contracts.dossier import SealedDossier, Worker
@@ -66,6 +73,16 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
     if (allowed & PERSONAL or employment_data) and view.get("sealed"):
         sealed = SealedData.model_validate(view["sealed"])
         dossier = await vault.unseal_as(sealed, SealedDossier, dossier_id=view["dossier_id"])
+    parts = _parts(view, dossier)
+    if employment_data:
+        parts[DataCategory.EMPLOYMENT_DECLARATIONS] = await _declarations(
+            view, dossier, requester, vault
+        )
+    return _cut_of(parts, verdicts, allowed)
+
+
+def _parts(view: dict[str, Any], dossier: SealedDossier | None) -> dict[DataCategory, Any]:
+    """Every category of the dossier, from its view and its opened personal part."""
     worker = dossier.worker if dossier else None
     employer = dossier.employer if dossier else None
     contact = _contact(worker)
@@ -110,14 +127,30 @@ async def cut(view: dict[str, Any], requester: Requester, vault: PersonalDataVau
         DataCategory.TIMELINE: view["timeline"],
         DataCategory.EMPLOYMENT_DECLARATIONS: None,
     }
-    if employment_data:
-        declarations = await opened_declarations(view, vault)
-        parts[DataCategory.EMPLOYMENT_DECLARATIONS] = {
-            "declarations": declarations,
-            "signals": for_authority(
-                view, dossier, declarations, requester.authority.value, date.today()
-            ),
-        }
+    return parts
+
+
+async def _declarations(
+    view: dict[str, Any],
+    dossier: SealedDossier | None,
+    requester: Requester,
+    vault: PersonalDataVault,
+) -> dict[str, Any]:
+    """Art. 14: the declarations opened, and the signals that concern the caller (Art. 10)."""
+    declarations = await opened_declarations(view, vault)
+    return {
+        "declarations": declarations,
+        "signals": for_authority(
+            view, dossier, declarations, requester.authority.value, date.today()
+        ),
+    }
+
+
+def _cut_of(
+    parts: dict[DataCategory, Any],
+    verdicts: dict[DataCategory, Verdict],
+    allowed: set[DataCategory],
+) -> Cut:
     data = {category.value: parts[category] for category in DataCategory if category in allowed}
     withheld = [
         {"category": category.value, "reason": verdict.reason}

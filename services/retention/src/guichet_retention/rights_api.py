@@ -14,13 +14,13 @@ from guichet_core.blind_index import blind_index_for
 from guichet_core.deps import RuntimeDep
 from guichet_retention import privacy, rights, rights_handlers
 from guichet_retention.deps import RetentionDepsDep
+from guichet_retention.rights import Language
 from guichet_retention.rights_store import RightsStore
 from guichet_retention.schemas import (
     AcknowledgmentView,
     Answer,
     Export,
     FiledRequest,
-    Language,
     PrivacyNotice,
     RightsRequestForm,
     RightsRequestView,
