@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, status
 
 from guichet_core.auth import REGIONS, Authority, Caller, require_authority
 from guichet_core.deps import RuntimeDep
@@ -17,8 +17,6 @@ from guichet_retention import handlers
 from guichet_retention.deps import RetentionDepsDep
 from guichet_retention.domain import EndAppeal, LodgeAppeal
 from guichet_retention.schemas import Appeal, AppealEnd, Forecast, PurgeRun, Schedule
-from guichet_retention.store import forecast as forecast_of
-from guichet_retention.store import retention_schedule
 
 router = APIRouter(tags=["retention"])
 # Whether the caller decided the step appealed against, or lodged the appeal, is the
@@ -54,8 +52,7 @@ async def schedule(dossier_id: uuid.UUID, rt: RuntimeDep, caller: OverseerDep) -
 @router.get("/forecast")
 async def forecast(until: date, rt: RuntimeDep, caller: OverseerDep) -> list[Forecast]:
     """What will be deleted until a date, when and why; and what appeals hold."""
-    async with rt.engine.connect() as connection:
-        return [Forecast.model_validate(row) for row in await forecast_of(connection, until)]
+    return [Forecast.model_validate(row) for row in await handlers.forecast_until(rt, until)]
 
 
 @router.post(
@@ -88,16 +85,4 @@ async def purge_run(rt: RuntimeDep, caller: OpsDep, deps: RetentionDepsDep) -> P
 
 
 async def _scheduled(rt: Runtime, dossier_id: str) -> Schedule:
-    query = retention_schedule.select().where(retention_schedule.c.dossier_id == dossier_id)
-    async with rt.engine.connect() as connection:
-        row = (await connection.execute(query)).first()
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dossier in the schedule")
-    return Schedule(
-        dossier_id=row.dossier_id,
-        due_on=row.due_on,
-        rule=row.rule,
-        why=row.why,
-        held_by_appeal=row.held,
-        purged_at=row.purged_at,
-    )
+    return Schedule.model_validate(await handlers.schedule_of(rt, dossier_id))

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from guichet_contracts.topics import RETENTION_TOPIC
 from guichet_core.problems import Problem
 from guichet_core.service import Runtime, ServiceSpec, create_app
-from guichet_retention import domain, rights, rights_handlers
+from guichet_retention import domain, handlers, rights, rights_handlers
 from guichet_retention.api import router
 from guichet_retention.clock import FixedClock, SystemClock
 from guichet_retention.consumers import SUBSCRIPTIONS
@@ -44,6 +44,7 @@ async def bootstrap(runtime: Runtime) -> RetentionDeps:
 # says it; the reason is the domain's own words, never the request's (STYLE 14).
 PROBLEMS: dict[type[Exception], Problem] = {
     domain.UnknownDossier: Problem(404, str),
+    handlers.NotScheduled: Problem(404, str),
     domain.UnknownAppeal: Problem(404, str),
     domain.NotPermitted: Problem(403, str),
     domain.AppealConflict: Problem(409, str),  # DeletionHeld too (Art. 27 §1 3°)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from guichet_core.codec import new_event
@@ -16,17 +17,25 @@ from guichet_core.service import Runtime
 from guichet_retention.deps import clock_of, rules_of
 from guichet_retention.domain import EndAppeal, LodgeAppeal, UnknownDossier, decide, evolve
 from guichet_retention.purge import purge, purge_due, refuse_if_held
-from guichet_retention.store import save, state_of
+from guichet_retention.store import forecast, save, scheduled, state_of
+
+
+class NotScheduled(LookupError):
+    """Retention has no schedule row for that dossier (a 404)."""
+
 
 __all__ = [
     "COMMAND_HANDLERS",
+    "NotScheduled",
     "RecordAppeal",
     "RunPurges",
+    "forecast_until",
     "purge",
     "purge_due",
     "record_appeal",
     "refuse_if_held",
     "run_purges",
+    "schedule_of",
 ]
 
 
@@ -62,6 +71,21 @@ async def record_appeal(rt: Runtime, request: RecordAppeal) -> None:
         for event in events:
             state = evolve(state, event)
         await save(uow.connection, state, rules)
+
+
+async def schedule_of(rt: Runtime, dossier_id: str) -> dict[str, Any]:
+    """When the dossier will be deleted, under which rule of Art. 27, and why."""
+    async with rt.engine.connect() as connection:
+        row = await scheduled(connection, dossier_id)
+    if row is None:
+        raise NotScheduled("no such dossier in the schedule")
+    return row
+
+
+async def forecast_until(rt: Runtime, until: date) -> list[dict[str, Any]]:
+    """What will be deleted until ``until``, and what appeals hold."""
+    async with rt.engine.connect() as connection:
+        return await forecast(connection, until)
 
 
 async def run_purges(rt: Runtime, request: RunPurges) -> list[str]:

@@ -10,12 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 
 from guichet_core.auth import REGIONS, Authority, Caller, public, require_authority
-from guichet_core.blind_index import blind_index_for
 from guichet_core.deps import RuntimeDep
 from guichet_retention import privacy, rights, rights_handlers
 from guichet_retention.deps import RetentionDepsDep
 from guichet_retention.rights import Language
-from guichet_retention.rights_store import RightsStore
 from guichet_retention.schemas import (
     AcknowledgmentView,
     Answer,
@@ -71,9 +69,8 @@ async def file_request(
 @router.get("/rights-requests/mine")
 async def mine(rt: RuntimeDep, caller: ApplicantDep) -> list[RightsRequestView]:
     """Your requests, with their due dates and answers."""
-    index = blind_index_for(rt.settings).of(caller.subject)
     today = datetime.now(UTC).date()
-    return [_view(r, today) for r in await RightsStore(rt.engine).mine(index)]
+    return [_view(r, today) for r in await rights_handlers.my_requests(rt, caller)]
 
 
 @router.get("/rights-requests/queue")
@@ -81,8 +78,7 @@ async def queue(
     rt: RuntimeDep, caller: ControllerDep, deps: RetentionDepsDep
 ) -> list[RightsRequestView]:
     """The requests your authority must answer, the most urgent first, overdue flagged."""
-    today = deps.clock.today()
-    rows = await RightsStore(rt.engine).queue(caller.authority.value, today=today)
+    rows = await rights_handlers.queue_of(rt, caller, deps.clock.today())
     return [RightsRequestView(**asdict(request), overdue=overdue) for request, overdue in rows]
 
 

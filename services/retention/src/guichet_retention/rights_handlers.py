@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
@@ -176,6 +176,19 @@ async def export_dossier(rt: Runtime, command: ExportDossier) -> tuple[str, list
                 )
         events.append({"type": record.event_type, "occurred_at": record.occurred_at, "data": data})
     return request.dossier_id, events
+
+
+async def my_requests(rt: Runtime, caller: Caller) -> list[rights.RightsRequest]:
+    """The requester's own requests, oldest first (known by blind index only)."""
+    index = blind_index_for(rt.settings).of(caller.subject)
+    return await RightsStore(rt.engine).mine(index)
+
+
+async def queue_of(
+    rt: Runtime, caller: Caller, today: date
+) -> list[tuple[rights.RightsRequest, bool]]:
+    """The open requests of the caller's authority, the soonest due first, overdue flagged."""
+    return await RightsStore(rt.engine).queue(caller.authority.value, today=today)
 
 
 COMMAND_HANDLERS: dict[type, Callable[[Runtime, Any], Awaitable[Any]]] = {

@@ -150,6 +150,22 @@ async def due(connection: AsyncConnection, today: date) -> list[str]:
     return [row.dossier_id for row in await connection.execute(query)]
 
 
+async def scheduled(connection: AsyncConnection, dossier_id: str) -> dict[str, Any] | None:
+    """The dossier's row of the schedule, as the schedule route shows it, or None."""
+    query = retention_schedule.select().where(retention_schedule.c.dossier_id == dossier_id)
+    row = (await connection.execute(query)).first()
+    if row is None:
+        return None
+    return {
+        "dossier_id": row.dossier_id,
+        "due_on": row.due_on,
+        "rule": row.rule,
+        "why": row.why,
+        "held_by_appeal": row.held,
+        "purged_at": row.purged_at,
+    }
+
+
 async def forecast(connection: AsyncConnection, until: date) -> list[dict[str, Any]]:
     query = (
         select(retention_schedule)
