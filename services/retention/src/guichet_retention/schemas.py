@@ -8,9 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from guichet_contracts.vocabulary import DecisionStep
+from guichet_contracts.vocabulary import DecisionStep, Language
 from guichet_retention import rights
-from guichet_retention.rights import Language
 
 
 class Appeal(BaseModel):
