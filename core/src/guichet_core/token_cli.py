@@ -14,9 +14,11 @@ from typing import Annotated
 
 import typer
 
-from guichet_core.auth import (
+# Signing needs the key and its settings only: not guichet_core.auth, which is FastAPI's
+# side of tokens (issue 11: `guichet token issue` answers in well under a second).
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth_keys import (
     AuthConfigurationError,
-    Authority,
     AuthSettings,
     DevTokenIssuer,
     auth_settings_for,
