@@ -1,14 +1,13 @@
 """``guichet``: the platform's command line (later issues add sub-commands).
 
 A command imports only what it uses (issue 11): ``guichet --help`` and ``guichet token
-issue`` import no service, FastAPI, SQLAlchemy or aiokafka. So every import a command
-needs is inside it, and the groups of other modules (``token``, and each service's
+issue`` import no service, FastAPI, SQLAlchemy, aiokafka (nor asyncio). So every import a
+command needs is inside it, and the groups of other modules (``token``, and each service's
 ``guichet.cli`` entry point) are listed by name and imported only when invoked.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import json
@@ -155,6 +154,8 @@ def tail(
 ) -> None:
     """Replay the CloudEvents on topics from the beginning, one JSON object per line."""
     # The bus and the codec only: not the service skeleton (FastAPI, every store).
+    import asyncio
+
     from guichet_core.bus import make_bus
     from guichet_core.codec import UndecodableMessage, to_envelope
     from guichet_core.settings import ServiceSettings

@@ -7,7 +7,6 @@ or a JWKS or PEM key configured): then tokens come from the identity provider. R
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Annotated
@@ -97,6 +96,8 @@ def revoke(
     if (jti is None) == (subject is None):
         typer.echo("guichet token revoke: give exactly one of --jti or --subject", err=True)
         raise typer.Exit(code=2)
+    import asyncio
+
     from guichet_core.revocation import open_revocations
 
     async def record() -> float:
