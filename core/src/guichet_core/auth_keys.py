@@ -37,10 +37,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from guichet_core.settings import ServiceSettings
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not at run time: `guichet token issue` needs neither (issue 11)
     from guichet_contracts.vocabulary import Authority
+    from guichet_core.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

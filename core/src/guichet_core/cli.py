@@ -1,43 +1,103 @@
-"""``guichet``: the platform's command line (later issues add sub-commands)."""
+"""``guichet``: the platform's command line (later issues add sub-commands).
+
+A command imports only what it uses (issue 11): ``guichet --help`` and ``guichet token
+issue`` import no service, FastAPI, SQLAlchemy, aiokafka (nor asyncio). So every import a
+command needs is inside it, and the groups of other modules (``token``, and each service's
+``guichet.cli`` entry point) are listed by name and imported only when invoked.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import importlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+from typer import _click  # typer 0.29 vendors click: its groups and contexts are these
+from typer.core import TyperGroup
 
-from guichet_core.token_cli import token_app
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _Unloaded(TyperGroup):
+    """A group of another module, listed by name and help until it is invoked."""
+
+    def __init__(
+        self, name: str, *, listed_as: str, load: Callable[[], typer.Typer], help: str | None
+    ) -> None:
+        super().__init__(name=name, help=listed_as)
+        self.load, self.loaded_help = load, help
+
+    def loaded(self) -> TyperGroup:
+        command = typer.main.get_group(self.load())
+        command.name = self.name
+        if self.loaded_help is not None:
+            command.help = self.loaded_help
+        return command
+
+
+def _other_groups() -> list[_Unloaded]:
+    """The token commands, then each service's: services contribute theirs through the
+    ``guichet.cli`` entry points, so the core never imports a service."""
+    token_help = "Development tokens (never in production)."
+    groups = [
+        _Unloaded(
+            "token",
+            listed_as=token_help,
+            load=lambda: importlib.import_module("guichet_core.token_cli").token_app,
+            help=token_help,
+        )
+    ]
+    for entry in metadata.entry_points(group="guichet.cli"):
+        # Its own help would mean importing the service: `guichet <name> --help` shows it.
+        listed_as = f"The {entry.name} service's commands (guichet {entry.name} --help)."
+        groups.append(_Unloaded(entry.name, listed_as=listed_as, load=entry.load, help=None))
+    return groups
+
+
+class _Guichet(TyperGroup):
+    """The root group: its own commands, and the other groups, loaded when resolved (to run
+    them, show their help or complete their arguments)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for group in _other_groups():
+            self.commands.setdefault(str(group.name), group)
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and isinstance(command, _Unloaded):
+            command = self.commands[name] = command.loaded()
+        return name, command, rest
+
 
 app = typer.Typer(
-    help="Guichet: Belgium's single window for foreign workers.", no_args_is_help=True
+    cls=_Guichet,
+    help="Guichet: Belgium's single window for foreign workers.",
+    no_args_is_help=True,
 )
 contracts_app = typer.Typer(help="Event contracts.", no_args_is_help=True)
 events_app = typer.Typer(help="Event streams.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(events_app, name="events")
-app.add_typer(token_app, name="token", help="Development tokens (never in production).")
 
 
-def _add_service_commands() -> None:
-    """Services contribute sub-commands through the ``guichet.cli`` entry points, so the
-    core never imports a service."""
-    for entry in metadata.entry_points(group="guichet.cli"):
-        app.add_typer(entry.load(), name=entry.name)
+@functools.cache
+def console() -> Console:
+    """Where the commands report to the operator (stderr: stdout is for data)."""
+    from rich.console import Console
 
+    return Console(stderr=True)
 
-_add_service_commands()
-console = Console(stderr=True)
 
 # name, package, default port (in start order: producers before their consumers does not matter,
 # consumers wait for topics, but it reads better)
@@ -51,79 +111,14 @@ SERVICES = [
 ]
 
 
-def _port_of(name: str, default: int) -> int:
-    return int(os.environ.get("GUICHET_" + name.upper().replace("-", "_") + "_PORT", default))
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/health", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @app.command()
 def run(
     startup_timeout: float = typer.Option(60.0, help="Seconds to wait for every /health"),
 ) -> None:
     """Start all six services (embedded default unless GUICHET_BACKEND says otherwise)."""
-    backend = os.environ.get("GUICHET_BACKEND", "embedded")
-    console.print(f"[bold]Guichet[/bold] on the [cyan]{backend}[/cyan] backend")
-    children: list[tuple[str, str, subprocess.Popen[bytes]]] = []
-    for name, package, default in SERVICES:
-        url = f"http://127.0.0.1:{_port_of(name, default)}"
-        # Own session: a terminal's Ctrl-C reaches only us, and we stop each child once
-        # (a second SIGINT would make uvicorn skip its graceful shutdown).
-        process = subprocess.Popen([sys.executable, "-m", package], start_new_session=True)
-        children.append((name, url, process))
+    from guichet_core.supervisor import run_services
 
-    def stop(*_: object) -> None:
-        for _name, _url, process in children:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for _name, _url, process in children:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    def interrupted(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    # Ctrl-C and a service manager's SIGTERM both stop every service cleanly. SIGINT is
-    # set explicitly: a shell starting us in the background leaves it ignored.
-    signal.signal(signal.SIGINT, interrupted)
-    signal.signal(signal.SIGTERM, interrupted)
-    try:
-        deadline = time.monotonic() + startup_timeout
-        pending = {name for name, _, _ in children}
-        while pending and time.monotonic() < deadline:
-            for name, url, process in children:
-                if process.poll() is not None:
-                    console.print(
-                        f"[red]{name} stopped during start-up ({process.returncode})[/red]"
-                    )
-                    raise typer.Exit(1)
-                if name in pending and _healthy(url):
-                    pending.discard(name)
-                    console.print(f"  [green]up[/green] {name:<20} {url}  ({url}/docs)")
-            time.sleep(0.2)
-        if pending:
-            console.print(f"[red]not healthy after {startup_timeout}s: {sorted(pending)}[/red]")
-            raise typer.Exit(1)
-        console.print("All services are up. Ctrl-C stops them.")
-        while all(process.poll() is None for _, _, process in children):
-            time.sleep(0.5)
-        for name, _, process in children:
-            if process.poll() is not None:
-                console.print(
-                    f"[red]{name} exited with {process.returncode}[/red]; stopping the rest"
-                )
-    except KeyboardInterrupt:
-        console.print("Stopping…")
-    finally:
-        stop()
+    run_services(SERVICES, startup_timeout=startup_timeout, console=console())
 
 
 @app.command()
@@ -134,9 +129,9 @@ def demo() -> None:
     outcomes = run_demo(Demo())
     for outcome in outcomes:
         mark = "[green]as expected[/green]" if outcome.ok else "[red]UNEXPECTED[/red]"
-        console.print(f"[bold]{outcome.path}[/bold]: {outcome.actual} — {mark}")
+        console().print(f"[bold]{outcome.path}[/bold]: {outcome.actual} — {mark}")
         for step in outcome.timeline:
-            console.print(f"    {step}")
+            console().print(f"    {step}")
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
 
@@ -149,7 +144,7 @@ def export_contracts(
     from guichet_contracts.schemas import SCHEMA_DIR, export
 
     for path in export(directory or SCHEMA_DIR):
-        console.print(f"wrote {path}")
+        console().print(f"wrote {path}")
 
 
 @events_app.command("tail")
@@ -158,8 +153,11 @@ def tail(
     follow: Annotated[bool, typer.Option(help="Keep waiting for new messages")] = False,
 ) -> None:
     """Replay the CloudEvents on topics from the beginning, one JSON object per line."""
+    # The bus and the codec only: not the service skeleton (FastAPI, every store).
+    import asyncio
+
+    from guichet_core.bus import make_bus
     from guichet_core.codec import UndecodableMessage, to_envelope
-    from guichet_core.service import make_bus
     from guichet_core.settings import ServiceSettings
 
     async def read() -> None:

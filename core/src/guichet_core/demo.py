@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,8 +16,11 @@ from typing import Any
 
 import httpx
 
-from guichet_core.auth import Authority, DevTokenIssuer, auth_settings_for
+# Not guichet_core.auth: the demo signs tokens, it does not verify them (no FastAPI).
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth_keys import DevTokenIssuer, auth_settings_for
 from guichet_core.settings import ServiceSettings
+from guichet_core.supervisor import port_of
 from guichet_core.testing.samples import PDF
 
 EMPLOYER = "0403019261"
@@ -26,8 +28,7 @@ REASONS = "Demo reasons: the conditions of the applicable regulation are not met
 
 
 def _url(service: str, port: int) -> str:
-    env = "GUICHET_" + service.upper().replace("-", "_") + "_PORT"
-    return f"http://127.0.0.1:{os.environ.get(env, port)}"
+    return f"http://127.0.0.1:{port_of(service, port)}"
 
 
 def _document(kind: str) -> dict[str, str]:
@@ -172,6 +173,11 @@ class Demo:
         timeline = [f"{e['step']} ({e['by']}, {e['days']} d)" for e in view.get("timeline", [])]
         return str(view.get("status")), timeline
 
+    def outcome(self, path: str, application_id: str, expected: str) -> Outcome:
+        """The dossier's outcome once it reached ``expected`` (or waiting timed out)."""
+        actual, timeline = self.status(application_id, expected)
+        return Outcome(path, expected, actual, timeline)
+
 
 def validity(days: int = 365) -> dict[str, str]:
     start = date.today() + timedelta(days=45)
@@ -179,29 +185,31 @@ def validity(days: int = 365) -> dict[str, str]:
 
 
 def run_demo(demo: Demo) -> list[Outcome]:
-    VLG, WAL, BXL, DG = Authority.VLG, Authority.WAL, Authority.BXL, Authority.DG
-    outcomes = []
+    """Every path of the procedure, one dossier each, in this order."""
+    return [path(demo) for path in PATHS]
 
-    def record(path: str, application_id: str, expected: str) -> None:
-        actual, timeline = demo.status(application_id, expected)
-        outcomes.append(Outcome(path, expected, actual, timeline))
 
-    a = demo.filed(form("2000"), VLG)
-    demo.region_decides(a, VLG, "admissibility", admissible=True)
-    demo.region_decides(a, VLG, "work-decision", authorised=True, **validity())
+def granted(demo: Demo) -> Outcome:
+    a = demo.filed(form("2000"), Authority.VLG)
+    demo.region_decides(a, Authority.VLG, "admissibility", admissible=True)
+    demo.region_decides(a, Authority.VLG, "work-decision", authorised=True, **validity())
     demo.office_decides(a, "residence-decision", authorised=True, **validity())
-    record("single permit granted (Antwerp, Flanders)", a, "single_permit_granted")
+    return demo.outcome("single permit granted (Antwerp, Flanders)", a, "single_permit_granted")
 
-    b = demo.filed(form("5000"), WAL)
-    demo.region_decides(b, WAL, "admissibility", admissible=False, reasons=REASONS)
-    record("inadmissible (Namur, Wallonia)", b, "refused")
 
-    c = demo.filed(form("1050"), BXL)
-    demo.region_decides(c, BXL, "admissibility", admissible=True)
+def inadmissible(demo: Demo) -> Outcome:
+    b = demo.filed(form("5000"), Authority.WAL)
+    demo.region_decides(b, Authority.WAL, "admissibility", admissible=False, reasons=REASONS)
+    return demo.outcome("inadmissible (Namur, Wallonia)", b, "refused")
+
+
+def documents_requested_then_supplied(demo: Demo) -> Outcome:
+    c = demo.filed(form("1050"), Authority.BXL)
+    demo.region_decides(c, Authority.BXL, "admissibility", admissible=True)
     due = (date.today() + timedelta(days=30)).isoformat()
     demo.region_decides(
         c,
-        BXL,
+        Authority.BXL,
         "document-requests",
         document_kinds=["employment_contract"],
         due_on=due,
@@ -220,42 +228,62 @@ def run_demo(demo: Demo) -> list[Outcome]:
         json={"request_id": request_id, "documents": [_document("employment_contract")]},
         headers=demo.applicant(),
     ).raise_for_status()
-    record("documents requested, then supplied (Brussels)", c, "under_examination")
+    return demo.outcome("documents requested, then supplied (Brussels)", c, "under_examination")
 
-    d = demo.filed(form("4700"), DG)
-    demo.region_decides(d, DG, "admissibility", admissible=True)
-    demo.region_decides(d, DG, "work-decision", authorised=False, reasons=REASONS)
-    record("work refused (Eupen, German-speaking Community)", d, "refused")
 
-    e = demo.filed(form("9000"), VLG)
-    demo.region_decides(e, VLG, "admissibility", admissible=True)
-    demo.region_decides(e, VLG, "work-decision", authorised=True, **validity())
+def work_refused(demo: Demo) -> Outcome:
+    d = demo.filed(form("4700"), Authority.DG)
+    demo.region_decides(d, Authority.DG, "admissibility", admissible=True)
+    demo.region_decides(d, Authority.DG, "work-decision", authorised=False, reasons=REASONS)
+    return demo.outcome("work refused (Eupen, German-speaking Community)", d, "refused")
+
+
+def residence_refused(demo: Demo) -> Outcome:
+    e = demo.filed(form("9000"), Authority.VLG)
+    demo.region_decides(e, Authority.VLG, "admissibility", admissible=True)
+    demo.region_decides(e, Authority.VLG, "work-decision", authorised=True, **validity())
     demo.office_decides(e, "residence-decision", authorised=False, reasons=REASONS)
-    record("residence refused by the Immigration Office (Ghent)", e, "refused")
+    return demo.outcome("residence refused by the Immigration Office (Ghent)", e, "refused")
 
-    f = demo.filed(form("4000"), WAL)
-    demo.region_decides(f, WAL, "admissibility", admissible=True)
-    demo.region_decides(f, WAL, "work-decision", authorised=True, **validity())
+
+def withdrawn_after_grant(demo: Demo) -> Outcome:
+    f = demo.filed(form("4000"), Authority.WAL)
+    demo.region_decides(f, Authority.WAL, "admissibility", admissible=True)
+    demo.region_decides(f, Authority.WAL, "work-decision", authorised=True, **validity())
     demo.office_decides(f, "residence-decision", authorised=True, **validity())
     demo.office_decides(f, "withdrawal", reasons=REASONS)
-    record("single permit withdrawn after grant (Liège)", f, "withdrawn")
+    return demo.outcome("single permit withdrawn after grant (Liège)", f, "withdrawn")
 
-    g = demo.filed(form("3000", kind="work_authorisation", category="general", days=60), VLG)
-    demo.region_decides(g, VLG, "admissibility", admissible=True)
-    demo.region_decides(g, VLG, "work-decision", authorised=True, **validity(60))
-    record("work authorisation only (Leuven)", g, "work_authorised")
 
+def work_authorisation_only(demo: Demo) -> Outcome:
+    body = form("3000", kind="work_authorisation", category="general", days=60)
+    g = demo.filed(body, Authority.VLG)
+    demo.region_decides(g, Authority.VLG, "admissibility", admissible=True)
+    demo.region_decides(g, Authority.VLG, "work-decision", authorised=True, **validity(60))
+    return demo.outcome("work authorisation only (Leuven)", g, "work_authorised")
+
+
+def professional_card_while_closed(demo: Demo) -> Outcome:
     card = demo.file(form("1000", kind="professional_card", category="self_employed"))
     detail = card.json().get("detail", [{}])
     reason = detail[0].get("msg", "") if isinstance(detail, list) else str(detail)
-    outcomes.append(
-        Outcome(
-            "professional card while the procedure is closed",
-            "refused at filing (422)",
-            f"refused at filing ({card.status_code})"
-            if card.status_code == 422
-            else f"HTTP {card.status_code}",
-            [reason],
-        )
+    return Outcome(
+        "professional card while the procedure is closed",
+        "refused at filing (422)",
+        f"refused at filing ({card.status_code})"
+        if card.status_code == 422
+        else f"HTTP {card.status_code}",
+        [reason],
     )
-    return outcomes
+
+
+PATHS: list[Callable[[Demo], Outcome]] = [
+    granted,
+    inadmissible,
+    documents_requested_then_supplied,
+    work_refused,
+    residence_refused,
+    withdrawn_after_grant,
+    work_authorisation_only,
+    professional_card_while_closed,
+]

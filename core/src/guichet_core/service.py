@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.topics import ACCESS_REFUSALS_TOPIC, RETENTION_TOPIC
 from guichet_core.auth import TokenVerifier, auth_settings_for, install_auth, public
-from guichet_core.bus.embedded import EmbeddedLog
+from guichet_core.bus import make_bus as make_bus  # re-exported: services import it here
 from guichet_core.bus.port import Bus, Publisher
 from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
 from guichet_core.ebox import SqlEBox, open_ebox
@@ -140,15 +140,6 @@ class Runtime:
 
 def database_config(spec: ServiceSpec, settings: ServiceSettings) -> DatabaseConfig:
     return settings.database(settings.store or spec.schema)
-
-
-def make_bus(settings: ServiceSettings, *, client_id: str) -> Bus:
-    if settings.backend == "postgres-kafka":
-        from guichet_core.bus.kafka import KafkaBus  # aiokafka only where Kafka is used
-
-        assert settings.kafka_bootstrap is not None
-        return KafkaBus(settings.kafka_bootstrap, client_id=client_id)
-    return EmbeddedLog(settings.data_dir / "bus.sqlite3")
 
 
 async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:

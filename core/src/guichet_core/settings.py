@@ -14,12 +14,13 @@ Per service, prefixed: ``GUICHET_<SERVICE>_PORT``, ``GUICHET_<SERVICE>_HOST``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from guichet_core.store.database import DatabaseConfig
+if TYPE_CHECKING:  # the engines' module imports SQLAlchemy and Alembic: not for reading settings
+    from guichet_core.store.database import DatabaseConfig
 
 
 class ServiceSettings(BaseSettings):
@@ -93,6 +94,8 @@ class ServiceSettings(BaseSettings):
     def database(self, name: str) -> DatabaseConfig:
         """The database of one store of this platform (``name`` before the namespace): a
         schema of PostgreSQL, or a SQLite file in the data directory."""
+        from guichet_core.store.database import DatabaseConfig
+
         name = self.named(name)
         if self.backend == "postgres-kafka":
             assert self.database_url is not None  # checked by the validator below

@@ -7,16 +7,17 @@ or a JWKS or PEM key configured): then tokens come from the identity provider. R
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Annotated
 
 import typer
 
-from guichet_core.auth import (
+# Signing needs the key and its settings only: not guichet_core.auth, which is FastAPI's
+# side of tokens (issue 11: `guichet token issue` answers in well under a second).
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth_keys import (
     AuthConfigurationError,
-    Authority,
     AuthSettings,
     DevTokenIssuer,
     auth_settings_for,
@@ -95,6 +96,8 @@ def revoke(
     if (jti is None) == (subject is None):
         typer.echo("guichet token revoke: give exactly one of --jti or --subject", err=True)
         raise typer.Exit(code=2)
+    import asyncio
+
     from guichet_core.revocation import open_revocations
 
     async def record() -> float:

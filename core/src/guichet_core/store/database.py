@@ -17,14 +17,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:  # Alembic is imported by migrate(): a reader of the log needs none of it
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -147,6 +148,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 def alembic_config(
     *, version_locations: list[Path], schema: str | None, include_core: bool = True
 ) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     core = [MIGRATIONS_DIR / "versions"] if include_core else []
@@ -172,6 +175,8 @@ async def migrate(
     processes (six services, two replicas) migrate the same schema at once: they take
     turns (see ``_migrating``), and each after the first finds it at head.
     """
+    from alembic import command
+
     async with _migrating(engine, config), engine.begin() as connection:
         if not config.is_sqlite and config.schema:
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"'))
