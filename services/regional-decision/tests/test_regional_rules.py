@@ -48,6 +48,7 @@ from guichet_regional_decision.domain import (
     Status,
     Withdraw,
 )
+from guichet_regional_decision.queue import DECIDED
 
 VLG, WAL = CompetentAuthority.FLANDERS, CompetentAuthority.WALLONIA
 ID = uuid.UUID(int=7)
@@ -340,3 +341,18 @@ def test_a_withdrawal_and_a_card_name_their_step_in_the_timeline() -> None:
     card = [filed(ApplicationKind.PROFESSIONAL_CARD), admissible()]
     granted = when(given(*card), grant_card())
     assert given(*card, *granted).history[-1][0] is TimelineStep.PROFESSIONAL_CARD_GRANTED
+
+
+def test_a_decided_dossier_leaves_the_regions_queue_a_granted_card_too_art_9() -> None:
+    """The queue lists what the region has still to decide; its part of a card application
+    is decided once the card is granted (its 90-day clock stops, Art. 9)."""
+    card = given(filed(ApplicationKind.PROFESSIONAL_CARD), admissible())
+    [granted] = when(card, grant_card())
+    decided = given(filed(ApplicationKind.PROFESSIONAL_CARD), admissible(), granted)
+    assert decided.status in DECIDED
+    assert card.status not in DECIDED
+    assert {status for status in Status if status not in DECIDED} == {
+        Status.AWAITING_ADMISSIBILITY,
+        Status.AWAITING_DOCUMENTS,
+        Status.UNDER_EXAMINATION,
+    }

@@ -45,7 +45,11 @@ work_queue = Table(
     Column("decided", Boolean, nullable=False),
 )
 
-DECIDED = {Status.WORK_AUTHORISED, Status.REFUSED, Status.WITHDRAWN}
+# A dossier leaves the queue once the region's part is decided: the work authorised, or
+# the professional card granted (Art. 9), or a refusal or withdrawal (Art. 18, 24).
+DECIDED = frozenset(
+    {Status.WORK_AUTHORISED, Status.PROFESSIONAL_CARD_GRANTED, Status.REFUSED, Status.WITHDRAWN}
+)
 
 
 class QueueEntry(BaseModel):
