@@ -301,24 +301,15 @@ async def seed(log: Log, dossiers: int) -> float:
     from guichet_core.bus.embedded import EmbeddedLog
     from guichet_core.codec import new_event, to_message
     from guichet_core.service import make_bus
-    from guichet_core.store.database import create_engine, migrate
-    from guichet_core.vault import (
-        VAULT_MIGRATIONS_DIR,
-        PersonalDataVault,
-        data_keys,
-        keystore_database_config,
-    )
+    from guichet_core.shared_stores import open_shared_database
+    from guichet_core.vault import PersonalDataVault, data_keys
 
     began = time.perf_counter()
     settings = log.settings
-    config = keystore_database_config(settings)
-    keystore = create_engine(config)
+    keystore = await open_shared_database(settings, "keystore")
     bus = make_bus(settings, client_id="guichet-bench-seed")
     publisher = bus.publisher()
     try:
-        await migrate(
-            keystore, config, version_locations=[VAULT_MIGRATIONS_DIR], include_core=False
-        )
         await bus.ensure_topics([settings.named(t) for t in (INTAKE, REGION, OFFICE)])
         await publisher.start()
         first = log.dossiers

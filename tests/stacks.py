@@ -23,7 +23,7 @@ from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.service import create_app
-from guichet_core.settings import ServiceSettings
+from guichet_core.settings import ServiceSettings, SmtpSettings
 from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
 from guichet_intake.app import SPEC as INTAKE
@@ -42,6 +42,7 @@ from .support import (
     eventually,
     issuer_for,
     production_secrets,
+    with_secrets,
 )
 
 
@@ -115,6 +116,7 @@ def deployment(request: pytest.FixtureRequest, directory: Path) -> Iterator[Depl
         kafka_bootstrap=request.getfixturevalue("kafka_bootstrap"),
         namespace=namespace,
     )
+    settings = with_secrets(settings, secrets)  # each service's settings are built from these
     try:
         yield Deployment(settings, issuer, secrets)
     finally:
@@ -131,10 +133,10 @@ async def open_stack(
         mailbox = Mailbox()
         smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
-        smtp_env = {"GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port)}
-        shared = platform.settings.model_dump()
+        relay = SmtpSettings(host="127.0.0.1", port=smtp.port)
+        shared = platform.settings.model_copy(update={"smtp": relay}).model_dump()
         try:
-            with environment(**smtp_env, **platform.secrets):
+            with environment(**platform.secrets):
                 apps = [
                     create_app(INTAKE, IntakeSettings(**shared)),
                     create_app(REGIONAL, RegionalDecisionSettings(**shared)),

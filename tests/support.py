@@ -14,8 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import SecretStr
 
-from guichet_core.auth import Authority, AuthSettings, DevTokenIssuer, auth_settings_for
+from guichet_core.auth import Authority, AuthSettings, DevTokenIssuer
 from guichet_core.bus.port import BusMessage
 from guichet_core.settings import ServiceSettings
 from guichet_core.testing.plugin import unique
@@ -131,9 +132,19 @@ def production_secrets(directory: Path) -> tuple[dict[str, str], DevTokenIssuer]
     return variables, issuer
 
 
+def with_secrets(settings: ServiceSettings, secrets: dict[str, str]) -> ServiceSettings:
+    """The settings with what ``production_secrets`` gives, as a deployment reads them
+    from ``GUICHET_MASTER_KEY`` and ``GUICHET_AUTH_PUBLIC_KEY_FILE``."""
+    auth = settings.auth.model_copy(
+        update={"public_key_file": Path(secrets["GUICHET_AUTH_PUBLIC_KEY_FILE"])}
+    )
+    master_key = SecretStr(secrets["GUICHET_MASTER_KEY"])
+    return settings.model_copy(update={"master_key": master_key, "auth": auth})
+
+
 def issuer_for(settings: ServiceSettings) -> DevTokenIssuer:
     """The development issuer of the embedded default (its key sits in the data dir)."""
-    return DevTokenIssuer.from_settings(auth_settings_for(settings))
+    return DevTokenIssuer.from_settings(settings)
 
 
 class Tokens:

@@ -44,6 +44,7 @@ from .support import (
     eventually,
     issuer_for,
     production_secrets,
+    with_secrets,
 )
 
 WORKER_EMAIL = "amina.diallo@example.org"
@@ -142,6 +143,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         kafka_bootstrap=bootstrap,
         namespace=namespace,
     )
+    settings = with_secrets(settings, secrets)
     try:
         yield env, Tokens(issuer), settings
     finally:

@@ -3,7 +3,6 @@ over the bus, and a restarted service keeps every earlier event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,29 @@ from .support import (
     Tokens,
     application_form,
     document,
-    environment,
     eventually,
     issuer_for,
     production_secrets,
+    with_secrets,
 )
 
 
 @pytest.fixture
-def tokens(platform: ServiceSettings, tmp_path: Path) -> Iterator[Tokens]:
-    """Tokens the platform trusts; production deployments get real secrets, not dev keys."""
+def deployed(platform: ServiceSettings, tmp_path: Path) -> tuple[ServiceSettings, Tokens]:
+    """The platform's settings and tokens it trusts; production deployments get real
+    secrets (in their settings), not dev keys."""
     if platform.backend == "embedded":
-        yield Tokens(issuer_for(platform))
-        return
+        return platform, Tokens(issuer_for(platform))
     secrets, issuer = production_secrets(tmp_path)
-    with environment(**secrets):
-        yield Tokens(issuer)
+    return with_secrets(platform, secrets), Tokens(issuer)
 
 
 async def test_one_trace_follows_a_filing_into_the_regions_consumer(
-    platform: ServiceSettings,
-    tokens: Tokens,
+    deployed: tuple[ServiceSettings, Tokens],
     span_processor: SimpleSpanProcessor,
     span_exporter: InMemorySpanExporter,
 ) -> None:
+    platform, tokens = deployed
     span_exporter.clear()
     shared = platform.model_dump()
     intake = create_app(INTAKE, IntakeSettings(**shared), span_processor=span_processor)
@@ -75,8 +73,9 @@ async def test_one_trace_follows_a_filing_into_the_regions_consumer(
 
 
 async def test_a_restarted_service_keeps_every_earlier_event(
-    platform: ServiceSettings, tokens: Tokens
+    deployed: tuple[ServiceSettings, Tokens],
 ) -> None:
+    platform, tokens = deployed
     settings = IntakeSettings(**platform.model_dump())
     receipts = []
     for _ in range(2):
@@ -91,8 +90,9 @@ async def test_a_restarted_service_keeps_every_earlier_event(
 
 
 async def test_once_opened_the_professional_card_procedure_is_decided_by_the_region(
-    platform: ServiceSettings, tokens: Tokens
+    deployed: tuple[ServiceSettings, Tokens],
 ) -> None:
+    platform, tokens = deployed
     """Art. 34, 36: the procedure opens on a date a later agreement sets (a switch, off by
     default); the region then decides the card (Art. 12 §1)."""
     shared = platform.model_dump()

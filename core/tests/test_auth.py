@@ -32,15 +32,14 @@ from guichet_core.auth import (
     Caller,
     CallerDep,
     DevTokenIssuer,
-    TokenVerifier,
     Unauthenticated,
-    auth_settings_for,
     install_auth,
     require_authority,
 )
-from guichet_core.auth_keys import dev_private_key
+from guichet_core.auth_keys import dev_key_file, dev_private_key, key_source
 from guichet_core.settings import ServiceSettings
 from guichet_core.token_cli import token_app
+from guichet_core.verifier import TokenVerifier
 
 RegionCaller = Annotated[Caller, Depends(require_authority(REGIONS))]
 
@@ -79,17 +78,22 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> AuthSettings:
-    return AuthSettings(data_dir=tmp_path / "data")
+def settings(tmp_path: Path) -> ServiceSettings:
+    return ServiceSettings(data_dir=tmp_path / "data")
+
+
+def with_auth(data_dir: Path, **auth: Any) -> ServiceSettings:
+    """A service's settings whose ``auth`` section says what the test needs."""
+    return ServiceSettings(data_dir=data_dir, auth=AuthSettings(**auth))
 
 
 @pytest.fixture
-def issuer(settings: AuthSettings) -> DevTokenIssuer:
+def issuer(settings: ServiceSettings) -> DevTokenIssuer:
     return DevTokenIssuer.from_settings(settings)
 
 
 @pytest.fixture
-def client(settings: AuthSettings, issuer: DevTokenIssuer) -> TestClient:
+def client(settings: ServiceSettings, issuer: DevTokenIssuer) -> TestClient:
     return TestClient(build_app(TokenVerifier.from_settings(settings)))
 
 
@@ -108,7 +112,7 @@ def claims(**changes: Any) -> dict[str, Any]:
     return {name: value for name, value in base.items() if value is not None}
 
 
-def signed(settings: AuthSettings, **changes: Any) -> str:
+def signed(settings: ServiceSettings, **changes: Any) -> str:
     return jwt.encode(claims(**changes), dev_private_key(settings), algorithm="ES256")
 
 
@@ -150,7 +154,7 @@ def test_a_basic_credential_is_not_a_bearer_token(client: TestClient) -> None:
     ],
 )
 def test_an_invalid_token_is_401_with_a_reason(
-    client: TestClient, settings: AuthSettings, changes: dict[str, Any], reason: str
+    client: TestClient, settings: ServiceSettings, changes: dict[str, Any], reason: str
 ) -> None:
     response = client.get("/me", headers=bearer(signed(settings, **changes)))
     assert response.status_code == 401
@@ -162,7 +166,7 @@ def test_an_invalid_token_is_401_with_a_reason(
 
 @pytest.mark.parametrize("claim", ["iss", "aud", "guichet_authority", "exp"])
 def test_a_refusal_never_quotes_a_claim_of_the_token(
-    client: TestClient, settings: AuthSettings, claim: str
+    client: TestClient, settings: ServiceSettings, claim: str
 ) -> None:
     marker = "marker-4f1c9e"  # what an attacker (or a careless client) put in the token
     value: Any = marker
@@ -247,11 +251,13 @@ def test_openapi_shows_the_bearer_scheme(client: TestClient) -> None:
     }
 
 
-def test_the_dev_key_is_created_once_with_mode_0600(settings: AuthSettings) -> None:
-    assert not settings.dev_key_file.exists()
+def test_the_dev_key_is_created_once_with_mode_0600(settings: ServiceSettings) -> None:
+    assert not dev_key_file(settings).exists()
     first = DevTokenIssuer.from_settings(settings)
-    assert stat.S_IMODE(settings.dev_key_file.stat().st_mode) == 0o600
-    assert [path.name for path in settings.dev_key_file.parent.iterdir()] == ["dev-signing-key.pem"]
+    assert stat.S_IMODE(dev_key_file(settings).stat().st_mode) == 0o600
+    assert [path.name for path in dev_key_file(settings).parent.iterdir()] == [
+        "dev-signing-key.pem"
+    ]
     second = DevTokenIssuer.from_settings(settings)
     assert second.public_key_pem() == first.public_key_pem()
 
@@ -264,9 +270,9 @@ def test_the_production_backend_refuses_dev_keys(tmp_path: Path) -> None:
         data_dir=tmp_path,
     )
     with pytest.raises(AuthConfigurationError, match="GUICHET_AUTH_JWKS_URL"):
-        auth_settings_for(production)
+        key_source(production)
     with pytest.raises(AuthConfigurationError):
-        TokenVerifier.from_settings(AuthSettings(backend="postgres-kafka", data_dir=tmp_path))
+        TokenVerifier.from_settings(production)
     assert not (tmp_path / "dev-signing-key.pem").exists()
 
     key_file = tmp_path / "idp.pem"
@@ -276,18 +282,16 @@ def test_the_production_backend_refuses_dev_keys(tmp_path: Path) -> None:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    configured = auth_settings_for(production, AuthSettings(public_key_file=key_file))
-    assert configured.key_source() == "public_key_file"
-    assert configured.data_dir == tmp_path
+    configured = production.model_copy(update={"auth": AuthSettings(public_key_file=key_file)})
+    assert key_source(configured) == "public_key_file"
     with pytest.raises(AuthConfigurationError):
         DevTokenIssuer.from_settings(configured)
 
 
 def test_the_embedded_backend_uses_the_service_data_dir(tmp_path: Path) -> None:
     service = ServiceSettings(data_dir=tmp_path / "svc")
-    settings = auth_settings_for(service)
-    assert settings.key_source() == "dev"
-    assert settings.dev_key_file == tmp_path / "svc" / "dev-signing-key.pem"
+    assert key_source(service) == "dev"
+    assert dev_key_file(service) == tmp_path / "svc" / "dev-signing-key.pem"
 
 
 @pytest.fixture
@@ -325,7 +329,7 @@ def test_a_jwks_configured_verifier_accepts_the_identity_providers_tokens(
     idp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(idp_key.public_key()))
     document["keys"] = [{**jwk, "kid": "idp-2025", "use": "sig", "alg": "RS256"}]
-    settings = AuthSettings(jwks_url=url, issuer="https://idp.example.be", data_dir=tmp_path)
+    settings = with_auth(tmp_path, jwks_url=url, issuer="https://idp.example.be")
     verifier = TokenVerifier.from_settings(settings)
     client = TestClient(build_app(verifier))
 
@@ -354,7 +358,7 @@ def test_an_unreachable_key_set_is_503_not_401(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/jwks.json"
-    settings = AuthSettings(jwks_url=url, data_dir=tmp_path)
+    settings = with_auth(tmp_path, jwks_url=url)
     client = TestClient(build_app(TokenVerifier.from_settings(settings)))
     idp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = jwt.encode(claims(), idp_key, algorithm="RS256", headers={"kid": "idp-2025"})
@@ -368,7 +372,7 @@ def test_the_dev_jwks_lets_another_service_verify_dev_tokens(
 ) -> None:
     url, document = jwks_server
     document.update(issuer.jwks())
-    verifier = TokenVerifier.from_settings(AuthSettings(jwks_url=url, data_dir=tmp_path))
+    verifier = TokenVerifier.from_settings(with_auth(tmp_path, jwks_url=url))
     caller = verifier.verify(issuer.issue(subject="s", authority=Authority.ONSS, agent_id="a"))
     assert caller.authority is Authority.ONSS
 
@@ -397,7 +401,7 @@ def test_the_cli_issues_a_token_the_verifier_accepts(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
-    verifier = TokenVerifier.from_settings(AuthSettings(data_dir=tmp_path))
+    verifier = TokenVerifier.from_settings(ServiceSettings(data_dir=tmp_path))
     caller = verifier.verify(token)
     assert caller == Caller(
         subject="inspector-9",
@@ -417,7 +421,7 @@ def test_the_cli_issues_a_token_the_verifier_accepts(tmp_path: Path) -> None:
     assert pem.exit_code == 0, pem.output
     key_file = tmp_path / "guichet-dev.pub.pem"
     key_file.write_text(pem.stdout)
-    elsewhere = AuthSettings(public_key_file=key_file, dev_keys=False, data_dir=tmp_path / "x")
+    elsewhere = with_auth(tmp_path / "x", public_key_file=key_file, dev_keys=False)
     assert TokenVerifier.from_settings(elsewhere).verify(token).agent_id == "inspector-9"
 
 
@@ -427,6 +431,11 @@ def test_the_cli_refuses_production_and_applicants_without_subject(tmp_path: Pat
     result = runner.invoke(
         token_app, ["issue", "--authority", "VLG", "--agent", "a"], env=production
     )
+    assert result.exit_code == 2
+    assert "GUICHET_BACKEND=postgres-kafka" in result.stderr
+    assert not (tmp_path / "dev-signing-key.pem").exists()
+    servers = {**production, "DATABASE_URL": "postgresql://db/g", "KAFKA_BOOTSTRAP": "k:9092"}
+    result = runner.invoke(token_app, ["issue", "--authority", "VLG", "--agent", "a"], env=servers)
     assert result.exit_code == 2
     assert "GUICHET_AUTH_JWKS_URL" in result.stderr
     assert not (tmp_path / "dev-signing-key.pem").exists()
@@ -439,14 +448,14 @@ def test_the_cli_refuses_production_and_applicants_without_subject(tmp_path: Pat
     assert "--subject" in result.stderr
 
 
-def test_verify_raises_unauthenticated_for_garbage(settings: AuthSettings) -> None:
+def test_verify_raises_unauthenticated_for_garbage(settings: ServiceSettings) -> None:
     DevTokenIssuer.from_settings(settings)
     with pytest.raises(Unauthenticated, match="not a well-formed JWT"):
         TokenVerifier.from_settings(settings).verify("a.b.c")
 
 
 def test_a_token_verified_once_is_refused_once_it_expires(
-    settings: AuthSettings, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    settings: ServiceSettings, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Verified tokens are remembered so the signature is checked once, but expiry is
     # checked on every request.
@@ -454,7 +463,7 @@ def test_a_token_verified_once_is_refused_once_it_expires(
     assert client.get("/me", headers=bearer(token)).status_code == 200
     assert client.get("/me", headers=bearer(token)).status_code == 200
     later = datetime.now(UTC).timestamp() + 3600
-    monkeypatch.setattr("guichet_core.auth.time.time", lambda: later)
+    monkeypatch.setattr("guichet_core.verifier.time.time", lambda: later)
     monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
     response = client.get("/me", headers=bearer(token))
     assert response.status_code == 401
@@ -462,7 +471,7 @@ def test_a_token_verified_once_is_refused_once_it_expires(
 
 
 def test_a_remembered_token_does_not_vouch_for_a_forged_one(
-    settings: AuthSettings, client: TestClient
+    settings: ServiceSettings, client: TestClient
 ) -> None:
     token = signed(settings)
     assert client.get("/me", headers=bearer(token)).status_code == 200
@@ -506,7 +515,7 @@ class _FrozenDatetime:
 )
 def test_a_token_living_longer_than_allowed_is_401(
     client: TestClient,
-    settings: AuthSettings,
+    settings: ServiceSettings,
     authority: str,
     lifetime: timedelta,
     accepted: bool,
@@ -523,7 +532,7 @@ def test_a_token_living_longer_than_allowed_is_401(
 
 
 def test_a_token_issued_long_ago_but_expiring_far_ahead_is_401(
-    client: TestClient, settings: AuthSettings
+    client: TestClient, settings: ServiceSettings
 ) -> None:
     # An `iat` set in the past does not stretch what is left: exp - now counts too.
     now = datetime.now(UTC)
@@ -538,8 +547,9 @@ def test_the_maximum_lifetimes_come_from_the_environment(
 ) -> None:
     monkeypatch.setenv("GUICHET_AUTH_MAX_TOKEN_LIFETIME_SECONDS", "600")
     monkeypatch.setenv("GUICHET_AUTH_MAX_AUTHORITY_TOKEN_LIFETIME_SECONDS", "1200")
-    settings = AuthSettings(data_dir=tmp_path)
-    assert (settings.max_token_lifetime_seconds, settings.max_authority_token_lifetime_seconds) == (
+    settings = ServiceSettings(data_dir=tmp_path)
+    auth = settings.auth  # the nested section keeps the names GUICHET_AUTH_*
+    assert (auth.max_token_lifetime_seconds, auth.max_authority_token_lifetime_seconds) == (
         600,
         1200,
     )
@@ -555,7 +565,7 @@ def test_the_maximum_lifetimes_come_from_the_environment(
         verifier.verify(officer)
 
 
-def test_dev_tokens_live_no_longer_than_the_verifier_allows(settings: AuthSettings) -> None:
+def test_dev_tokens_live_no_longer_than_the_verifier_allows(settings: ServiceSettings) -> None:
     issuer = DevTokenIssuer.from_settings(settings)
     verifier = TokenVerifier.from_settings(settings)
     applicant = issuer.issue(subject="85073003328", authority=Authority.APPLICANT, agent_id="w")

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from guichet_core.ebox import (
     EBoxMessage,
     SqlEBox,
-    ebox_database_config,
     ebox_messages,
     open_ebox,
 )
@@ -31,14 +30,14 @@ from guichet_core.notifications import (
     MaildirMailer,
     Notification,
     NotificationDispatcher,
-    NotificationSettings,
     SmtpMailer,
     mailer_for,
     notification_id_for,
     notification_outbox,
     queue_notification,
 )
-from guichet_core.settings import ServiceSettings
+from guichet_core.settings import ServiceSettings, SmtpSettings
+from guichet_core.shared_stores import shared_database
 from guichet_core.store.sql import SqlEventStore
 from guichet_core.testing.queries import counted_queries
 from guichet_core.vault import MasterKey, PersonalDataVault, open_vault
@@ -94,22 +93,21 @@ def smtp() -> Iterator[SmtpServer]:
 def platform_settings(
     database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> ServiceSettings:
+    master_key = MasterKey.generate().to_base64()
     if database_backend == "sqlite":
-        return ServiceSettings(backend="embedded", data_dir=tmp_path / "var")
+        return ServiceSettings(backend="embedded", data_dir=tmp_path / "var", master_key=master_key)
     return ServiceSettings(
         backend="postgres-kafka",
         data_dir=tmp_path / "var",
         database_url=request.getfixturevalue("postgres_url"),
         kafka_bootstrap="127.0.0.1:9",  # never contacted here
         namespace=request.getfixturevalue("pg_namespace"),
+        master_key=master_key,
     )
 
 
 @pytest.fixture
-async def vault(
-    platform_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[PersonalDataVault]:
-    monkeypatch.setenv("GUICHET_MASTER_KEY", MasterKey.generate().to_base64())
+async def vault(platform_settings: ServiceSettings) -> AsyncIterator[PersonalDataVault]:
     opened, engine = await open_vault(platform_settings)
     try:
         yield opened
@@ -361,7 +359,7 @@ async def test_two_dispatchers_deliver_each_notification_once(
 async def test_the_ebox_has_its_own_database_and_several_services_may_open_it(
     platform_settings: ServiceSettings, vault: PersonalDataVault
 ) -> None:
-    config = ebox_database_config(platform_settings)
+    config = shared_database(platform_settings, "ebox")
     if config.is_sqlite:
         assert config.url.endswith("/var/ebox.sqlite3")
     else:
@@ -406,10 +404,11 @@ async def test_maildir_mailer_writes_one_rfc5322_file_per_message_id(tmp_path: P
 
 
 def test_without_an_smtp_host_mail_lands_in_the_data_dir(tmp_path: Path) -> None:
-    settings = ServiceSettings(data_dir=tmp_path / "var")
-    maildir = mailer_for(settings, NotificationSettings())
+    settings = ServiceSettings(data_dir=tmp_path / "var", smtp=SmtpSettings(host=None))
+    maildir = mailer_for(settings)
     assert isinstance(maildir, MaildirMailer) and maildir.path == tmp_path / "var" / "mail"
-    smtp = mailer_for(settings, NotificationSettings(host="mail.example.org", port=587))
+    relayed = SmtpSettings(host="mail.example.org", port=587)
+    smtp = mailer_for(settings.model_copy(update={"smtp": relayed}))
     assert isinstance(smtp, SmtpMailer) and (smtp.host, smtp.port) == ("mail.example.org", 587)
 
 

@@ -27,8 +27,6 @@ from guichet_core.auth import (
     AuthSettings,
     CallerDep,
     DevTokenIssuer,
-    TokenVerifier,
-    auth_settings_for,
     install_auth,
 )
 from guichet_core.auth_keys import dev_private_key
@@ -36,6 +34,7 @@ from guichet_core.problems import install_problems
 from guichet_core.revocation import RevocationList, open_revocations, revocation_router
 from guichet_core.settings import ServiceSettings
 from guichet_core.token_cli import token_app
+from guichet_core.verifier import TokenVerifier
 
 REVOKED = "this token was revoked: ask the identity provider for a new one"
 
@@ -58,20 +57,22 @@ def settings(tmp_path: Path) -> ServiceSettings:
 
 @pytest.fixture
 def issuer(settings: ServiceSettings) -> DevTokenIssuer:
-    return DevTokenIssuer.from_settings(auth_settings_for(settings))
+    return DevTokenIssuer.from_settings(settings)
 
 
 async def _service(settings: ServiceSettings, cache_seconds: float) -> tuple[FastAPI, Any]:
     """One service's app: the verifier, the shared deny-list, the revocation route."""
-    auth = auth_settings_for(settings, AuthSettings(revocation_cache_seconds=cache_seconds))
-    revocations, engine = await open_revocations(settings, auth=auth)
+    settings = settings.model_copy(
+        update={"auth": AuthSettings(revocation_cache_seconds=cache_seconds)}
+    )
+    revocations, engine = await open_revocations(settings)
     app = FastAPI()
 
     @app.get("/me")
     def me(caller: CallerDep) -> dict[str, str]:
         return {"agent": caller.agent_id}
 
-    install_auth(app, TokenVerifier.from_settings(auth))
+    install_auth(app, TokenVerifier.from_settings(settings))
     install_problems(app)
     app.include_router(revocation_router())
     app.state.revocations = revocations
@@ -131,7 +132,7 @@ async def test_a_subject_revoked_loses_the_tokens_issued_before_not_the_later_on
 ) -> None:
     """An identity provider's token without a jti is revoked by its subject and iat."""
     first = services[0]
-    key = dev_private_key(auth_settings_for(settings))
+    key = dev_private_key(settings)
     now = datetime.now(UTC)
     base = {"iss": "guichet-dev", "aud": "guichet", "sub": "85073100145"}
     base |= {"guichet_authority": "APPLICANT", "guichet_agent": "85073100145"}
@@ -192,9 +193,9 @@ async def test_the_cli_revokes_on_the_shared_list(
     result = await asyncio.to_thread(run, "revoke", "--jti", jti)
     assert result.exit_code == 0, result.output
     assert (await asyncio.to_thread(run, "revoke")).exit_code == 2
-    revocations, engine = await open_revocations(settings, auth=auth_settings_for(settings))
+    revocations, engine = await open_revocations(settings)
     try:
-        caller = TokenVerifier.from_settings(auth_settings_for(settings)).verify(token)
+        caller = TokenVerifier.from_settings(settings).verify(token)
         assert await revocations.is_revoked(caller)
     finally:
         await engine.dispose()

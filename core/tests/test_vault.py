@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.sealed import SealedData
 from guichet_core.settings import ServiceSettings
+from guichet_core.shared_stores import shared_database
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 from guichet_core.vault import (
     VAULT_MIGRATIONS_DIR,
@@ -29,7 +30,6 @@ from guichet_core.vault import (
     SealBroken,
     SqlKeyStore,
     data_keys,
-    keystore_database_config,
     master_key_for,
     open_vault,
 )
@@ -271,23 +271,20 @@ def test_a_master_key_has_32_bytes_and_an_id_from_its_hash() -> None:
         MasterKey.from_base64("not base64!")
 
 
-def test_the_master_key_comes_from_guichet_master_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_master_key_comes_from_the_settings(tmp_path: Path) -> None:
     configured = MasterKey.generate()
-    monkeypatch.setenv("GUICHET_MASTER_KEY", configured.to_base64())
+    settings = ServiceSettings(
+        backend="embedded", data_dir=tmp_path, master_key=configured.to_base64()
+    )
 
-    key = master_key_for(ServiceSettings(backend="embedded", data_dir=tmp_path))
+    key = master_key_for(settings)
 
     assert key == configured
     assert not (tmp_path / "master.key").exists()
 
 
-def test_the_embedded_default_creates_a_private_master_key_file_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("GUICHET_MASTER_KEY", raising=False)
-    settings = ServiceSettings(backend="embedded", data_dir=tmp_path / "var")
+def test_the_embedded_default_creates_a_private_master_key_file_once(tmp_path: Path) -> None:
+    settings = ServiceSettings(backend="embedded", data_dir=tmp_path / "var", master_key=None)
 
     first = master_key_for(settings)
 
@@ -297,15 +294,13 @@ def test_the_embedded_default_creates_a_private_master_key_file_once(
     assert [p.name for p in path.parent.iterdir()] == ["master.key"]
 
 
-async def test_postgres_kafka_refuses_to_start_without_a_master_key(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("GUICHET_MASTER_KEY", raising=False)
+async def test_postgres_kafka_refuses_to_start_without_a_master_key(tmp_path: Path) -> None:
     settings = ServiceSettings(
         backend="postgres-kafka",
         data_dir=tmp_path,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         kafka_bootstrap="127.0.0.1:1",
+        master_key=None,
     )
 
     with pytest.raises(MasterKeyError, match="needs GUICHET_MASTER_KEY"):
@@ -315,12 +310,11 @@ async def test_postgres_kafka_refuses_to_start_without_a_master_key(
     assert not (tmp_path / "master.key").exists()
 
 
-async def test_the_embedded_vault_keeps_its_keys_in_its_own_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("GUICHET_MASTER_KEY", raising=False)
-    settings = ServiceSettings(backend="embedded", data_dir=tmp_path, namespace="acc_")
-    assert keystore_database_config(settings).url == f"sqlite:///{tmp_path}/acc_keystore.sqlite3"
+async def test_the_embedded_vault_keeps_its_keys_in_its_own_file(tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        backend="embedded", data_dir=tmp_path, namespace="acc_", master_key=None
+    )
+    assert shared_database(settings, "keystore").url == f"sqlite:///{tmp_path}/acc_keystore.sqlite3"
 
     vault, engine = await open_vault(settings)
     try:
@@ -342,15 +336,15 @@ def _on_postgres(postgres_url: str, namespace: str, data_dir: Path) -> ServiceSe
         database_url=postgres_url,
         kafka_bootstrap="127.0.0.1:1",
         namespace=namespace,
+        master_key=MasterKey.generate().to_base64(),
     )
 
 
 async def test_on_postgres_the_vault_keeps_its_keys_in_the_keystore_schema(
-    postgres_url: str, pg_namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, pg_namespace: str, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("GUICHET_MASTER_KEY", MasterKey.generate().to_base64())
     settings = _on_postgres(postgres_url, pg_namespace, tmp_path)
-    assert keystore_database_config(settings).schema == pg_namespace + "keystore"
+    assert shared_database(settings, "keystore").schema == pg_namespace + "keystore"
 
     vault, engine = await open_vault(settings)
     try:
@@ -370,12 +364,11 @@ async def test_on_postgres_the_vault_keeps_its_keys_in_the_keystore_schema(
 
 
 async def test_six_services_starting_at_once_on_a_fresh_database_all_open_the_key_store(
-    postgres_url: str, pg_namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, pg_namespace: str, tmp_path: Path
 ) -> None:
     """Every service opens (and migrates) the one key store of the platform when it
     starts; started together on a new database, none may crash on the schema another
     is creating (issue 12, defect 7)."""
-    monkeypatch.setenv("GUICHET_MASTER_KEY", MasterKey.generate().to_base64())
     settings = _on_postgres(postgres_url, pg_namespace, tmp_path)
     for attempt in range(3):  # the race needs the schema absent: a new namespace each time
         fresh = settings.model_copy(update={"namespace": f"{pg_namespace}{attempt}_"})

@@ -1,6 +1,7 @@
 """Where the keys that verify Guichet tokens come from: a JWKS, a PEM file or a dev key pair.
 
-Configuration (``GUICHET_AUTH_*``; ``GUICHET_BACKEND`` and ``GUICHET_DATA_DIR`` are shared):
+Configuration: the ``auth`` section of the service's settings (``GUICHET_AUTH_*``), with
+its backend and data directory (``GUICHET_BACKEND``, ``GUICHET_DATA_DIR``):
 
 - ``GUICHET_AUTH_ISSUER`` (default ``guichet-dev``) and ``GUICHET_AUTH_AUDIENCE``
   (default ``guichet``): the ``iss`` and ``aud`` every token must carry.
@@ -18,27 +19,18 @@ Configuration (``GUICHET_AUTH_*``; ``GUICHET_BACKEND`` and ``GUICHET_DATA_DIR`` 
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import tempfile
-import uuid
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:  # not at run time: `guichet token issue` needs neither (issue 11)
-    from guichet_contracts.vocabulary import Authority
+if TYPE_CHECKING:  # not at run time: `guichet token issue` needs no framework (issue 11)
     from guichet_core.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -65,73 +57,35 @@ class VerifierUnavailable(Exception):
     """The keys cannot be fetched (JWKS endpoint down): not the caller's fault."""
 
 
-class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        extra="ignore", env_prefix="GUICHET_AUTH_", populate_by_name=True
-    )
-
-    issuer: str = "guichet-dev"
-    audience: str = "guichet"
-    jwks_url: str | None = None
-    public_key_file: Path | None = None
-    dev_keys: bool = True
-    leeway_seconds: int = Field(default=30, ge=0, le=300)
-    # A stolen token opens what its caller may open until it expires (GDPR Art. 32):
-    # an applicant's lives an hour at most, an authority agent's one working day.
-    max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400)
-    max_authority_token_lifetime_seconds: int = Field(default=43_200, ge=60, le=86_400)
-    # How stale each service's copy of the token deny-list may be (``revocation``).
-    revocation_cache_seconds: float = Field(default=5.0, ge=0, le=5)
-    # Shared with ServiceSettings; auth_settings_for() copies them from the service.
-    backend: Literal["embedded", "postgres-kafka"] = Field(
-        default="embedded", validation_alias=AliasChoices("GUICHET_BACKEND", "backend")
-    )
-    data_dir: Path = Field(
-        default=Path("var"), validation_alias=AliasChoices("GUICHET_DATA_DIR", "data_dir")
-    )
-
-    @property
-    def dev_key_file(self) -> Path:
-        return self.data_dir / DEV_KEY_FILE
-
-    def key_source(self) -> KeySource:
-        """Which key verifies tokens; raises ``AuthConfigurationError`` when none may be used."""
-        if self.jwks_url and self.public_key_file:
-            raise AuthConfigurationError(
-                "set only one of GUICHET_AUTH_JWKS_URL and GUICHET_AUTH_PUBLIC_KEY_FILE"
-            )
-        if self.jwks_url:
-            return "jwks"
-        if self.public_key_file:
-            return "public_key_file"
-        if self.backend == "postgres-kafka":
-            raise AuthConfigurationError(
-                "GUICHET_BACKEND=postgres-kafka does not accept development signing keys: set "
-                "GUICHET_AUTH_JWKS_URL (the identity provider's JWK Set) or "
-                "GUICHET_AUTH_PUBLIC_KEY_FILE (a PEM public key)"
-            )
-        if not self.dev_keys:
-            raise AuthConfigurationError(
-                "GUICHET_AUTH_DEV_KEYS is false: set GUICHET_AUTH_JWKS_URL or "
-                "GUICHET_AUTH_PUBLIC_KEY_FILE"
-            )
-        return "dev"
+def dev_key_file(settings: ServiceSettings) -> Path:
+    """Where the development key pair of a data directory sits."""
+    return settings.data_dir / DEV_KEY_FILE
 
 
-def auth_settings_for(
-    service_settings: ServiceSettings, auth: AuthSettings | None = None
-) -> AuthSettings:
-    """The auth settings of a service: its backend and data directory, checked for use.
-
-    Raises ``AuthConfigurationError`` (e.g. dev keys on ``postgres-kafka``) so that a
-    misconfigured service refuses to start instead of accepting the wrong tokens.
-    """
-    base = auth if auth is not None else AuthSettings()
-    settings = base.model_copy(
-        update={"backend": service_settings.backend, "data_dir": service_settings.data_dir}
-    )
-    settings.key_source()
-    return settings
+def key_source(settings: ServiceSettings) -> KeySource:
+    """Which key verifies tokens; raises ``AuthConfigurationError`` when none may be used,
+    so that a misconfigured service refuses to start instead of accepting wrong tokens."""
+    auth = settings.auth
+    if auth.jwks_url and auth.public_key_file:
+        raise AuthConfigurationError(
+            "set only one of GUICHET_AUTH_JWKS_URL and GUICHET_AUTH_PUBLIC_KEY_FILE"
+        )
+    if auth.jwks_url:
+        return "jwks"
+    if auth.public_key_file:
+        return "public_key_file"
+    if settings.backend == "postgres-kafka":
+        raise AuthConfigurationError(
+            "GUICHET_BACKEND=postgres-kafka does not accept development signing keys: set "
+            "GUICHET_AUTH_JWKS_URL (the identity provider's JWK Set) or "
+            "GUICHET_AUTH_PUBLIC_KEY_FILE (a PEM public key)"
+        )
+    if not auth.dev_keys:
+        raise AuthConfigurationError(
+            "GUICHET_AUTH_DEV_KEYS is false: set GUICHET_AUTH_JWKS_URL or "
+            "GUICHET_AUTH_PUBLIC_KEY_FILE"
+        )
+    return "dev"
 
 
 class VerificationKeys:
@@ -149,13 +103,13 @@ class VerificationKeys:
         return self._jwks is not None
 
     @classmethod
-    def from_settings(cls, settings: AuthSettings) -> VerificationKeys:
-        source = settings.key_source()
+    def from_settings(cls, settings: ServiceSettings) -> VerificationKeys:
+        source = key_source(settings)
         if source == "jwks":
-            return cls(jwks_url=settings.jwks_url)
+            return cls(jwks_url=settings.auth.jwks_url)
         if source == "public_key_file":
-            assert settings.public_key_file is not None
-            return cls(key=load_public_key_file(settings.public_key_file))
+            assert settings.auth.public_key_file is not None
+            return cls(key=load_public_key_file(settings.auth.public_key_file))
         return cls(key=dev_private_key(settings).public_key())
 
     def for_token(self, token: str) -> tuple[Any, list[str]]:
@@ -202,18 +156,18 @@ def load_public_key_file(path: Path) -> PublicKey:
     )
 
 
-def dev_private_key(settings: AuthSettings) -> ec.EllipticCurvePrivateKey:
+def dev_private_key(settings: ServiceSettings) -> ec.EllipticCurvePrivateKey:
     """The development ES256 private key, created (mode 0600) on first use.
 
     Several services may start at once: the key is written to a temporary file and
     hard-linked into place, so that exactly one key wins and nobody reads half a file.
     """
-    if settings.key_source() != "dev":
+    if key_source(settings) != "dev":
         raise AuthConfigurationError(
             "development keys are off because GUICHET_AUTH_JWKS_URL or "
             "GUICHET_AUTH_PUBLIC_KEY_FILE is set; tokens come from the identity provider"
         )
-    path = settings.dev_key_file
+    path = dev_key_file(settings)
     if not path.exists():
         _create_dev_key(path)
     mode = path.stat().st_mode & 0o777
@@ -256,63 +210,3 @@ def public_key_pem(key: ec.EllipticCurvePrivateKey) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode("ascii")
     )
-
-
-class DevTokenIssuer:
-    """Signs development tokens with the dev key pair (never available in production)."""
-
-    def __init__(self, key: ec.EllipticCurvePrivateKey, *, issuer: str, audience: str) -> None:
-        self._key, self.issuer, self.audience = key, issuer, audience
-        numbers = key.public_key().public_numbers()
-        self._jwk = {"crv": "P-256", "kty": "EC", "x": _b64(numbers.x), "y": _b64(numbers.y)}
-        canonical = json.dumps(self._jwk, separators=(",", ":"), sort_keys=True)  # RFC 7638
-        self.key_id = _b64url(hashlib.sha256(canonical.encode()).digest())
-
-    @classmethod
-    def from_settings(cls, settings: AuthSettings) -> DevTokenIssuer:
-        return cls(dev_private_key(settings), issuer=settings.issuer, audience=settings.audience)
-
-    def issue(
-        self,
-        *,
-        subject: str,
-        authority: Authority,
-        agent_id: str,
-        roles: Iterable[str] = (),
-        purpose: str | None = None,
-        ttl: timedelta | None = None,
-    ) -> str:
-        """A signed token; ``ttl`` defaults to the longest the verifier accepts: one hour
-        for an applicant, eight for an authority's agent."""
-        if ttl is None:
-            ttl = timedelta(hours=1 if str(authority) == "APPLICANT" else 8)
-        now = datetime.now(UTC)
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": subject,
-            "iat": now,
-            "exp": now + ttl,
-            "jti": str(uuid.uuid4()),
-            "guichet_authority": str(authority),
-            "guichet_agent": agent_id,
-            "guichet_roles": sorted(set(roles)),
-        }
-        if purpose is not None:
-            claims["guichet_purpose"] = purpose
-        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.key_id})
-
-    def public_key_pem(self) -> str:
-        return public_key_pem(self._key)
-
-    def jwks(self) -> dict[str, Any]:
-        """The public key as a JWK Set, for a verifier configured with GUICHET_AUTH_JWKS_URL."""
-        return {"keys": [{**self._jwk, "kid": self.key_id, "use": "sig", "alg": "ES256"}]}
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64(number: int) -> str:
-    return _b64url(number.to_bytes(32, "big"))

@@ -18,7 +18,7 @@ import httpx
 
 # Not guichet_core.auth: the demo signs tokens, it does not verify them (no FastAPI).
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth_keys import DevTokenIssuer, auth_settings_for
+from guichet_core.dev_tokens import DevTokenIssuer
 from guichet_core.settings import ServiceSettings
 from guichet_core.supervisor import port_of
 from guichet_core.testing.samples import PDF
@@ -102,7 +102,7 @@ class Outcome:
 
 class Demo:
     def __init__(self, settings: ServiceSettings | None = None, timeout: float = 30.0) -> None:
-        issuer = DevTokenIssuer.from_settings(auth_settings_for(settings or ServiceSettings()))
+        issuer = DevTokenIssuer.from_settings(settings or ServiceSettings())
         self.issue = issuer.issue
         self.client = httpx.Client(timeout=10)
         self.timeout = timeout

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -37,11 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.sealed import SealedData
 from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, as_utc, create_engine, migrate
+from guichet_core.shared_stores import open_shared_database
+from guichet_core.store.database import as_utc
 from guichet_core.store.upsert import insert_missing
 from guichet_core.vault import KeyNotFound, KeyShredded, PersonalDataVault
-
-EBOX_MIGRATIONS = Path(__file__).resolve().parent / "ebox_migrations"
 
 metadata = MetaData()
 ebox_messages = Table(
@@ -178,27 +176,10 @@ def _message(row: Row[Any], body: str) -> EBoxMessage:
     )
 
 
-def ebox_database_config(settings: ServiceSettings) -> DatabaseConfig:
-    """Where the e-box stand-in keeps its messages: its own schema or file, never a service's."""
-    return settings.database("ebox")
-
-
-async def migrate_ebox(engine: AsyncEngine, config: DatabaseConfig) -> None:
-    """Migrate the e-box database; safe when several services start at once (``migrate``
-    takes turns per schema)."""
-    await migrate(engine, config, version_locations=[EBOX_MIGRATIONS], include_core=False)
-
-
 async def open_ebox(
     settings: ServiceSettings, vault: PersonalDataVault
 ) -> tuple[SqlEBox, AsyncEngine]:
     """The migrated e-box stand-in of this platform, and its engine (dispose it at shutdown);
     ``vault`` seals and opens the bodies."""
-    config = ebox_database_config(settings)
-    engine = create_engine(config)
-    try:
-        await migrate_ebox(engine, config)
-    except BaseException:
-        await engine.dispose()
-        raise
+    engine = await open_shared_database(settings, "ebox")
     return SqlEBox(engine, vault), engine

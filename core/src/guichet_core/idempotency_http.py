@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from guichet_core.auth import TokenVerifier, Unauthenticated, VerifierUnavailable
+from guichet_core.auth import Unauthenticated, VerifierUnavailable
 from guichet_core.idempotency import (
     HEADER,
     Answered,
@@ -29,6 +29,7 @@ from guichet_core.idempotency import (
     scope_of,
 )
 from guichet_core.problems import PROBLEM_JSON, PROBLEM_SCHEMA
+from guichet_core.verifier import TokenVerifier
 
 _MAX_KEY = 255
 _PROBLEM = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}

@@ -19,41 +19,52 @@ deterministic ``Message-ID`` so a receiving server can drop the duplicate.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import mailbox
-import os
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate
-from pathlib import Path
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
-import aiosmtplib
 import sqlalchemy as sa
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.vocabulary import Language
 from guichet_core.ebox import EBox, EBoxMessage, open_body, seal_body
+from guichet_core.mail import (
+    MaildirMailer,
+    Mailer,
+    MailUnavailable,
+    SmtpMailer,
+    mail_message,
+    mailer_for,
+)
 from guichet_core.retry import Backoff
 from guichet_core.scrub import error_type
-from guichet_core.settings import ServiceSettings
+from guichet_core.settings import MAIL_DOMAIN
 from guichet_core.store.sql import UnitOfWork
 from guichet_core.store.upsert import insert_missing
 from guichet_core.vault import PersonalDataVault
 from guichet_core.worker import IDLE, NOW, PollingWorker
 
+__all__ = [  # the mail names stay importable from here, where they always were
+    "MAIL_DOMAIN",
+    "MailUnavailable",
+    "MaildirMailer",
+    "Mailer",
+    "Notification",
+    "NotificationDispatcher",
+    "SmtpMailer",
+    "mail_message",
+    "mailer_for",
+    "notification_id_for",
+    "queue_notification",
+]
+
 log = logging.getLogger(__name__)
 
 NOTIFICATION_NAMESPACE = uuid.UUID("6c1c5b0e-3f0a-5d7e-9a43-2b1f0c9e8d71")
-MAIL_DOMAIN = "guichet.belgium.be"
 
 notification_outbox = sa.Table(  # created by the migration core_0002
     "notification_outbox",
@@ -114,119 +125,6 @@ async def queue_notification(
         "attempts": 0,
     }
     await insert_missing(uow.connection, notification_outbox, [row])
-
-
-class MailUnavailable(Exception):
-    """The mail could not be handed over; the dispatcher retries it later."""
-
-
-class Mailer(Protocol):
-    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None: ...
-
-
-def mail_message(*, message_id: str, sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    """An RFC 5322 message whose ``Message-ID`` derives from the notification id."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = f"<{message_id}@{MAIL_DOMAIN}>"
-    message.set_content(body, charset="utf-8", cte="quoted-printable")
-    return message
-
-
-class SmtpMailer:
-    """Hands mail to an SMTP server (aiosmtplib)."""
-
-    def __init__(
-        self,
-        host: str,
-        port: int = 25,
-        sender: str = f"noreply@{MAIL_DOMAIN}",
-        username: str | None = None,
-        password: str | None = None,
-        starttls: bool = False,
-        timeout: float = 10,
-    ) -> None:
-        self.host, self.port, self.sender = host, port, sender
-        self._username, self._password = username, password
-        self._starttls, self._timeout = starttls, timeout
-
-    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None:
-        message = mail_message(
-            message_id=message_id, sender=self.sender, to=to, subject=subject, body=body
-        )
-        try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.port,
-                username=self._username,
-                password=self._password,
-                start_tls=self._starttls,
-                timeout=self._timeout,
-            )
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            raise MailUnavailable(f"SMTP {self.host}:{self.port}: {error}") from error
-
-
-class MaildirMailer:
-    """Single-machine default: each mail is a file in a Maildir, named by its message id."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    async def send(self, *, message_id: str, to: str, subject: str, body: str) -> None:
-        sender = f"noreply@{MAIL_DOMAIN}"
-        message = mail_message(
-            message_id=message_id, sender=sender, to=to, subject=subject, body=body
-        )
-        try:
-            await asyncio.to_thread(self._write, message_id, message.as_bytes())
-        except OSError as error:
-            raise MailUnavailable(f"maildir {self.path}: {error}") from error
-
-    def _write(self, message_id: str, content: bytes) -> None:
-        key = (
-            message_id
-            if re.fullmatch(r"[A-Za-z0-9._-]{1,128}", message_id)
-            else str(uuid.uuid5(NOTIFICATION_NAMESPACE, message_id))
-        )
-        box = mailbox.Maildir(self.path, create=True)
-        if key in box:  # already delivered (in new/, or read and moved to cur/)
-            return
-        temporary = self.path / "tmp" / f"{key}.{uuid.uuid4().hex}"
-        temporary.write_bytes(content)
-        try:
-            os.link(temporary, self.path / "new" / key)  # atomic; fails if it exists
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
-
-
-class NotificationSettings(BaseSettings):
-    """``GUICHET_SMTP_*``; without a host, mails land in ``<data_dir>/mail/`` (a Maildir)."""
-
-    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_SMTP_")
-
-    host: str | None = None
-    port: int = 25
-    sender: str = f"noreply@{MAIL_DOMAIN}"
-    username: str | None = None
-    password: SecretStr | None = None
-    starttls: bool = False
-
-
-def mailer_for(settings: ServiceSettings, smtp: NotificationSettings | None = None) -> Mailer:
-    smtp = smtp or NotificationSettings()
-    if smtp.host is None:
-        return MaildirMailer(settings.data_dir / "mail")
-    password = smtp.password.get_secret_value() if smtp.password else None
-    return SmtpMailer(
-        smtp.host, smtp.port, smtp.sender, smtp.username, password, starttls=smtp.starttls
-    )
 
 
 class NotificationDispatcher:

@@ -20,13 +20,11 @@ Written by ``POST /auth/revocations`` (``REVOKERS`` only) and ``guichet token re
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import hmac
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -34,12 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_core.auth import Authority, AuthSettings, Caller, require_authority
+from guichet_core.auth import Authority, Caller, require_authority
+from guichet_core.master_key import master_key_for
 from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.vault import master_key_for
-
-REVOCATION_MIGRATIONS_DIR = Path(__file__).resolve().parent / "revocation_migrations"
+from guichet_core.shared_stores import open_shared_database
 
 REVOKERS: frozenset[Authority] = frozenset({Authority.PLATFORM_OPS})
 """Who may revoke a token: the operators of the platform, for the processor ONSS (Art. 8)."""
@@ -142,31 +138,15 @@ class RevocationList:
         return _Snapshot(jtis, subjects, time.monotonic())
 
 
-def revocations_database_config(settings: ServiceSettings) -> DatabaseConfig:
-    """The deny-list's own database: a schema, or a SQLite file, shared by every service.
-    One read per cache window and a rare write: a small pool (the migration lock and the
-    migration itself take two connections at start-up)."""
-    return dataclasses.replace(settings.database("revocations"), pool_size=2, max_overflow=2)
-
-
-async def open_revocations(
-    settings: ServiceSettings, *, auth: AuthSettings
-) -> tuple[RevocationList, AsyncEngine]:
+async def open_revocations(settings: ServiceSettings) -> tuple[RevocationList, AsyncEngine]:
     """The deny-list on its migrated schema; the caller disposes of the engine.
 
     A row is kept as long as the longest-lived token it could refuse may live."""
+    auth = settings.auth
     longest = max(auth.max_token_lifetime_seconds, auth.max_authority_token_lifetime_seconds)
     keep = timedelta(seconds=longest + 2 * auth.leeway_seconds)
-    subject_key = master_key_for(settings).key
-    config = revocations_database_config(settings)
-    engine = create_engine(config)
-    try:
-        await migrate(
-            engine, config, version_locations=[REVOCATION_MIGRATIONS_DIR], include_core=False
-        )
-    except BaseException:
-        await engine.dispose()
-        raise
+    subject_key = master_key_for(settings).key  # refuse before touching any database
+    engine = await open_shared_database(settings, "revocations")
     revocations = RevocationList(
         engine, subject_key=subject_key, keep=keep, cache_seconds=auth.revocation_cache_seconds
     )

@@ -8,7 +8,13 @@ Shared by every service (names without a service prefix):
 - ``GUICHET_NAMESPACE``: optional prefix of schemas, topics and consumer groups.
 - ``GUICHET_IDEMPOTENCY_TTL_SECONDS``: how long a POST's ``Idempotency-Key`` keeps its
   first answer (default 86400, a day).
+- ``GUICHET_MASTER_KEY``: the key store's master key (``master_key``; see ``master_key``).
 Per service, prefixed: ``GUICHET_<SERVICE>_PORT``, ``GUICHET_<SERVICE>_HOST``.
+
+Two nested sections keep the names they always had: ``auth`` reads ``GUICHET_AUTH_*``
+(``AuthSettings``) and ``smtp`` reads ``GUICHET_SMTP_*`` (``SmtpSettings``). Each is a
+settings class of its own, built with the service's settings, so a service reads its
+whole configuration once, at its entrypoint, and passes it down.
 """
 
 from __future__ import annotations
@@ -16,11 +22,47 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:  # the engines' module imports SQLAlchemy and Alembic: not for reading settings
     from guichet_core.store.database import DatabaseConfig
+
+MAIL_DOMAIN = "guichet.belgium.be"
+
+
+class AuthSettings(BaseSettings):
+    """``GUICHET_AUTH_*``: who issues the tokens a service trusts (see ``auth_keys``)."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", env_prefix="GUICHET_AUTH_", populate_by_name=True
+    )
+
+    issuer: str = "guichet-dev"
+    audience: str = "guichet"
+    jwks_url: str | None = None
+    public_key_file: Path | None = None
+    dev_keys: bool = True
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # A stolen token opens what its caller may open until it expires (GDPR Art. 32):
+    # an applicant's lives an hour at most, an authority agent's one working day.
+    max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400)
+    max_authority_token_lifetime_seconds: int = Field(default=43_200, ge=60, le=86_400)
+    # How stale each service's copy of the token deny-list may be (``revocation``).
+    revocation_cache_seconds: float = Field(default=5.0, ge=0, le=5)
+
+
+class SmtpSettings(BaseSettings):
+    """``GUICHET_SMTP_*``; without a host, mails land in ``<data_dir>/mail/`` (a Maildir)."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_SMTP_")
+
+    host: str | None = None
+    port: int = 25
+    sender: str = f"noreply@{MAIL_DOMAIN}"
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
 
 
 class ServiceSettings(BaseSettings):
@@ -86,6 +128,13 @@ class ServiceSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    # Wraps every dossier's data key (Art. 11, 27); required by postgres-kafka, else a
+    # development key in the data directory (``master_key.master_key_for``).
+    master_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GUICHET_MASTER_KEY", "master_key")
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     def named(self, name: str) -> str:
         """A topic, schema or group name inside this platform's namespace."""

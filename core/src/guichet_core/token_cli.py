@@ -12,25 +12,22 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 # Signing needs the key and its settings only: not guichet_core.auth, which is FastAPI's
 # side of tokens (issue 11: `guichet token issue` answers in well under a second).
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth_keys import (
-    AuthConfigurationError,
-    AuthSettings,
-    DevTokenIssuer,
-    auth_settings_for,
-)
+from guichet_core.auth_keys import AuthConfigurationError, key_source
+from guichet_core.dev_tokens import DevTokenIssuer
 from guichet_core.settings import ServiceSettings
 
 token_app = typer.Typer(help="Development tokens (embedded backend only).", no_args_is_help=True)
 
 
 def _issuer() -> DevTokenIssuer:
-    try:
-        return DevTokenIssuer.from_settings(AuthSettings())
-    except AuthConfigurationError as error:
+    try:  # production settings (postgres-kafka) are refused either way
+        return DevTokenIssuer.from_settings(ServiceSettings())
+    except (AuthConfigurationError, ValidationError) as error:
         typer.echo(f"guichet token: {error}", err=True)
         raise typer.Exit(code=2) from error
 
@@ -102,7 +99,8 @@ def revoke(
 
     async def record() -> float:
         settings = ServiceSettings()
-        revocations, engine = await open_revocations(settings, auth=auth_settings_for(settings))
+        key_source(settings)  # a misconfigured platform refuses, as its services do
+        revocations, engine = await open_revocations(settings)
         try:
             if jti is not None:
                 await revocations.revoke_token(jti)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from guichet_core.auth import Authority, DevTokenIssuer, auth_settings_for
+from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.service import create_app
 from guichet_onss_feed.app import SPEC
 from guichet_onss_feed.bench import _link, stream
@@ -19,7 +19,7 @@ from guichet_onss_feed.settings import OnssFeedSettings
 async def test_the_peak_memory_of_an_import_does_not_grow_with_the_file(tmp_path: Path) -> None:
     settings = OnssFeedSettings(backend="embedded", data_dir=tmp_path / "var")
     app = create_app(SPEC, settings)
-    token = DevTokenIssuer.from_settings(auth_settings_for(settings)).issue(
+    token = DevTokenIssuer.from_settings(settings).issue(
         subject="onss", authority=Authority.ONSS, agent_id="test"
     )
     headers = {"content-type": "text/csv", "authorization": f"Bearer {token}"}

@@ -48,6 +48,7 @@ SPEC = ServiceSpec(
     subscriptions=SUBSCRIPTIONS,
     bootstrap=bootstrap,
     purge_bind=bind_purge,
+    notifies=False,  # it shows dossiers to authorities and tells applicants nothing
     # The reason of each refusal is the domain's, never the request's (STYLE 14).
     problems={
         NoSuchDossier: Problem(404, str),

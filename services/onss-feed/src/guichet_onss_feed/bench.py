@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from guichet_core.auth import Authority, DevTokenIssuer, auth_settings_for
+from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.blind_index import blind_index_for
 from guichet_onss_feed.app import SPEC
 from guichet_onss_feed.generator import Plan, workers, write
@@ -68,7 +68,7 @@ async def run(
         )
         files = _files(plan, files_dir or Path(directory) / "files")
         app: FastAPI = create_app(SPEC, settings)
-        token = DevTokenIssuer.from_settings(auth_settings_for(settings)).issue(
+        token = DevTokenIssuer.from_settings(settings).issue(
             subject="onss-bench", authority=Authority.ONSS, agent_id="bench"
         )
         report: dict[str, Any] = {"backend": settings.backend, "sources": {}}
