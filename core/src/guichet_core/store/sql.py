@@ -10,177 +10,36 @@ being stored.
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import orjson
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_core.bus.port import BusMessage
-from guichet_core.codec import to_message
-from guichet_core.store.database import as_utc, single_statements
+from guichet_core.store.database import single_statements
 from guichet_core.store.records import ConcurrencyConflict, NewEvent, RecordedEvent
 from guichet_core.store.tables import events, outbox, processed_messages
+from guichet_core.store.unit_of_work import (
+    OutboxBatch,
+    StreamVersionTaken,
+    UnitOfWork,
+    record_of,
+)
 from guichet_core.store.upsert import insert_missing
 
-
-def _record(row: Row[Any]) -> RecordedEvent:
-    return RecordedEvent(
-        stream_id=row.stream_id,
-        version=row.version,
-        position=row.position,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        schema_version=row.schema_version,
-        data=row.data,
-        occurred_at=as_utc(row.occurred_at),
-        recorded_at=as_utc(row.recorded_at),
-        metadata=row.metadata,
-    )
-
-
-class UnitOfWork:
-    """One transaction of one service: append events, queue them, record processed messages.
-
-    Obtained from ``SqlEventStore.unit_of_work()``, which commits when the block ends
-    without error and rolls everything back otherwise. Handlers never commit.
-    """
-
-    def __init__(self, connection: AsyncConnection, store: SqlEventStore) -> None:
-        self.connection = connection
-        self._store = store
-
-    async def append(
-        self,
-        stream_id: str,
-        new_events: Sequence[NewEvent],
-        *,
-        expected_version: int | None,
-        publish_to: str | None = None,
-    ) -> list[RecordedEvent]:
-        """Append at ``expected_version`` (0 for a new stream; None: after whatever the
-        stream holds, for events recorded as received); queue for ``publish_to``."""
-        if not new_events:
-            return []
-        actual = await self._store._serialise_appends(self.connection, stream_id)
-        if expected_version is None:
-            expected_version = actual
-        elif actual != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, actual)
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "stream_id": stream_id,
-                "version": expected_version + offset,
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "schema_version": event.schema_version,
-                "data": event.data,
-                "metadata": event.metadata,
-                "occurred_at": event.occurred_at,
-                "recorded_at": now,
-            }
-            for offset, event in enumerate(new_events, start=1)
-        ]
-        try:
-            positions = await self._store._insert_events(self.connection, rows)
-        except StreamVersionTaken as error:
-            # The version the winner left is read once this transaction is rolled back
-            # (``SqlEventStore.unit_of_work``).
-            raise ConcurrencyConflict(stream_id, expected_version, None) from error
-        recorded = [
-            RecordedEvent(
-                stream_id=stream_id,
-                version=expected_version + offset,
-                position=position,
-                event_id=event.event_id,
-                event_type=event.event_type,
-                schema_version=event.schema_version,
-                data=event.data,
-                occurred_at=event.occurred_at,
-                recorded_at=now,
-                metadata=dict(event.metadata),
-            )
-            for offset, (position, event) in enumerate(zip(positions, new_events, strict=True), 1)
-        ]
-        if publish_to:
-            messages = [
-                to_message(event, topic=publish_to, source=self._store.source, subject=stream_id)
-                for event in recorded
-            ]
-            await self.enqueue(messages, event_ids=[e.event_id for e in recorded])
-        return recorded
-
-    async def enqueue(self, messages: Sequence[BusMessage], *, event_ids: Sequence[Any]) -> None:
-        """Queue messages for the relay, in this transaction."""
-        now = datetime.now(UTC)
-        await self._store._insert_outbox(
-            self.connection,
-            [
-                {
-                    "event_id": event_id,
-                    "topic": message.topic,
-                    "message_key": message.key,
-                    "headers": [[k, v.decode("latin-1")] for k, v in message.headers],
-                    "value": message.value,
-                    "created_at": now,
-                }
-                for message, event_id in zip(messages, event_ids, strict=True)
-            ],
-        )
-
-    async def stream_version(self, stream_id: str) -> int:
-        query = select(func.coalesce(func.max(events.c.version), 0)).where(
-            events.c.stream_id == stream_id
-        )
-        return int((await self.connection.execute(query)).scalar_one())
-
-    async def contains(self, event_id: UUID) -> bool:
-        """Whether this store already holds the event (e.g. one it appended itself)."""
-        query = select(events.c.position).where(events.c.event_id == event_id)
-        return (await self.connection.execute(query)).first() is not None
-
-    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        query = select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)
-        return [_record(row) for row in await self.connection.execute(query)]
-
-    async def mark_processed(self, *, consumer: str, event_id: str, topic: str) -> bool:
-        """Record that ``consumer`` handled ``event_id``; False when it already had."""
-        return await self._store._insert_processed(
-            self.connection,
-            {
-                "consumer": consumer,
-                "event_id": event_id,
-                "topic": topic,
-                "processed_at": datetime.now(UTC),
-            },
-        )
-
-
-@dataclass
-class OutboxBatch:
-    """Unpublished outbox rows claimed by the relay, oldest first, in the claiming transaction."""
-
-    connection: AsyncConnection
-    ids: list[int]
-    messages: list[BusMessage]
-
-    async def mark_published(self) -> None:
-        if self.ids:
-            await self.connection.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(self.ids))
-                .values(published_at=datetime.now(UTC))
-            )
+__all__ = [  # the unit of work is opened here, and imported from here by the services
+    "OutboxBatch",
+    "SqlEventStore",
+    "SqliteEventStore",
+    "UnitOfWork",
+    "event_store_for",
+]
 
 
 class SqlEventStore:
@@ -237,7 +96,7 @@ class SqlEventStore:
         """Events in global order with a position greater than ``after``."""
         query = select(events).where(events.c.position > after).order_by(events.c.position)
         async with self.engine.connect() as connection:
-            return [_record(row) for row in await connection.execute(query.limit(limit))]
+            return [record_of(row) for row in await connection.execute(query.limit(limit))]
 
     async def iter_all(self, *, after: int = 0, batch: int = 5000) -> AsyncIterator[RecordedEvent]:
         """Every event from ``after`` on, read page by page so memory stays flat."""
@@ -315,10 +174,6 @@ class SqlEventStore:
         return await insert_missing(connection, processed_messages, [row]) == 1
 
 
-class StreamVersionTaken(Exception):
-    """The (stream, version) an append wanted is taken: another writer came first."""
-
-
 class SqliteEventStore(SqlEventStore):
     """Embedded default. ``BEGIN IMMEDIATE`` already serialises writers."""
 
@@ -330,7 +185,7 @@ class SqliteEventStore(SqlEventStore):
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
             cursor = await driver.execute(
-                _READ_ALL.replace("$1", "?").replace("$2", "?"), (after, limit)
+                READ_ALL.replace("$1", "?").replace("$2", "?"), (after, limit)
             )
             rows = await cursor.fetchall()
             await cursor.close()
@@ -351,154 +206,23 @@ class SqliteEventStore(SqlEventStore):
         ]
 
 
-_LOCK_AND_VERSION = text(
-    "select (select 0 from pg_advisory_xact_lock(:key))"
-    " + coalesce((select max(version) from events where stream_id = :stream), 0)"
-)
-
-
-class PostgresEventStore(SqlEventStore):
-    """Production backend. A transaction-scoped advisory lock per schema serialises
-    appends, so a reader following positions never passes a gap that a slower
-    transaction fills later; the lock is released at commit, so it is held briefly.
-    """
-
-    _schema: str | None = None
-
-    async def _lock_key(self, connection: AsyncConnection, purpose: str) -> int:
-        # The schema is fixed per engine (search_path): ask once, not on every append.
-        if self._schema is None:
-            self._schema = (await connection.execute(text("select current_schema()"))).scalar_one()
-        return zlib.crc32(f"guichet:{purpose}:{self._schema}".encode()) - 2**31
-
-    async def _serialise_appends(self, connection: AsyncConnection, stream_id: str) -> int:
-        # The lock and the version in one round trip: the lock is held until commit, so
-        # every statement inside it is paid by every other writer of the schema. (The
-        # unique (stream_id, version) key, not this lock, guards the version check.)
-        key = await self._lock_key(connection, "append")
-        return int(
-            (
-                await connection.execute(_LOCK_AND_VERSION, {"key": key, "stream": stream_id})
-            ).scalar_one()
-        )
-
-    async def _lead_relay(self, connection: AsyncConnection) -> bool:
-        # Two replicas of a service must not publish the same rows out of order.
-        key = await self._lock_key(connection, "relay")
-        query = text("select pg_try_advisory_xact_lock(:key)")
-        return bool((await connection.execute(query, {"key": key})).scalar_one())
-
-    # The two inserts of every append go straight to asyncpg, in the transaction the
-    # unit of work opened (its first statement, the lock, has begun it): one statement
-    # each whatever the number of rows, and without SQLAlchemy's per-statement work,
-    # which profiling showed to cost three times the driver's own (bench/append.py).
-
-    async def read_all(self, *, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
-        # Replays read millions of events: straight from asyncpg (a prepared statement,
-        # rows decoded in C) rather than through SQLAlchemy's result machinery.
-        async with single_statements(self.engine).connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            rows = await driver.fetch(_READ_ALL, after, limit)
-        return [
-            RecordedEvent(
-                stream_id=row[0],
-                version=row[1],
-                position=row[2],
-                event_id=row[3],
-                event_type=row[4],
-                schema_version=row[5],
-                data=row[6],
-                occurred_at=row[7],
-                recorded_at=row[8],
-                metadata=row[9],
-            )
-            for row in rows
-        ]
-
-    async def _insert_events(
-        self, connection: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> list[int]:
-        driver = await _driver(connection)
-        try:
-            records = await driver.fetch(
-                _INSERT_EVENTS,
-                rows[0]["stream_id"],
-                rows[0]["version"] - 1,
-                rows[0]["recorded_at"],
-                [row["event_id"] for row in rows],
-                [row["event_type"] for row in rows],
-                [row["schema_version"] for row in rows],
-                [_json(row["data"]) for row in rows],
-                [_json(row["metadata"]) for row in rows],
-                [row["occurred_at"] for row in rows],
-            )
-        except asyncpg.UniqueViolationError as error:
-            if error.constraint_name == "uq_events_stream_version":
-                raise StreamVersionTaken(str(error)) from error
-            raise IntegrityError(_INSERT_EVENTS, None, error) from error
-        return [record["position"] for record in sorted(records, key=lambda r: r["version"])]
-
-    async def _insert_outbox(self, connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        driver = await _driver(connection)
-        await driver.execute(
-            _INSERT_OUTBOX,
-            rows[0]["created_at"],
-            [row["event_id"] for row in rows],
-            [row["topic"] for row in rows],
-            [row["message_key"] for row in rows],
-            [_json(row["headers"]) for row in rows],
-            [row["value"] for row in rows],
-        )
-
-
 def _sqlite_moment(text: str) -> datetime:
     """A moment as SQLAlchemy stores it in SQLite: ISO text, UTC, without the zone."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-async def _driver(connection: AsyncConnection) -> Any:
-    """The asyncpg connection under a SQLAlchemy one, inside its begun transaction."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    # SQLAlchemy begins lazily, at its first statement: a raw one must come after it.
-    if driver is None or not driver.is_in_transaction():
-        raise RuntimeError("a raw write outside the unit of work's transaction")
-    return driver
-
-
-def _json(value: Any) -> str:
-    # SQLAlchemy's asyncpg dialect registers a jsonb codec that takes JSON text.
-    return json.dumps(value, separators=(",", ":"))
-
-
-# Rows leave unnest in array order and take their positions in that order (the
-# positions come back sorted by version, whatever order RETURNING keeps).
-_INSERT_EVENTS = """
-insert into events (stream_id, version, event_id, event_type, schema_version, data, metadata,
-                    occurred_at, recorded_at)
-select $1, $2 + t.n, t.event_id, t.event_type, t.schema_version, t.data, t.metadata,
-       t.occurred_at, $3
-from unnest($4::uuid[], $5::varchar[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
-     with ordinality as t(event_id, event_type, schema_version, data, metadata, occurred_at, n)
-order by t.n
-returning version, position
-"""
-_READ_ALL = """
+READ_ALL = """
 select stream_id, version, position, event_id, event_type, schema_version, data,
        occurred_at, recorded_at, metadata
 from events where position > $1 order by position limit $2
-"""
-_INSERT_OUTBOX = """
-insert into outbox (event_id, topic, message_key, headers, value, created_at)
-select t.event_id, t.topic, t.message_key, t.headers, t.value, $1
-from unnest($2::uuid[], $3::varchar[], $4::bytea[], $5::jsonb[], $6::bytea[])
-     with ordinality as t(event_id, topic, message_key, headers, value, n)
-order by t.n
 """
 
 
 def event_store_for(engine: AsyncEngine, *, source: str) -> SqlEventStore:
     """The adapter that matches the engine's backend."""
     if engine.dialect.name == "postgresql":
+        # Imported here: the PostgreSQL adapter builds on this module's base class.
+        from guichet_core.store.postgres import PostgresEventStore
+
         return PostgresEventStore(engine, source=source)
     return SqliteEventStore(engine, source=source)
