@@ -57,6 +57,7 @@ idempotency_keys = sa.Table(  # created by the migration core_0004
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 _k = idempotency_keys.c
+_IN_FLIGHT = "a request with this Idempotency-Key is still being processed: retry after a moment"
 
 
 def scope_of(caller: str, method: str, path: str, key: str) -> str:
@@ -143,30 +144,26 @@ class IdempotencyStore:
                 return await self._claim(scope, request_hash)
             except sa.exc.IntegrityError:  # a concurrent first claim won the insert
                 continue
-        return Busy(
-            409,
-            "a request with this Idempotency-Key is still being processed: retry after a moment",
-            retry_after=1,
-        )
+        return Busy(409, _IN_FLIGHT, retry_after=1)
 
     async def _claim(self, scope: str, request_hash: str) -> Claim | Answered | Busy:
         now = self.now()
         lease_id = secrets.token_hex(16)
-        row = {
-            "scope": scope,
-            "request_hash": request_hash,
-            "state": "in_flight",
-            "lease_id": lease_id,
-            "lease_until": now + self.lease,
-            "created_at": now,
-            "expires_at": now + self.ttl,
-        }
         async with self.engine.begin() as connection:
             await connection.execute(idempotency_keys.delete().where(_k.expires_at < now))
             existing = (
                 await connection.execute(sa.select(idempotency_keys).where(_k.scope == scope))
             ).first()
             if existing is None:
+                row = {
+                    "scope": scope,
+                    "request_hash": request_hash,
+                    "state": "in_flight",
+                    "lease_id": lease_id,
+                    "lease_until": now + self.lease,
+                    "created_at": now,
+                    "expires_at": now + self.ttl,
+                }
                 await connection.execute(idempotency_keys.insert().values(row))
                 return Claim(scope, lease_id)
             if existing.request_hash != request_hash:
@@ -177,35 +174,35 @@ class IdempotencyStore:
                 )
             if existing.state == "done":
                 return await self._answer(existing)
-            if existing.state == "committed":
-                return Busy(
-                    409,
-                    "the first request with this Idempotency-Key was carried out "
-                    "but its answer was not kept: look the result up before "
-                    "sending it again",
-                )
-            if as_utc(existing.lease_until) > now:
-                wait = int((as_utc(existing.lease_until) - now).total_seconds()) + 1
-                return Busy(
-                    409,
-                    "a request with this Idempotency-Key is still being "
-                    "processed: retry after a moment",
-                    retry_after=wait,
-                )
-            # The first request died before committing anything: this one takes over.
-            taken = await connection.execute(
-                idempotency_keys.update()
-                .where(_k.scope == scope, _k.lease_id == existing.lease_id, _k.state == "in_flight")
-                .values(lease_id=lease_id, lease_until=now + self.lease)
+            return await self._take_over(connection, existing, lease_id=lease_id, now=now)
+
+    async def _take_over(
+        self, connection: AsyncConnection, existing: Any, *, lease_id: str, now: datetime
+    ) -> Claim | Busy:
+        """The first request with the key is not answered: wait for it, or take its
+        claim over if it died before committing anything."""
+        if existing.state == "committed":
+            return Busy(
+                409,
+                "the first request with this Idempotency-Key was carried out "
+                "but its answer was not kept: look the result up before "
+                "sending it again",
             )
-            if taken.rowcount != 1:
-                return Busy(
-                    409,
-                    "a request with this Idempotency-Key is still being "
-                    "processed: retry after a moment",
-                    retry_after=1,
-                )
-            return Claim(scope, lease_id)
+        if as_utc(existing.lease_until) > now:
+            wait = int((as_utc(existing.lease_until) - now).total_seconds()) + 1
+            return Busy(409, _IN_FLIGHT, retry_after=wait)
+        taken = await connection.execute(
+            idempotency_keys.update()
+            .where(
+                _k.scope == existing.scope,
+                _k.lease_id == existing.lease_id,
+                _k.state == "in_flight",
+            )
+            .values(lease_id=lease_id, lease_until=now + self.lease)
+        )
+        if taken.rowcount != 1:
+            return Busy(409, _IN_FLIGHT, retry_after=1)
+        return Claim(existing.scope, lease_id)
 
     async def fence(self, connection: AsyncConnection, claim: Claim) -> None:
         marked = await connection.execute(

@@ -135,21 +135,7 @@ def embedded_postgres_server() -> Iterator[PostgresForTests]:
 
     directory = Path(tempfile.mkdtemp(prefix="guichet-pg-"))
     pgdata = directory / "data"
-    user: str | None = None
-    if os.geteuid() == 0:
-        # PostgreSQL refuses to run as root. The package's own way under root
-        # (PostgresServer.ensure_pgdata_inited): an unprivileged account, created when
-        # missing, owns the data directory, runs initdb and the server, and may read the
-        # binaries and traverse the paths to them.
-        utils.ensure_user_exists(EMBEDDED_USER)
-        account = pwd.getpwnam(EMBEDDED_USER)
-        user = EMBEDDED_USER
-        binaries = _commands.POSTGRES_BIN_PATH
-        utils.ensure_prefix_permissions(directory)
-        utils.ensure_prefix_permissions(binaries)
-        utils.ensure_folder_permissions(binaries, 0o055)
-        utils.ensure_folder_permissions(binaries.parent / "lib", 0o044)
-        os.chown(directory, account.pw_uid, account.pw_gid)
+    user = _unprivileged_owner(directory, _commands, utils) if os.geteuid() == 0 else None
 
     def run(program: str, *args: str) -> None:
         command: Callable[..., str] = getattr(_commands, program)  # one per binary, made at import
@@ -180,6 +166,24 @@ def embedded_postgres_server() -> Iterator[PostgresForTests]:
         with contextlib.suppress(Exception):
             run("pg_ctl", "-w", "-m", "fast", "stop")
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _unprivileged_owner(directory: Path, commands: Any, utils: Any) -> str:
+    """The account that runs the server when the tests run as root.
+
+    PostgreSQL refuses to run as root. The package's own way under root
+    (PostgresServer.ensure_pgdata_inited): an unprivileged account, created when
+    missing, owns the data directory, runs initdb and the server, and may read the
+    binaries and traverse the paths to them."""
+    utils.ensure_user_exists(EMBEDDED_USER)
+    account = pwd.getpwnam(EMBEDDED_USER)
+    binaries = commands.POSTGRES_BIN_PATH
+    utils.ensure_prefix_permissions(directory)
+    utils.ensure_prefix_permissions(binaries)
+    utils.ensure_folder_permissions(binaries, 0o055)
+    utils.ensure_folder_permissions(binaries.parent / "lib", 0o044)
+    os.chown(directory, account.pw_uid, account.pw_gid)
+    return EMBEDDED_USER
 
 
 async def _server_version(url: str) -> str:
