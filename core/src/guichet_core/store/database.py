@@ -193,29 +193,35 @@ async def migrate(
         await connection.run_sync(upgrade)
 
 
-# One lock per schema and event loop: migrations of a schema in this process wait here
-# rather than each holding a pooled connection while the server-side lock makes it wait.
-_local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+# One lock per event loop for every migration of this process, whatever its schema:
+# Alembic installs its ``context`` and ``op`` proxies as module globals for the length
+# of a migration, so two migrations running at once in one process (a service opening
+# the key store while another opens the e-box) remove each other's (KeyError 'script').
+_local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
 
 
 @contextlib.asynccontextmanager
 async def _migrating(engine: AsyncEngine, config: DatabaseConfig) -> AsyncIterator[None]:
-    """Migrations of one schema, one at a time: in this process, and on PostgreSQL across
-    processes by a session advisory lock keyed on the schema's name (CREATE SCHEMA IF NOT
-    EXISTS and CREATE TABLE race otherwise: duplicate key on ``pg_namespace``). SQLite's
-    BEGIN IMMEDIATE already serialises the migrating transactions of a file."""
+    """Migrations one at a time: in this process (see ``_local_locks``), and on
+    PostgreSQL across processes by a session advisory lock keyed on the schema's name
+    (CREATE SCHEMA IF NOT EXISTS and CREATE TABLE race otherwise: duplicate key on
+    ``pg_namespace``). SQLite's BEGIN IMMEDIATE already serialises the migrating
+    transactions of a file."""
     name = config.schema or str(make_url(config.url).database)
-    locks = _local_locks.setdefault(asyncio.get_running_loop(), {})
-    async with locks.setdefault(name, asyncio.Lock()):
+    loop = asyncio.get_running_loop()
+    lock = _local_locks.get(loop)
+    if lock is None:
+        lock = _local_locks[loop] = asyncio.Lock()
+    async with lock:
         if config.is_sqlite:
             yield
             return
         key = zlib.crc32(f"guichet:migrate:{name}".encode()) - 2**31
-        async with single_statements(engine).connect() as lock:
-            await lock.execute(text("select pg_advisory_lock(:key)"), {"key": key})
+        async with single_statements(engine).connect() as connection:
+            await connection.execute(text("select pg_advisory_lock(:key)"), {"key": key})
             try:
                 yield
             finally:
-                await lock.execute(text("select pg_advisory_unlock(:key)"), {"key": key})
+                await connection.execute(text("select pg_advisory_unlock(:key)"), {"key": key})
