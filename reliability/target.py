@@ -28,11 +28,11 @@ from reliability.report import Report
 from tests.support import Tokens
 
 SERVICE_MODULES = {
-    "intake": "guichet_intake.app",
+    "intake": "guichet_intake.bootstrap",
     "regional-decision": "guichet_regional_decision.bootstrap",
     "residence-decision": "guichet_residence_decision.bootstrap",
     "consultation": "guichet_consultation.bootstrap",
-    "onss-feed": "guichet_onss_feed.app",
+    "onss-feed": "guichet_onss_feed.bootstrap",
     "retention": "guichet_retention.bootstrap",
 }
 EVERY_AUTHORITY = tuple(Authority)

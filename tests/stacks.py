@@ -26,7 +26,7 @@ from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings, SmtpSettings
 from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
-from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_regional_decision.bootstrap import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings

@@ -21,7 +21,7 @@ import pytest_asyncio
 
 from guichet_core.auth import Authority
 from guichet_core.problems import PROBLEM_JSON
-from guichet_intake.app import FILING_BODY_LIMIT
+from guichet_intake.api import FILING_BODY_LIMIT
 from guichet_retention.settings import RetentionSettings
 
 from .stacks import Stack, filed_in_flanders

@@ -31,7 +31,7 @@ from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import normalise_url
 from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
-from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 
 from .conftest import running

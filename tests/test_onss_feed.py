@@ -23,9 +23,9 @@ from guichet_core.auth import Authority
 from guichet_core.codec import to_domain, to_envelope
 from guichet_core.service import Runtime, create_app
 from guichet_core.settings import ServiceSettings
-from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
-from guichet_onss_feed.app import SPEC as FEED
+from guichet_onss_feed.bootstrap import SPEC as FEED
 from guichet_onss_feed.generator import niss_of
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_onss_feed.tables import dossier_links, processed_declarations

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from guichet_core.auth import Authority
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
-from guichet_intake.app import SPEC as INTAKE
+from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_regional_decision.bootstrap import SPEC as REGIONAL
 from guichet_regional_decision.settings import RegionalDecisionSettings

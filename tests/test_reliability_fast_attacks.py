@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 
 from guichet_core.service import create_app
-from guichet_onss_feed.app import SPEC as ONSS_FEED
+from guichet_onss_feed.bootstrap import SPEC as ONSS_FEED
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_retention.settings import RetentionSettings
 from reliability import attacks, badinput

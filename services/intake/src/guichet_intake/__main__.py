@@ -1,7 +1,7 @@
 """``guichet-intake``: run the intake service alone."""
 
 from guichet_core.entrypoint import serve
-from guichet_intake.app import SPEC
+from guichet_intake.bootstrap import SPEC
 from guichet_intake.settings import IntakeSettings
 
 

@@ -1,7 +1,7 @@
 """``guichet-onss-feed``: run the onss-feed service alone."""
 
 from guichet_core.entrypoint import serve
-from guichet_onss_feed.app import SPEC
+from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.settings import OnssFeedSettings
 
 

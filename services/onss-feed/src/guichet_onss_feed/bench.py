@@ -23,7 +23,7 @@ import httpx
 
 from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.blind_index import blind_index_for
-from guichet_onss_feed.app import SPEC
+from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.generator import Plan, workers, write
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_onss_feed.tables import dossier_links
