@@ -10,8 +10,8 @@ import httpx
 
 from guichet_core.auth import Authority, DevTokenIssuer
 from guichet_core.service import create_app
-from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.bench import _link, stream
+from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.generator import Plan, write
 from guichet_onss_feed.settings import OnssFeedSettings
 

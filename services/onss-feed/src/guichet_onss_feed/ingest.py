@@ -95,6 +95,37 @@ def _canonical(content: dict[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
 
 
+@dataclass(frozen=True)
+class _Record:
+    """A valid record of the batch, with its line and its keyed hash and digest."""
+
+    line: int
+    declaration: Declaration
+    key_hash: str
+    digest: str
+
+
+@dataclass
+class _Writes:
+    """What one batch's transaction writes: events per dossier, processed-record rows."""
+
+    pending: dict[str, list[NewEvent]] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record: _Record, dossier_id: str, event: NewEvent, now: datetime) -> None:
+        self.pending.setdefault(dossier_id, []).append(event)
+        self.rows.append(
+            {
+                "key_hash": record.key_hash,
+                "dossier_id": dossier_id,
+                "source": record.declaration.source.value,
+                "digest": record.digest,
+                "event_id": str(event.event_id),
+                "processed_at": now,
+            }
+        )
+
+
 class Feed:
     """Ingests validated declarations into the feed's event store, batch by batch."""
 
@@ -128,8 +159,7 @@ class Feed:
                 [link.dossier_id for found in links.values() for link in found]
             )
             seen = await self._seen(uow, [key for key, _ in hashes.values()])
-            pending: dict[str, list[NewEvent]] = {}
-            rows: list[dict[str, Any]] = []
+            writes = _Writes()
             for line, declaration in batch:
                 key_hash, digest = hashes[id(declaration)]
                 targets = [
@@ -137,48 +167,54 @@ class Feed:
                     for link in links.get(subjects[declaration.niss], [])
                     if declaration.employer is None or link.employer == declaration.employer
                 ]
-                if not targets:
-                    tally.unlinked += 1
-                    continue
-                earlier = [seen[(key_hash, t)] for t in targets if (key_hash, t) in seen]
-                if any(previous != digest for previous in earlier):
-                    tally.reject(
-                        line,
-                        f"conflicting correction: this {declaration.source.value} "
-                        "declaration was already received with other content",
-                    )
-                    continue
-                fresh = [t for t in targets if (key_hash, t) not in seen]
-                if not fresh:
-                    tally.duplicates += 1
-                    continue
-                made = 0
-                for dossier_id in fresh:
-                    event = await self._event(declaration, dossier_id, key_hash, now)
-                    if event is None:
-                        continue  # the dossier was deleted (Art. 27)
-                    pending.setdefault(dossier_id, []).append(event)
-                    seen[(key_hash, dossier_id)] = digest
-                    rows.append(
-                        {
-                            "key_hash": key_hash,
-                            "dossier_id": dossier_id,
-                            "source": declaration.source.value,
-                            "digest": digest,
-                            "event_id": str(event.event_id),
-                            "processed_at": now,
-                        }
-                    )
-                    made += 1
-                tally.events += made
-                if made:
-                    tally.accepted += 1
-                else:
-                    tally.unlinked += 1
-            await self._append(uow, pending)
-            if rows:
-                await uow.connection.execute(processed_declarations.insert(), rows)
+                record = _Record(line, declaration, key_hash, digest)
+                await self._route(record, targets, seen=seen, writes=writes, tally=tally, now=now)
+            await self._append(uow, writes.pending)
+            if writes.rows:
+                await uow.connection.execute(processed_declarations.insert(), writes.rows)
         return tally
+
+    async def _route(
+        self,
+        record: _Record,
+        targets: list[str],
+        *,
+        seen: dict[tuple[str, str], str],
+        writes: _Writes,
+        tally: ImportResult,
+        now: datetime,
+    ) -> None:
+        """One record: unlinked, a conflicting correction, a duplicate, or an event for
+        each linked dossier that has not had it yet."""
+        if not targets:
+            tally.unlinked += 1
+            return
+        key_hash, declaration = record.key_hash, record.declaration
+        earlier = [seen[(key_hash, t)] for t in targets if (key_hash, t) in seen]
+        if any(previous != record.digest for previous in earlier):
+            tally.reject(
+                record.line,
+                f"conflicting correction: this {declaration.source.value} "
+                "declaration was already received with other content",
+            )
+            return
+        fresh = [t for t in targets if (key_hash, t) not in seen]
+        if not fresh:
+            tally.duplicates += 1
+            return
+        made = 0
+        for dossier_id in fresh:
+            event = await self._event(declaration, dossier_id, key_hash, now)
+            if event is None:
+                continue  # the dossier was deleted (Art. 27)
+            writes.add(record, dossier_id, event, now)
+            seen[(key_hash, dossier_id)] = record.digest
+            made += 1
+        tally.events += made
+        if made:
+            tally.accepted += 1
+        else:
+            tally.unlinked += 1
 
     async def _seen(self, uow: UnitOfWork, key_hashes: list[str]) -> dict[tuple[str, str], str]:
         wanted = sorted(set(key_hashes))
