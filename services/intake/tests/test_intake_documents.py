@@ -33,6 +33,7 @@ from pypdf.generic import (
 from guichet_contracts.vocabulary import DocumentKind
 from guichet_core.testing import samples
 from guichet_intake import document_structure as structure
+from guichet_intake import pdf_structure
 from guichet_intake.documents import CheckedDocument, DocumentRejected, check_document
 
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -194,18 +195,18 @@ def test_a_pdf_with_a_web_link_and_an_opening_page_is_accepted() -> None:
 
 def test_the_probes_pdf_header_followed_by_html_is_refused() -> None:
     """What the outside probe sent: ``%PDF-`` and then a web page; it is no PDF."""
-    assert refusal(b"%PDF-1.7\n" + HTML + b"\n") == structure.DAMAGED_PDF
+    assert refusal(b"%PDF-1.7\n" + HTML + b"\n") == pdf_structure.DAMAGED_PDF
 
 
 def test_a_pdf_with_html_after_its_end_is_refused() -> None:
-    assert refusal(pdf() + HTML) == structure.PDF_TRAILER
-    assert refusal(pdf() + b"\n" + HTML + b"\n%%EOF\n") == structure.PDF_MARKUP
+    assert refusal(pdf() + HTML) == pdf_structure.PDF_TRAILER
+    assert refusal(pdf() + b"\n" + HTML + b"\n%%EOF\n") == pdf_structure.PDF_MARKUP
 
 
 def test_a_pdf_hiding_html_in_a_comment_after_its_header_is_refused() -> None:
     """The classic PDF/HTML polyglot: a comment line that a browser reads as a page."""
     header, rest = pdf().split(b"\n", 1)
-    assert refusal(header + b"\n%" + HTML + b"\n" + rest) == structure.PDF_MARKUP
+    assert refusal(header + b"\n%" + HTML + b"\n" + rest) == pdf_structure.PDF_MARKUP
 
 
 def test_padding_after_the_end_of_a_pdf_is_accepted() -> None:
@@ -214,12 +215,12 @@ def test_padding_after_the_end_of_a_pdf_is_accepted() -> None:
 
 def test_a_truncated_pdf_is_refused() -> None:
     whole = pdf()
-    assert refusal(whole[: len(whole) // 2]) == structure.DAMAGED_PDF
-    assert refusal(whole[:-20]) == structure.DAMAGED_PDF
+    assert refusal(whole[: len(whole) // 2]) == pdf_structure.DAMAGED_PDF
+    assert refusal(whole[:-20]) == pdf_structure.DAMAGED_PDF
 
 
 def test_a_pdf_with_javascript_is_refused() -> None:
-    assert refusal(pdf(javascript_name_tree)) == structure.JAVASCRIPT
+    assert refusal(pdf(javascript_name_tree)) == pdf_structure.JAVASCRIPT
 
 
 def test_javascript_is_found_where_a_search_of_the_bytes_would_miss_it() -> None:
@@ -241,98 +242,98 @@ def test_javascript_is_found_where_a_search_of_the_bytes_would_miss_it() -> None
     ]
     for document in hidden:
         assert b"JavaScript" not in document
-        assert refusal(document) == structure.JAVASCRIPT
+        assert refusal(document) == pdf_structure.JAVASCRIPT
     upload(packed(b"<< /Dests 5 0 R >>", b"<< /Names [] >>"))
     orphan = handmade(*PAGES, b"<< /S /JavaScript /JS (app.alert(1)) >>")
-    assert refusal(orphan) == structure.JAVASCRIPT
+    assert refusal(orphan) == pdf_structure.JAVASCRIPT
 
 
 def test_a_script_run_on_opening_is_reported_as_javascript_wherever_it_sits() -> None:
     """Said the same way whether the action is the catalogue's own dictionary or an
     object numbered before or after it."""
     script = action("/JavaScript", JS="app.alert(1)")
-    assert refusal(pdf(on_catalogue("/OpenAction", script))) == structure.JAVASCRIPT
+    assert refusal(pdf(on_catalogue("/OpenAction", script))) == pdf_structure.JAVASCRIPT
     inline = handmade(
         b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (x) >> >>",
         *PAGES[1:],
     )
-    assert refusal(inline) == structure.JAVASCRIPT
+    assert refusal(inline) == pdf_structure.JAVASCRIPT
 
 
 def test_a_pdf_that_acts_when_it_is_opened_is_refused() -> None:
     """/OpenAction with an action, and /AA (additional actions) on a page."""
     opens = on_catalogue("/OpenAction", action("/URI", URI="https://example.org/track"))
-    assert refusal(pdf(opens)) == structure.AUTOMATIC_ACTION
+    assert refusal(pdf(opens)) == pdf_structure.AUTOMATIC_ACTION
 
     def page_actions(writer: PdfWriter) -> None:
         visit = action("/URI", URI="https://example.org/track")
         writer.pages[0][name("/AA")] = DictionaryObject({name("/O"): writer._add_object(visit)})
 
-    assert refusal(pdf(page_actions)) == structure.AUTOMATIC_ACTION
+    assert refusal(pdf(page_actions)) == pdf_structure.AUTOMATIC_ACTION
 
 
 def test_a_pdf_that_launches_a_program_is_refused() -> None:
     launch = annotation({"/A": action("/Launch", F="C:\\Windows\\System32\\cmd.exe")})
-    assert refusal(pdf(launch)) == structure.LAUNCH
+    assert refusal(pdf(launch)) == pdf_structure.LAUNCH
 
 
 def test_a_pdf_whose_link_is_a_script_or_a_local_file_is_refused() -> None:
     script = annotation({"/A": action("/URI", URI="JavaScript:app.alert(1)")})
-    assert refusal(pdf(script)) == structure.JAVASCRIPT
+    assert refusal(pdf(script)) == pdf_structure.JAVASCRIPT
     local = annotation({"/A": action("/URI", URI="file:///C:/Windows/System32/cmd.exe")})
-    assert refusal(pdf(local)) == structure.REMOTE_ACTION
+    assert refusal(pdf(local)) == pdf_structure.REMOTE_ACTION
 
 
 def test_a_pdf_that_submits_a_form_or_opens_another_file_is_refused() -> None:
     submit = annotation({"/A": action("/SubmitForm", F="https://example.org/collect")})
-    assert refusal(pdf(submit)) == structure.REMOTE_ACTION
+    assert refusal(pdf(submit)) == pdf_structure.REMOTE_ACTION
     remote = annotation({"/A": action("/GoToR", F="other.pdf")})
-    assert refusal(pdf(remote)) == structure.REMOTE_ACTION
+    assert refusal(pdf(remote)) == pdf_structure.REMOTE_ACTION
 
 
 def test_a_pdf_with_an_attached_file_is_refused() -> None:
     def attach(writer: PdfWriter) -> None:
         writer.add_attachment("payload.exe", b"MZ\x90\x00 not a document")
 
-    assert refusal(pdf(attach)) == structure.EMBEDDED_FILE
+    assert refusal(pdf(attach)) == pdf_structure.EMBEDDED_FILE
 
 
 def test_an_xfa_form_is_refused() -> None:
     form = DictionaryObject(
         {name("/Fields"): ArrayObject(), name("/XFA"): TextStringObject("<xdp:xdp/>")}
     )
-    assert refusal(pdf(on_catalogue("/AcroForm", form))) == structure.XFA
+    assert refusal(pdf(on_catalogue("/AcroForm", form))) == pdf_structure.XFA
 
 
 def test_a_pdf_with_rich_media_is_refused() -> None:
     media = annotation({"/Subtype": name("/RichMedia")})
-    assert refusal(pdf(media)) == structure.RICH_MEDIA
+    assert refusal(pdf(media)) == pdf_structure.RICH_MEDIA
 
 
 def test_a_pdf_locked_by_a_password_is_refused() -> None:
-    assert refusal(pdf(password="secret")) == structure.PASSWORD
+    assert refusal(pdf(password="secret")) == pdf_structure.PASSWORD
 
 
 def test_a_pdf_encrypted_without_an_opening_password_is_read_and_checked() -> None:
     """Only an owner password (printing or copying restricted): anyone can open it, so
     it is readable, and what it contains is checked as in any other PDF."""
     upload(pdf(password=""))
-    assert refusal(pdf(javascript_name_tree, password="")) == structure.JAVASCRIPT
+    assert refusal(pdf(javascript_name_tree, password="")) == pdf_structure.JAVASCRIPT
 
 
 def test_a_pdf_of_more_objects_than_a_document_needs_is_refused_before_they_are_read() -> None:
     """Reading an object costs time: the count the cross-reference table gives is
     checked first, so an upload cannot keep intake parsing for minutes."""
-    filler = [b"<< /A [1 2 3] >>"] * (structure.MAX_PDF_OBJECTS - len(PAGES))
+    filler = [b"<< /A [1 2 3] >>"] * (pdf_structure.MAX_PDF_OBJECTS - len(PAGES))
     upload(handmade(*PAGES, *filler))
-    assert refusal(handmade(*PAGES, *filler, b"<< >>")) == structure.TOO_MANY_OBJECTS
+    assert refusal(handmade(*PAGES, *filler, b"<< >>")) == pdf_structure.TOO_MANY_OBJECTS
 
 
 def test_a_pdf_without_pages_is_refused() -> None:
     catalogue_only = handmade(
         b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"
     )
-    assert refusal(catalogue_only) == structure.DAMAGED_PDF
+    assert refusal(catalogue_only) == pdf_structure.DAMAGED_PDF
 
 
 # --- Images, as Pillow writes them ---------------------------------------------------
@@ -423,7 +424,7 @@ def test_a_refusal_names_the_document_by_place_and_kind_never_by_name_or_content
     with pytest.raises(DocumentRejected) as refused:
         upload(pdf(javascript_name_tree), index=2)
     assert refused.value.index == 2
-    assert refused.value.detail == f"document 3 (passport): {structure.JAVASCRIPT}"
+    assert refused.value.detail == f"document 3 (passport): {pdf_structure.JAVASCRIPT}"
     assert "Amina" not in refused.value.detail and "alert" not in refused.value.detail
 
 
