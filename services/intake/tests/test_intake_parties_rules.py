@@ -52,27 +52,27 @@ def test_a_place_of_work_outside_belgium_is_refused_art_9(postcode: str) -> None
 # The worker (Art. 12, Art. 20 §2 1°)
 
 
-def test_a_niss_with_a_wrong_check_is_refused() -> None:
+def test_a_niss_with_a_wrong_check_is_refused_art_12() -> None:
     assert refused({"worker.niss": "85073003329"}).field == "worker.niss"
 
 
-def test_the_birth_date_matches_the_one_in_the_national_number() -> None:
+def test_the_birth_date_matches_the_one_in_the_national_number_art_12() -> None:
     assert refused({"worker.birth_date": "1985-07-31"}).field == "worker.birth_date"
 
 
-def test_a_worker_without_a_niss_is_filed_and_is_no_subject_of_the_dossier() -> None:
+def test_a_worker_without_a_niss_is_filed_and_is_no_subject_of_the_dossier_art_12() -> None:
     filing = file_form({"worker.niss": None})
     assert filing.personal.worker.niss is None
     assert filing.subjects == {"0403019261"}
 
 
-def test_the_worker_follows_the_dossier_by_the_niss_in_its_compact_form() -> None:
+def test_the_worker_follows_the_dossier_by_the_niss_in_its_compact_form_art_12() -> None:
     filing = file_form()
     assert filing.personal.worker.niss == "85073003328"
     assert "85073003328" in filing.subjects
 
 
-def test_a_birth_date_is_in_the_past() -> None:
+def test_a_birth_date_is_in_the_past_art_12() -> None:
     assert refused({"worker.niss": None, "worker.birth_date": TODAY.isoformat()}).field == (
         "worker.birth_date"
     )
@@ -85,13 +85,13 @@ def test_an_employed_worker_s_application_names_the_employer_art_2() -> None:
     assert refused({"employer": None}).field == "employer"
 
 
-def test_an_invalid_enterprise_number_is_refused() -> None:
+def test_an_invalid_enterprise_number_is_refused_art_13_1() -> None:
     assert refused({"employer.enterprise_number": "0403019262"}).field == (
         "employer.enterprise_number"
     )
 
 
-def test_the_employer_follows_the_dossier_by_its_compact_enterprise_number() -> None:
+def test_the_employer_follows_the_dossier_by_its_compact_enterprise_number_art_13_1() -> None:
     filing = file_form({"employer.enterprise_number": "BE 0403.019.261"})
     assert filing.employer_enterprise_number == "0403019261"
     assert filing.personal.employer is not None
@@ -113,41 +113,43 @@ def test_an_employer_without_enterprise_number_gives_its_registration_data_art_2
     assert filing.subjects == {"85073003328"}
 
 
-# The mandatary (Art. 2, Art. 20: a social secretariat or a lawyer may file for someone)
+# The mandatary (Art. 2, Art. 20; its name and address are data of Art. 13 §1: a social
+# secretariat or a lawyer may file for someone)
 
 
-def test_a_mandatary_filing_says_who_the_mandatary_is() -> None:
+def test_a_mandatary_filing_says_who_the_mandatary_is_art_13_1() -> None:
     assert refused({"filed_by": "mandatary"}).field == "mandatary"
 
 
-def test_a_mandatary_with_an_invalid_enterprise_number_is_refused() -> None:
+def test_a_mandatary_with_an_invalid_enterprise_number_is_refused_art_13_1() -> None:
     mandatary = {"name": "SocSec", "enterprise_number": "0403019262", "email": "s@example.org"}
     rejection = refused({"filed_by": "mandatary", "mandatary": mandatary})
     assert rejection.field == "mandatary.enterprise_number"
 
 
-def test_a_mandatary_with_an_enterprise_number_follows_the_dossier() -> None:
+def test_a_mandatary_with_an_enterprise_number_follows_the_dossier_art_13_1() -> None:
     mandatary = {"name": "SocSec", "enterprise_number": "0202.239.951", "email": "s@example.org"}
     filing = file_form({"filed_by": "mandatary", "mandatary": mandatary})
     assert filing.filed_by is FilerRole.MANDATARY
     assert "0202239951" in filing.subjects
 
 
-def test_a_mandatary_without_an_enterprise_number_is_no_subject() -> None:
+def test_a_mandatary_without_an_enterprise_number_is_no_subject_art_13_1() -> None:
     mandatary = {"name": "Me Dupont", "email": "avocat@example.org"}
     filing = file_form({"filed_by": "mandatary", "mandatary": mandatary})
     assert filing.subjects == {"85073003328", "0403019261"}
 
 
-# The dates (Art. 2 §1 1° a), Art. 4: more or not more than ninety days)
+# The dates (the wished start and end of Art. 13 §1; Art. 2 §1 1° a), Art. 4: more or not
+# more than ninety days)
 
 
-def test_the_wished_start_is_not_past() -> None:
+def test_the_wished_start_is_not_past_art_13_1() -> None:
     assert refused({"employment.start": "2027-05-31"}).field == "employment.start"
     assert file_form({"employment.start": TODAY.isoformat()}).wished_start == TODAY
 
 
-def test_the_end_comes_after_the_start() -> None:
+def test_the_end_comes_after_the_start_art_13_1() -> None:
     assert refused({"employment.end": "2027-09-01"}).field == "employment.end"
 
 

@@ -158,6 +158,12 @@ def test_every_application_includes_the_passport_art_20_1() -> None:
             {"details.host_group_entity": "Acme"},
             "posting_certificate",
         ),
+        (
+            "researcher_long_term_mobility",
+            {"details.research_organisation_approval": "A1"},
+            "hosting_agreement",
+        ),
+        ("ict_long_term_mobility", {"details.host_group_entity": "Acme"}, "posting_certificate"),
         ("trainee", {}, "traineeship_agreement"),
     ],
 )

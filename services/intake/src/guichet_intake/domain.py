@@ -140,10 +140,10 @@ def filing_of(command: FileApplication) -> ValidFiling:
 
 
 def _filed(command: FileApplication, stored: Stored) -> ApplicationFiled:
-    if stored.dossier is None:
-        raise ValueError("a filing's personal part is sealed before it is recorded")
     # Pure and cheap: the handler applied the same rules before sealing anything.
     filing = filing_of(command)
+    if stored.dossier is None:
+        raise ValueError("a filing's personal part is sealed before it is recorded")
     return ApplicationFiled(
         application_id=stored.application_id,
         kind=filing.kind,
