@@ -48,6 +48,8 @@ MAX_LOC_PART = 64  # a key the caller chose (e.g. an unknown field) is cut to th
 class Problem:
     status: int
     detail: str | Callable[[Exception], str]  # the reason, or how to word it from the error
+    # Where and why (``loc``, ``msg``), for a refusal that names fields; never the input.
+    errors: Callable[[Exception], Sequence[Mapping[str, Any]]] | None = None
 
     def detail_of(self, error: Exception) -> str:
         return self.detail if isinstance(self.detail, str) else self.detail(error)
@@ -191,7 +193,8 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 def _handler_for(problem: Problem) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handle(request: Request, error: Exception) -> Response:
         await record_refusal(request, problem.status)  # a 403 or 404 on a dossier: Art. 29
-        return problem_response(problem.status, problem.detail_of(error))
+        errors = problem.errors(error) if problem.errors else None
+        return problem_response(problem.status, problem.detail_of(error), errors=errors)
 
     return handle
 

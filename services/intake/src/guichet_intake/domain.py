@@ -1,10 +1,10 @@
 """Filing an application (Art. 2 §1 1°, Art. 4, Art. 19-20): pure rules, no I/O.
 
 Every rule refuses with the field to correct and a reason a person can act on; each is
-a small function named after what it asks. The competent region is the region of the
-place of work (Art. 9). A dossier's state here is the little intake decides on (is it
-filed, which request for documents is open); ``decide`` turns a command into events and
-``evolve`` folds events into the state.
+a small function named after what it asks (``filing_rules``). The competent region is
+the region of the place of work (Art. 9). A dossier's state here is the little intake
+decides on (is it filed, which request for documents is open); ``decide`` turns a
+command into events and ``evolve`` folds events into the state.
 """
 
 from __future__ import annotations
