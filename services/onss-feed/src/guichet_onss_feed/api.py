@@ -72,8 +72,7 @@ def _settings(rt: RuntimeDep) -> OnssFeedSettings:
 async def batch(
     source: Source, rt: RuntimeDep, caller: SourceFeederDep, body: Annotated[list[Any], Body()]
 ) -> ImportAnswer:
-    """A JSON list of records of one source; each is accepted, a duplicate, unlinked or
-    rejected with its 1-based position and reason."""
+    """Records of one source as a JSON list: each accepted, duplicate, unlinked or rejected."""
     most = _settings(rt).max_batch_records
     if len(body) > most:
         raise HTTPException(
@@ -98,8 +97,7 @@ IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
 async def import_file(
     source: Source, request: Request, rt: RuntimeDep, caller: SourceFeederDep
 ) -> ImportAnswer:
-    """A CSV (header row = line 1) or JSON-lines file of one source, streamed and ingested
-    in batches so memory stays flat; rejections name their line."""
+    """A streamed CSV or JSON-lines file of one source; a rejection names its line."""
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     media_type = MEDIA_TYPES.get(declared)
     if media_type is None:
