@@ -37,5 +37,6 @@ SPEC = ServiceSpec(
 )
 
 
-def build(settings: IntakeSettings) -> FastAPI:
-    return create_app(SPEC, settings)
+def build(settings: IntakeSettings | None = None) -> FastAPI:
+    """The service's app, on the entrypoint's settings (or the environment's, called bare)."""
+    return create_app(SPEC, settings or IntakeSettings())

@@ -33,5 +33,6 @@ SPEC = ServiceSpec(
 )
 
 
-def build(settings: OnssFeedSettings) -> FastAPI:
-    return create_app(SPEC, settings)
+def build(settings: OnssFeedSettings | None = None) -> FastAPI:
+    """The service's app, on the entrypoint's settings (or the environment's, called bare)."""
+    return create_app(SPEC, settings or OnssFeedSettings())
