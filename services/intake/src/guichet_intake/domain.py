@@ -104,10 +104,7 @@ def decide(state: Dossier, command: Command, stored: Stored) -> list[DomainEvent
         case FileApplication():
             return [_filed(command, stored)]
         case SupplyDocuments():
-            if state.open_request is None or state.open_request != command.request_id:
-                raise FilingRejected(
-                    "request_id", "no open request for documents with this id on this dossier"
-                )
+            answers_the_open_request(state, command)
             return [
                 SupplementaryDocumentsSupplied(
                     application_id=stored.application_id,
@@ -116,6 +113,14 @@ def decide(state: Dossier, command: Command, stored: Stored) -> list[DomainEvent
                     supplied_at=command.supplied_at,
                 )
             ]
+
+
+def answers_the_open_request(state: Dossier, command: SupplyDocuments) -> None:
+    """Art. 20 §4: documents are supplied for the request a controller left open, once."""
+    if state.open_request is None or state.open_request != command.request_id:
+        raise FilingRejected(
+            "request_id", "no open request for documents with this id on this dossier"
+        )
 
 
 def evolve(state: Dossier, event: DomainEvent) -> Dossier:

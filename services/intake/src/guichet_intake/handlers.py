@@ -33,6 +33,7 @@ from guichet_intake.domain import (
     NotYourApplication,
     Stored,
     SupplyDocuments,
+    answers_the_open_request,
     decide,
     filing_of,
 )
@@ -94,10 +95,10 @@ async def supply_documents(rt: Runtime, command: SupplyDocuments) -> Supplementa
         query = select(dossier_status.c.view).where(dossier_status.c.dossier_id == dossier_id)
         row = (await uow.connection.execute(query.with_for_update())).first()
         state = Dossier(filed=True, open_request=row.view.get("open_request")) if row else NOT_FILED
+        answers_the_open_request(state, command)  # before anything is sealed or stored
         references = await _store_documents(
             uow, rt.vault, dossier_id, checked, at=command.supplied_at
         )
-        # A refusal rolls the stored documents back with the rest of the transaction.
         [supplied] = decide(state, command, Stored(command.application_id, tuple(references)))
         assert isinstance(supplied, SupplementaryDocumentsSupplied) and row is not None
         version = await uow.stream_version(dossier_id)
