@@ -141,3 +141,30 @@ def test_an_operation_takes_a_token_exactly_when_its_rule_admits_authorities(
             operation = schema["paths"][route.path][method.lower()]
             public = not isinstance(declared_rule(route), frozenset)
             assert bool(operation.get("security")) is not public, (method, route.path)
+
+
+def _untyped(schema: dict[str, Any]) -> bool:
+    """A JSON body whose schema names no model: ``dict[str, Any]``, ``Any``, a list of them."""
+    if "$ref" in schema or schema.get("type") in {"string", "integer", "number", "boolean"}:
+        return False
+    if schema.get("type") == "array":
+        return _untyped(schema.get("items", {}))
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            return any(_untyped(part) for part in schema[union] if part.get("type") != "null")
+    return not schema.get("properties")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_successful_answer_has_a_typed_schema(service: str) -> None:
+    """Integrators code against the OpenAPI (issue 11): no 2xx answer is an untyped object."""
+    untyped = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in _app(service).openapi()["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation.get("responses", {}).items()
+        if status.startswith("2")
+        for media, content in response.get("content", {}).items()
+        if media.endswith("json") and _untyped(content.get("schema", {}))
+    ]
+    assert not untyped, f"{service}: untyped answers: {untyped}"
