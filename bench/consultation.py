@@ -17,7 +17,7 @@ from bench.common import RUNS, Results, log, percentile
 from bench.e2e import VisibleWatch, caught_up, paced, retried
 from bench.filing import client, file_many
 from bench.stack import Stack
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from tests.support import application_form
 
 RATE = 200.0  # requests/s

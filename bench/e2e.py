@@ -30,7 +30,7 @@ from bench.common import RUNS, Results, log, percentile
 from bench.filing import client, file_many, file_one
 from bench.http import BROKEN
 from bench.stack import SERVICES, Stack
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from tests.support import application_form
 
 T = TypeVar("T")

@@ -15,7 +15,8 @@ import collections
 from typing import Any
 
 from guichet_consultation.policy import INSPECTION_PURPOSE, POLICY, VISA_PURPOSES
-from guichet_core.auth import REGIONS, Authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import REGIONS
 from reliability.report import Report
 from reliability.target import Filed, Route, Target, routes, until
 from tests.support import EMPLOYER

@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from reliability.report import Report
 from reliability.target import Filed, Target
 

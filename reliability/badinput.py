@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from reliability import badinput_kafka, badinput_schema
 from reliability.load import Person, application_form
 from reliability.report import Report

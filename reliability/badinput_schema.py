@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.core.result import Ok
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from reliability.report import Report
 from reliability.target import Filed, Route, Target, routes
 

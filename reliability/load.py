@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.testing.samples import PDF  # a PDF that intake's parser accepts
 from reliability.report import Report
 from reliability.stack import Platform

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from fastapi.routing import APIRoute
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.revocation import revocation_router
 from guichet_core.service import ServiceSpec
 from reliability.load import Person, application_form

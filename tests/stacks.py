@@ -21,7 +21,8 @@ from fastapi import FastAPI
 
 from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
-from guichet_core.auth import Authority, DevTokenIssuer
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import DevTokenIssuer
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings, SmtpSettings
 from guichet_core.testing.database import drop_schemas, run_sync

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import SecretStr
 
-from guichet_core.auth import Authority, AuthSettings, DevTokenIssuer
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import AuthSettings, DevTokenIssuer
 from guichet_core.bus.port import BusMessage
 from guichet_core.settings import ServiceSettings
 from guichet_core.testing.plugin import unique

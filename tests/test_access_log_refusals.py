@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from guichet_contracts import ACCESS_REFUSALS_TOPIC
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.testing.plugin import unique
 
 from .stacks import Stack

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.problems import PROBLEM_JSON
 from guichet_intake.api import FILING_BODY_LIMIT
 from guichet_retention.settings import RetentionSettings

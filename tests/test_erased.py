@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.vault import open_vault
 from guichet_intake.tables import dossier_status
 from guichet_retention.handlers import purge

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from guichet_contracts import ApplicationFiled
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.idempotency import Claim, IdempotencyStore, hash_of, scope_of
 from guichet_core.service import Runtime
 from guichet_retention.settings import RetentionSettings

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 
 from .scan import every_message, every_row
 from .stacks import Stack

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
 from guichet_core.store.database import normalise_url

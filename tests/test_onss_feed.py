@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
 from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.codec import to_domain, to_envelope
 from guichet_core.service import Runtime, create_app
 from guichet_core.settings import ServiceSettings

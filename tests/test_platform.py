@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.service import create_app
 from guichet_core.settings import ServiceSettings
 from guichet_intake.bootstrap import SPEC as INTAKE

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_intake.tables import documents
 
 from .stacks import Stack, documents_requested, filed_in_flanders

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from guichet_contracts import SealedData
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.service import create_app
 from guichet_core.vault import KeyShredded, SealBroken, open_vault
 from guichet_retention import handlers

@@ -21,7 +21,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from guichet_core.auth import Authority, declared_rule
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import declared_rule
 from guichet_core.problems import PROBLEM_JSON
 from reliability.target import SERVICE_MODULES
 

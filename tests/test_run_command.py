@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 from guichet_core.cli import SERVICES
 from guichet_core.demo import Demo, run_demo
 from guichet_core.settings import ServiceSettings

@@ -13,7 +13,7 @@ import httpx
 import jwt
 import pytest
 
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 
 from .stacks import Stack
 from .support import eventually

@@ -24,10 +24,10 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from guichet_contracts.vocabulary import Authority
 from guichet_core.auth import (
     REGIONS,
     AuthConfigurationError,
-    Authority,
     AuthSettings,
     Caller,
     CallerDep,

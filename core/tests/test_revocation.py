@@ -22,13 +22,8 @@ import pytest_asyncio
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from guichet_core.auth import (
-    Authority,
-    AuthSettings,
-    CallerDep,
-    DevTokenIssuer,
-    install_auth,
-)
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import AuthSettings, CallerDep, DevTokenIssuer, install_auth
 from guichet_core.auth_keys import dev_private_key
 from guichet_core.problems import install_problems
 from guichet_core.revocation import RevocationList, open_revocations, revocation_router

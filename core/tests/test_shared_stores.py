@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 from guichet_core.ebox import EBoxMessage, open_ebox
 from guichet_core.revocation import open_revocations
 from guichet_core.service import ServiceSpec, create_app

@@ -31,13 +31,10 @@ from guichet_core.settings import AuthSettings
 if TYPE_CHECKING:
     from guichet_core.verifier import TokenVerifier
 
-# Authority is a contract word (guichet_contracts.vocabulary); re-exported here because
-# every route and test that checks a caller imports it with the rest of this module.
 __all__ = [
     "REGIONS",
     "AuthConfigurationError",
     "AuthSettings",
-    "Authority",
     "Caller",
     "CallerDep",
     "DevTokenIssuer",

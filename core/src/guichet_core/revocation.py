@@ -32,7 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_core.auth import Authority, Caller, require_authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller, require_authority
 from guichet_core.master_key import master_key_for
 from guichet_core.settings import ServiceSettings
 from guichet_core.shared_stores import open_shared_database

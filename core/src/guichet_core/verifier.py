@@ -11,7 +11,8 @@ from typing import Any
 
 import jwt
 
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 from guichet_core.auth_keys import Unauthenticated, VerificationKeys
 from guichet_core.settings import ServiceSettings
 

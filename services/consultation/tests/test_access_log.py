@@ -23,7 +23,8 @@ from guichet_consultation.access_log import (
     entry_for,
 )
 from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 from guichet_core.store.database import DatabaseConfig, create_engine, migrate
 
 MIGRATIONS = Path(guichet_consultation.__file__).parent / "migrations" / "versions"

@@ -22,7 +22,8 @@ from guichet_contracts import (
     NegativeDecisionTaken,
     WorkAuthorised,
 )
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 
 DOSSIER = uuid.uuid4()
 

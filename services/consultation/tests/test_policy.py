@@ -22,7 +22,8 @@ from guichet_consultation.policy import (
     validate,
 )
 from guichet_consultation.register import register_markdown, witness
-from guichet_core.auth import REGIONS, Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import REGIONS, Caller
 
 C = DataCategory
 HEALTH, CRIMINAL = policy_table.HEALTH_ROLE, policy_table.CRIMINAL_ROLE

@@ -32,7 +32,8 @@ from guichet_consultation.schemas import (
     DossierSummary,
     DossierView,
 )
-from guichet_core.auth import Authority, Caller, public, require_authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime
 

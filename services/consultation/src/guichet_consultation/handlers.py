@@ -28,7 +28,8 @@ from guichet_consultation.domain import (
 )
 from guichet_consultation.feed import blind_index_for
 from guichet_consultation.views import Cut, cut, requester_of
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 from guichet_core.service import Runtime
 from guichet_core.vault import DossierErased
 

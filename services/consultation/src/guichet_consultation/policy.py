@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from guichet_consultation import policy_table
-from guichet_core.auth import REGIONS, Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import REGIONS, Caller
 
 __all__ = [
     "POLICY",

@@ -23,7 +23,7 @@ from guichet_consultation.policy import (
     decide,
     validate,
 )
-from guichet_core.auth import Authority
+from guichet_contracts.vocabulary import Authority
 
 __all__ = ["register_markdown", "situations", "witness"]
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
 
-from guichet_contracts.vocabulary import CompetentAuthority
-from guichet_core.auth import Authority, Caller, require_authority
+from guichet_contracts.vocabulary import Authority, CompetentAuthority
+from guichet_core.auth import Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import body_limit
 from guichet_core.problems import PROBLEM_JSON

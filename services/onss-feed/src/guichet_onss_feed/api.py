@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
-from guichet_core.auth import Authority, Caller, require_authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http_limits import BodyTooLarge, body_limit
 from guichet_core.problems import ProblemDetails

@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from guichet_core.auth import Authority, DevTokenIssuer
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import DevTokenIssuer
 from guichet_core.blind_index import blind_index_for
 from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.generator import Plan, workers, write

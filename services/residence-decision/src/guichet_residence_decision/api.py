@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from guichet_core.auth import Authority, Caller, require_authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller, require_authority
 from guichet_core.deciding import TimelineEntry, timeline
 from guichet_core.deps import RuntimeDep
 from guichet_core.dossier_rules import DecisionIncomplete

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from guichet_core.auth import REGIONS, Authority, Caller, require_authority
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deps import RuntimeDep
 from guichet_core.service import Runtime
 from guichet_retention import handlers

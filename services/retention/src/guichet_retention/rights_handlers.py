@@ -17,7 +17,8 @@ from typing import Any
 
 from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
 from guichet_contracts.dossier import SealedDossier
-from guichet_core.auth import Authority, Caller
+from guichet_contracts.vocabulary import Authority
+from guichet_core.auth import Caller
 from guichet_core.blind_index import blind_index_for
 from guichet_core.notifications import Notification, notification_id_for, queue_notification
 from guichet_core.service import Runtime
