@@ -20,9 +20,9 @@ from typing import Any
 import asyncpg
 
 from bench.common import RUNS, Results, log
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.records import NewEvent
-from guichet_core.store.sql import SqlEventStore, event_store_for
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.records import NewEvent
+from guichet_core.kernel.store.sql import SqlEventStore, event_store_for
 
 STREAMS = 1000  # per run
 EMBEDDED_STREAMS = 300  # per run on SQLite, which writes about a fifth as fast

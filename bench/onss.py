@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import Results, log
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_onss_feed.bench import run as import_run
 from guichet_onss_feed.settings import OnssFeedSettings
 

@@ -270,8 +270,8 @@ class Log:
 def open_log(
     backend: str, directory: Path, url: str | None, bootstrap: str | None, namespace: str
 ) -> Log:
-    from guichet_core.settings import ServiceSettings
-    from guichet_core.vault import MasterKey
+    from guichet_core.kernel.settings import ServiceSettings
+    from guichet_core.stores.vault import MasterKey
 
     settings = ServiceSettings(
         backend=backend,  # type: ignore[arg-type]
@@ -298,11 +298,11 @@ def open_log(
 
 async def seed(log: Log, dossiers: int) -> float:
     """Add ``dossiers`` dossiers' events to the log; the seconds it took."""
-    from guichet_core.bus.embedded import EmbeddedLog
-    from guichet_core.codec import new_event, to_message
+    from guichet_core.kernel.bus.embedded import EmbeddedLog
+    from guichet_core.kernel.codec import new_event, to_message
     from guichet_core.service import make_bus
-    from guichet_core.shared_stores import open_shared_database
-    from guichet_core.vault import PersonalDataVault, data_keys
+    from guichet_core.stores.shared_stores import open_shared_database
+    from guichet_core.stores.vault import PersonalDataVault, data_keys
 
     began = time.perf_counter()
     settings = log.settings
@@ -362,7 +362,7 @@ async def _append_embedded(bus: Any, messages: list[Any]) -> None:
     in one transaction of one insert per topic."""
     from sqlalchemy import select, update
 
-    from guichet_core.bus.embedded import _encode_headers, _messages, _topics
+    from guichet_core.kernel.bus.embedded import _encode_headers, _messages, _topics
 
     engine = await bus.engine()
     now = datetime.now(UTC)

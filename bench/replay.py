@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 
 from bench.common import RUNS, Results, log
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
 
 EVENTS = 1_000_000
 SMALL = 250_000

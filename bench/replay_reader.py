@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 from bench.common import peak_mb, rss_mb
-from guichet_core.store.database import DatabaseConfig, create_engine
-from guichet_core.store.sql import event_store_for
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine
+from guichet_core.kernel.store.sql import event_store_for
 
 
 async def main(url: str, schema: str, limit: int, marks: set[int]) -> dict[str, Any]:

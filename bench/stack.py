@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_core.testing.broker import free_port, stop_process
 from tests.support import Tokens, issuer_for, production_secrets
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import REGIONS
+from guichet_core.http.auth import REGIONS
 from reliability import attacks_leaks
 from reliability.attacks_tokens import Attempts, bad_tokens
 from reliability.load import Person, application_form, validity

@@ -16,7 +16,7 @@ from typing import Any
 
 from guichet_consultation.policy import INSPECTION_PURPOSE, POLICY, VISA_PURPOSES
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import REGIONS
+from guichet_core.http.auth import REGIONS
 from reliability.report import Report
 from reliability.target import Filed, Route, Target, routes, until
 from tests.support import EMPLOYER

@@ -29,9 +29,9 @@ from guichet_contracts.topics import (
     RESIDENCE_DECISION_TOPIC,
     RETENTION_TOPIC,
 )
-from guichet_core.bus.port import BusMessage
-from guichet_core.codec import to_message
-from guichet_core.store.records import NewEvent
+from guichet_core.kernel.bus.port import BusMessage
+from guichet_core.kernel.codec import to_message
+from guichet_core.kernel.store.records import NewEvent
 from reliability.report import Report
 from reliability.target import SERVICE_MODULES, Target, spec_of, until
 
@@ -108,7 +108,7 @@ async def counts(target: Target, groups: list[tuple[str, str, str]]) -> dict[str
 async def poison(target: Target, report: Report) -> None:
     if target.kafka_bootstrap is None:
         return
-    from guichet_core.bus.kafka import KafkaBus
+    from guichet_core.kernel.bus.kafka import KafkaBus
 
     groups = list(consumers(target))
     before = await counts(target, groups)

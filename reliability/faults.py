@@ -28,8 +28,8 @@ from guichet_contracts.events import (
     ApplicationKind,
     FilerRole,
 )
-from guichet_core.bus.kafka import KafkaBus
-from guichet_core.codec import new_event, to_message
+from guichet_core.kernel.bus.kafka import KafkaBus
+from guichet_core.kernel.codec import new_event, to_message
 from reliability.load import Driver
 from reliability.reconcile import settle
 from reliability.report import Case, Report, log

@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from guichet_core.blind_index import BlindIndex
+from guichet_core.stores.blind_index import BlindIndex
 from reliability.load import FINAL, Journey
 from reliability.stack import Platform
 

@@ -30,10 +30,10 @@ from typing import Any
 import asyncpg
 import httpx
 
+from guichet_core.stores.vault import MasterKey
 from guichet_core.testing.broker import free_port, start_tansu, stop_process
 from guichet_core.testing.database import LOCAL_URL, drop_schemas, postgres_url_for_tests
 from guichet_core.testing.proxy import KafkaProxy
-from guichet_core.vault import MasterKey
 from tests.support import Tokens, production_secrets
 
 SERVICES = {  # name: module (environment prefix: GUICHET_<NAME>_)

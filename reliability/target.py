@@ -21,7 +21,7 @@ import httpx
 from fastapi.routing import APIRoute
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.revocation import revocation_router
+from guichet_core.http.revocation import revocation_router
 from guichet_core.service import ServiceSpec
 from reliability.load import Person, application_form
 from reliability.report import Report

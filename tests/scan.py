@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from guichet_core.kernel.store.database import normalise_url
 from guichet_core.service import make_bus
-from guichet_core.store.database import normalise_url
 from guichet_core.testing.plugin import unique
 
 from .stacks import Stack

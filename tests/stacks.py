@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import DevTokenIssuer
+from guichet_core.http.auth import DevTokenIssuer
+from guichet_core.kernel.settings import ServiceSettings, SmtpSettings
 from guichet_core.service import create_app
-from guichet_core.settings import ServiceSettings, SmtpSettings
 from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
 from guichet_intake.bootstrap import SPEC as INTAKE

@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import SecretStr
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import AuthSettings, DevTokenIssuer
-from guichet_core.bus.port import BusMessage
-from guichet_core.settings import ServiceSettings
+from guichet_core.http.auth import AuthSettings, DevTokenIssuer
+from guichet_core.kernel.bus.port import BusMessage
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.stores.vault import MasterKey
 from guichet_core.testing.plugin import unique
 from guichet_core.testing.samples import PDF
-from guichet_core.vault import MasterKey
 
 WORKER_NISS = "85073003328"  # born 30 July 1985 (DOMAIN.md's example)
 EMPLOYER = "0403019261"

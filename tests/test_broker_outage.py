@@ -13,12 +13,12 @@ import pytest
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
-from guichet_core.bus.kafka import KafkaBus
-from guichet_core.codec import new_event
-from guichet_core.consumer import EventConsumer
-from guichet_core.relay import OutboxRelay
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
+from guichet_core.kernel.bus.kafka import KafkaBus
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.consumer import EventConsumer
+from guichet_core.kernel.relay import OutboxRelay
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.testing.broker import free_port, start_tansu, stop_process
 from guichet_core.testing.proxy import KafkaProxy
 

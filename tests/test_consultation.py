@@ -17,7 +17,7 @@ from guichet_consultation.policy import POLICY, DataCategory, evaluate
 from guichet_consultation.rebuild import rebuild
 from guichet_consultation.views import facts_of, requester_of
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
+from guichet_core.http.auth import Caller
 
 from .stacks import Stack
 from .support import WORKER_NISS, application_form, document, environment, eventually

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.vault import open_vault
+from guichet_core.stores.vault import open_vault
 from guichet_intake.tables import dossier_status
 from guichet_retention.handlers import purge
 from guichet_retention.settings import RetentionSettings

@@ -17,8 +17,8 @@ import pytest
 
 from guichet_contracts import ApplicationFiled
 from guichet_contracts.vocabulary import Authority
-from guichet_core.idempotency import Claim, IdempotencyStore, hash_of, scope_of
 from guichet_core.service import Runtime
+from guichet_core.stores.idempotency import Claim, IdempotencyStore, hash_of, scope_of
 from guichet_retention.settings import RetentionSettings
 
 from .scan import every_row

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 
 from guichet_contracts import ApplicationFiled
-from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine
-from guichet_core.store.sql import event_store_for
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine
+from guichet_core.kernel.store.sql import event_store_for
 
 from .stacks import free_port
 from .support import Tokens, application_form, eventually, issuer_for

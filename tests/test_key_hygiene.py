@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from guichet_contracts.vocabulary import Authority
 from guichet_core.service import Runtime
-from guichet_core.vault import SqlKeyStore, data_keys
+from guichet_core.stores.vault import SqlKeyStore, data_keys
 
 from .scan import every_row
 from .stacks import Stack

@@ -26,9 +26,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_contracts.vocabulary import Authority
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import normalise_url
 from guichet_core.service import create_app
-from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import normalise_url
 from guichet_core.testing.database import drop_schemas, run_sync
 from guichet_core.testing.plugin import unique
 from guichet_intake.bootstrap import SPEC as INTAKE

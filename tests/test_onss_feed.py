@@ -20,9 +20,9 @@ import guichet_contracts.employment  # noqa: F401  (registers the feed's events)
 from guichet_consultation.bootstrap import SPEC as CONSULTATION
 from guichet_consultation.settings import ConsultationSettings
 from guichet_contracts.vocabulary import Authority
-from guichet_core.codec import to_domain, to_envelope
+from guichet_core.kernel.codec import to_domain, to_envelope
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_core.service import Runtime, create_app
-from guichet_core.settings import ServiceSettings
 from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_onss_feed.bootstrap import SPEC as FEED

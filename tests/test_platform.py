@@ -11,8 +11,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from guichet_contracts.vocabulary import Authority
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_core.service import create_app
-from guichet_core.settings import ServiceSettings
 from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 from guichet_regional_decision.bootstrap import SPEC as REGIONAL

@@ -14,7 +14,7 @@ import pytest_asyncio
 from guichet_contracts import SealedData
 from guichet_contracts.vocabulary import Authority
 from guichet_core.service import create_app
-from guichet_core.vault import KeyShredded, SealBroken, open_vault
+from guichet_core.stores.vault import KeyShredded, SealBroken, open_vault
 from guichet_retention import handlers
 from guichet_retention.bootstrap import SPEC as RETENTION
 from guichet_retention.bootstrap import rules_of

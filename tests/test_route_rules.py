@@ -22,8 +22,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import declared_rule
-from guichet_core.problems import PROBLEM_JSON
+from guichet_core.http.auth import declared_rule
+from guichet_core.http.problems import PROBLEM_JSON
 from reliability.target import SERVICE_MODULES
 
 from .support import environment

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.cli import SERVICES
-from guichet_core.demo import Demo, run_demo
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.tools.cli import SERVICES
+from guichet_core.tools.demo import Demo, run_demo
 
 from .support import Tokens, application_form, environment, issuer_for
 
@@ -40,7 +40,7 @@ def call(
 
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "guichet_core.cli", "run", "--startup-timeout", "90"],
+        [sys.executable, "-m", "guichet_core.tools.cli", "run", "--startup-timeout", "90"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import (
+from guichet_core.http.auth import (
     REGIONS,
     AuthConfigurationError,
     AuthSettings,
@@ -36,10 +36,10 @@ from guichet_core.auth import (
     install_auth,
     require_authority,
 )
-from guichet_core.auth_keys import dev_key_file, dev_private_key, key_source
-from guichet_core.settings import ServiceSettings
-from guichet_core.token_cli import token_app
-from guichet_core.verifier import TokenVerifier
+from guichet_core.http.auth_keys import dev_key_file, dev_private_key, key_source
+from guichet_core.http.verifier import TokenVerifier
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.tools.token_cli import token_app
 
 RegionCaller = Annotated[Caller, Depends(require_authority(REGIONS))]
 
@@ -463,7 +463,7 @@ def test_a_token_verified_once_is_refused_once_it_expires(
     assert client.get("/me", headers=bearer(token)).status_code == 200
     assert client.get("/me", headers=bearer(token)).status_code == 200
     later = datetime.now(UTC).timestamp() + 3600
-    monkeypatch.setattr("guichet_core.verifier.time.time", lambda: later)
+    monkeypatch.setattr("guichet_core.http.verifier.time.time", lambda: later)
     monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
     response = client.get("/me", headers=bearer(token))
     assert response.status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from guichet_core.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
+from guichet_core.kernel.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
 
 
 def message(topic: str, n: int, key: str = "dossier-1") -> BusMessage:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from guichet_core.cli import SERVICES
+from guichet_core.tools.cli import SERVICES
 
 SERVICE_PACKAGES = {package for _name, package, _port in SERVICES}
 FRAMEWORKS = {"fastapi", "starlette", "sqlalchemy", "alembic", "aiokafka"}
@@ -24,7 +24,7 @@ import atexit, json, sys
 report = sys.argv[1]
 atexit.register(lambda: open(report, "w").write(json.dumps(sorted(sys.modules))))
 sys.argv = ["guichet", *sys.argv[2:]]
-from guichet_core.cli import app
+from guichet_core.tools.cli import app
 app()
 """
 

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.events import ApplicantCategory, ApplicationKind, FilerRole
-from guichet_core.bus.embedded import EmbeddedLog
-from guichet_core.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
-from guichet_core.codec import new_event
-from guichet_core.consumer import EventConsumer, dead_letter_topic
-from guichet_core.relay import OutboxRelay
-from guichet_core.store.sql import SqlEventStore, UnitOfWork
-from guichet_core.store.tables import processed_messages
+from guichet_core.kernel.bus.embedded import EmbeddedLog
+from guichet_core.kernel.bus.port import Bus, BusMessage, ReceivedMessage, Subscription
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.consumer import EventConsumer, dead_letter_topic
+from guichet_core.kernel.relay import OutboxRelay
+from guichet_core.kernel.store.sql import SqlEventStore, UnitOfWork
+from guichet_core.kernel.store.tables import processed_messages
 from guichet_core.testing.queries import counted_queries
 
 Stack = tuple[SqlEventStore, Bus]
@@ -290,7 +290,7 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(stack: Stack, top
     assert await effects_in(store) == 40
 
 
-# The relay runs on the polling worker (guichet_core.worker): idle means idle.
+# The relay runs on the polling worker (guichet_core.kernel.worker): idle means idle.
 async def test_an_idle_relay_polls_nothing_and_a_wake_publishes_at_once(
     event_store: SqlEventStore, tmp_path: Path
 ) -> None:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from guichet_core.store.records import ConcurrencyConflict, NewEvent
-from guichet_core.store.sql import SqlEventStore
+from guichet_core.kernel.store.records import ConcurrencyConflict, NewEvent
+from guichet_core.kernel.store.sql import SqlEventStore
 
 
 def an_event(kind: str = "be.guichet.test.happened.v1", **data: object) -> NewEvent:

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from sqlalchemy import exc as sa
 
-from guichet_core.faults import is_transient
+from guichet_core.kernel.faults import is_transient
 
 
 def _wrapped(orig: BaseException) -> sa.DBAPIError:

@@ -17,7 +17,7 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
-from guichet_core.http_limits import (
+from guichet_core.http.http_limits import (
     DEFAULT_BODY_LIMIT,
     MAX_JSON_DEPTH,
     UnsafeInput,
@@ -25,7 +25,7 @@ from guichet_core.http_limits import (
     install_request_guard,
     refuse_unsafe_json,
 )
-from guichet_core.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problems import PROBLEM_JSON, install_problems
 
 KIB = 1024
 

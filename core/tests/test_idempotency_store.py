@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from guichet_core.idempotency import (
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.sql import SqlEventStore
+from guichet_core.stores.idempotency import (
     Answered,
     Busy,
     Claim,
@@ -25,10 +28,7 @@ from guichet_core.idempotency import (
     idempotency_keys,
     scope_of,
 )
-from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.sql import SqlEventStore
-from guichet_core.vault import (
+from guichet_core.stores.vault import (
     VAULT_MIGRATIONS_DIR,
     KeyNotFound,
     MasterKey,

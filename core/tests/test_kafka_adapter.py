@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from guichet_core.bus.kafka import KafkaBus, KafkaPublisher, KafkaSubscription
-from guichet_core.bus.port import BusMessage, BusUnavailable, ReceivedMessage
+from guichet_core.kernel.bus.kafka import KafkaBus, KafkaPublisher, KafkaSubscription
+from guichet_core.kernel.bus.port import BusMessage, BusUnavailable, ReceivedMessage
 from guichet_core.testing.broker import (
     free_port,
     kafka_bootstrap_for_tests,

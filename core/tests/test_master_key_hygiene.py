@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from guichet_core.kernel.settings import AuthSettings, ServiceSettings
 from guichet_core.service import create_app
-from guichet_core.settings import AuthSettings, ServiceSettings
-from guichet_core.vault import MasterKey, MasterKeyError, master_key_for, open_vault
+from guichet_core.stores.vault import MasterKey, MasterKeyError, master_key_for, open_vault
 from guichet_intake.bootstrap import SPEC as INTAKE
 from guichet_intake.settings import IntakeSettings
 

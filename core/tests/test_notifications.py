@@ -20,13 +20,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from guichet_core.ebox import (
+from guichet_core.kernel.settings import ServiceSettings, SmtpSettings
+from guichet_core.kernel.store.sql import SqlEventStore
+from guichet_core.stores.ebox import (
     EBoxMessage,
     SqlEBox,
     ebox_messages,
     open_ebox,
 )
-from guichet_core.notifications import (
+from guichet_core.stores.notifications import (
     MaildirMailer,
     Notification,
     NotificationDispatcher,
@@ -36,11 +38,9 @@ from guichet_core.notifications import (
     notification_outbox,
     queue_notification,
 )
-from guichet_core.settings import ServiceSettings, SmtpSettings
-from guichet_core.shared_stores import shared_database
-from guichet_core.store.sql import SqlEventStore
+from guichet_core.stores.shared_stores import shared_database
+from guichet_core.stores.vault import MasterKey, PersonalDataVault, open_vault
 from guichet_core.testing.queries import counted_queries
-from guichet_core.vault import MasterKey, PersonalDataVault, open_vault
 
 SENDER = "noreply@guichet.belgium.be"
 NISS = "85073003328"

@@ -14,14 +14,14 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from guichet_core.problems import (
+from guichet_core.http.problems import (
     PROBLEM_JSON,
     PROBLEMS,
     ProblemDetails,
     install_problems,
     validation_errors,
 )
-from guichet_core.store.records import ConcurrencyConflict
+from guichet_core.kernel.store.records import ConcurrencyConflict
 
 
 class Form(BaseModel):

@@ -23,13 +23,13 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import AuthSettings, CallerDep, DevTokenIssuer, install_auth
-from guichet_core.auth_keys import dev_private_key
-from guichet_core.problems import install_problems
-from guichet_core.revocation import RevocationList, open_revocations, revocation_router
-from guichet_core.settings import ServiceSettings
-from guichet_core.token_cli import token_app
-from guichet_core.verifier import TokenVerifier
+from guichet_core.http.auth import AuthSettings, CallerDep, DevTokenIssuer, install_auth
+from guichet_core.http.auth_keys import dev_private_key
+from guichet_core.http.problems import install_problems
+from guichet_core.http.revocation import RevocationList, open_revocations, revocation_router
+from guichet_core.http.verifier import TokenVerifier
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.tools.token_cli import token_app
 
 REVOKED = "this token was revoked: ask the identity provider for a new one"
 

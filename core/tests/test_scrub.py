@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from guichet_core.bus.port import BusUnavailable
-from guichet_core.scrub import describe, error_type, install_log_scrubber, scrub_text
-from guichet_core.store.database import DatabaseConfig, create_engine
-from guichet_core.tracing import ScrubbingSpanProcessor, configure_tracing
+from guichet_core.kernel.bus.port import BusUnavailable
+from guichet_core.kernel.scrub import describe, error_type, install_log_scrubber, scrub_text
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine
+from guichet_core.kernel.tracing import ScrubbingSpanProcessor, configure_tracing
 
 NISS = "85073003328"
 EMAIL = "amina.diallo@example.org"

@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
-from guichet_core.ebox import EBoxMessage, open_ebox
-from guichet_core.revocation import open_revocations
+from guichet_core.http.auth import Caller
+from guichet_core.http.revocation import open_revocations
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_core.service import ServiceSpec, create_app
-from guichet_core.settings import ServiceSettings
-from guichet_core.shared_stores import shared_database
-from guichet_core.vault import MasterKey, open_vault
+from guichet_core.stores.ebox import EBoxMessage, open_ebox
+from guichet_core.stores.shared_stores import shared_database
+from guichet_core.stores.vault import MasterKey, open_vault
 
 NISS = "85073003328"
 

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.sealed import SealedData
-from guichet_core.settings import ServiceSettings
-from guichet_core.shared_stores import shared_database
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.vault import (
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.stores.shared_stores import shared_database
+from guichet_core.stores.vault import (
     VAULT_MIGRATIONS_DIR,
     KeyNotFound,
     KeyShredded,

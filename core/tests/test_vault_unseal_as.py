@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from guichet_core.vault import KeyNotFound, PersonalDataVault, SealBroken
+from guichet_core.stores.vault import KeyNotFound, PersonalDataVault, SealBroken
 
 
 class InMemoryKeyStore:

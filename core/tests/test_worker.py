@@ -1,9 +1,9 @@
-"""The one retry policy (guichet_core.retry); the polling worker is specified through
+"""The one retry policy (guichet_core.kernel.retry); the polling worker is specified through
 the relay, in test_consumer.py, and the dispatcher, in test_notifications.py."""
 
 from __future__ import annotations
 
-from guichet_core.retry import Backoff
+from guichet_core.kernel.retry import Backoff
 
 
 def test_the_backoff_doubles_from_its_first_wait_up_to_its_cap() -> None:

@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent, EventRegistry
 from guichet_contracts.sealed import SealedData
 from guichet_contracts.vocabulary import TimelineStep
-from guichet_core.applicant import Subjects, notify_step
 from guichet_core.dossier import append_decision, load, record_received
 from guichet_core.dossier_rules import (
     DossierCommand,
@@ -34,9 +33,10 @@ from guichet_core.dossier_rules import (
     ReasonsMissing,
     UnknownDossier,
 )
+from guichet_core.kernel.store.records import ConcurrencyConflict, RecordedEvent
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime
-from guichet_core.store.records import ConcurrencyConflict, RecordedEvent
-from guichet_core.store.sql import UnitOfWork
+from guichet_core.stores.applicant import Subjects, notify_step
 
 
 class StaleDossier(ConcurrencyConflict):

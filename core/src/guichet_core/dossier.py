@@ -19,10 +19,10 @@ from guichet_contracts import (
     EventRegistry,
     UnknownEventType,
 )
-from guichet_core.codec import new_event
-from guichet_core.store.records import NewEvent, RecordedEvent
-from guichet_core.store.sql import UnitOfWork
-from guichet_core.tracing import current_traceparent
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.store.records import NewEvent, RecordedEvent
+from guichet_core.kernel.store.sql import UnitOfWork
+from guichet_core.kernel.tracing import current_traceparent
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The pure part the deciding services share: what every command on a dossier says,
-and why one is refused (exceptions the problem mapping, ``guichet_core.problems.PROBLEMS``,
+and why one is refused (exceptions the problem mapping, ``guichet_core.http.problems.PROBLEMS``,
 answers with one status each).
 
 No I/O and no framework here, so a service's ``domain.py`` builds on it.

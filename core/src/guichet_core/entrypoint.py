@@ -6,9 +6,9 @@ import logging
 
 import uvicorn
 
-from guichet_core.scrub import install_log_scrubber
+from guichet_core.kernel.scrub import install_log_scrubber
+from guichet_core.kernel.settings import ServiceSettings
 from guichet_core.service import ServiceSpec, create_app
-from guichet_core.settings import ServiceSettings
 
 
 def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:

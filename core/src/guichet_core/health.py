@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from guichet_core.auth import public
+from guichet_core.http.auth import public
 from guichet_core.runtime import Runtime
 
 

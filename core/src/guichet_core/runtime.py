@@ -18,19 +18,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_contracts.topics import ACCESS_REFUSALS_TOPIC, RETENTION_TOPIC
-from guichet_core.bus import make_bus as make_bus  # re-exported: services import it here
-from guichet_core.bus.port import Bus, Publisher
-from guichet_core.consumer import EventConsumer, Handler, dead_letter_topic
-from guichet_core.ebox import SqlEBox, open_ebox
-from guichet_core.idempotency import IdempotencyStore, fence
-from guichet_core.notifications import NotificationDispatcher, mailer_for
-from guichet_core.relay import OutboxRelay
-from guichet_core.revocation import RevocationList, open_revocations
-from guichet_core.settings import ServiceSettings
+from guichet_core.http.revocation import RevocationList, open_revocations
+from guichet_core.kernel.bus import make_bus as make_bus  # re-exported: services import it here
+from guichet_core.kernel.bus.port import Bus, Publisher
+from guichet_core.kernel.consumer import EventConsumer, Handler, dead_letter_topic
+from guichet_core.kernel.relay import OutboxRelay
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.sql import SqlEventStore, UnitOfWork, event_store_for
 from guichet_core.spec import ServiceSpec, SubscriptionSpec
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.sql import SqlEventStore, UnitOfWork, event_store_for
-from guichet_core.vault import PersonalDataVault, open_vault
+from guichet_core.stores.ebox import SqlEBox, open_ebox
+from guichet_core.stores.idempotency import IdempotencyStore, fence
+from guichet_core.stores.notifications import NotificationDispatcher, mailer_for
+from guichet_core.stores.vault import PersonalDataVault, open_vault
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def _purge_subscription(spec: ServiceSpec) -> list[SubscriptionSpec]:
     if not spec.follows_purges:
         return []
     from guichet_contracts import DossierPurged
-    from guichet_core.purge import purge_handler
+    from guichet_core.stores.purge import purge_handler
 
     def bind(runtime: Runtime) -> Mapping[str, Handler]:
         if spec.purge_bind is not None:

@@ -15,19 +15,19 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import SpanProcessor
 
-from guichet_core.auth import install_auth
 from guichet_core.health import health_router
-from guichet_core.http_limits import install_request_guard
-from guichet_core.idempotency_http import install_idempotency
-from guichet_core.master_key import master_key_for
-from guichet_core.problems import install_problems
-from guichet_core.revocation import revocation_router
+from guichet_core.http.auth import install_auth
+from guichet_core.http.http_limits import install_request_guard
+from guichet_core.http.idempotency_http import install_idempotency
+from guichet_core.http.problems import install_problems
+from guichet_core.http.revocation import revocation_router
+from guichet_core.http.verifier import TokenVerifier
+from guichet_core.kernel.scrub import install_log_scrubber
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.tracing import configure_tracing
 from guichet_core.runtime import Runtime, database_config, make_bus, start_runtime, stop_runtime
-from guichet_core.scrub import install_log_scrubber
-from guichet_core.settings import ServiceSettings
 from guichet_core.spec import ServiceSpec, SubscriptionSpec
-from guichet_core.tracing import configure_tracing
-from guichet_core.verifier import TokenVerifier
+from guichet_core.stores.master_key import master_key_for
 
 __all__ = [  # the import path services use, whichever module defines each name
     "Runtime",

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
-from guichet_core.consumer import Handler
-from guichet_core.problems import Problem
+from guichet_core.http.problems import Problem
+from guichet_core.kernel.consumer import Handler
 
 if TYPE_CHECKING:
     from guichet_core.runtime import Runtime

@@ -24,8 +24,8 @@ from guichet_consultation.access_log import (
 )
 from guichet_consultation.policy import POLICY, DataCategory, DossierFacts, Requester, evaluate
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.http.auth import Caller
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
 
 MIGRATIONS = Path(guichet_consultation.__file__).parent / "migrations" / "versions"
 

@@ -23,7 +23,7 @@ from guichet_contracts import (
     WorkAuthorised,
 )
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
+from guichet_core.http.auth import Caller
 
 DOSSIER = uuid.uuid4()
 

@@ -23,7 +23,7 @@ from guichet_consultation.policy import (
 )
 from guichet_consultation.register import register_markdown, witness
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import REGIONS, Caller
+from guichet_core.http.auth import REGIONS, Caller
 
 C = DataCategory
 HEALTH, CRIMINAL = policy_table.HEALTH_ROLE, policy_table.CRIMINAL_ROLE

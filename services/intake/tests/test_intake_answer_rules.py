@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from guichet_contracts.vocabulary import DocumentKind
-from guichet_core.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problems import PROBLEM_JSON, install_problems
 from guichet_intake.documents import DocumentRejected
 from guichet_intake.domain import FilingRejected, NotYourApplication
 from guichet_intake.problems import PROBLEMS

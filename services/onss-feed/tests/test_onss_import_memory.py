@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import DevTokenIssuer
+from guichet_core.http.auth import DevTokenIssuer
 from guichet_core.service import create_app
 from guichet_onss_feed.bench import _link, stream
 from guichet_onss_feed.bootstrap import SPEC

@@ -26,7 +26,7 @@ from guichet_contracts.vocabulary import (
 )
 from guichet_core.deciding import StaleDossier
 from guichet_core.dossier_rules import DecisionIncomplete, ReasonsMissing, UnknownDossier
-from guichet_core.problems import PROBLEMS
+from guichet_core.http.problems import PROBLEMS
 from guichet_core.testing.deciding import FakeRuntime, no_projection
 from guichet_regional_decision import api, domain, handlers, messages
 from guichet_regional_decision.domain import DecisionReasonRecorded, NotCompetent, Refuse

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from guichet_core.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problems import PROBLEM_JSON, install_problems
 from guichet_retention import domain, rights, rights_handlers
 from guichet_retention.bootstrap import SPEC
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import guichet_retention
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
 from guichet_retention.rights import (
     Concern,
     RightKind,

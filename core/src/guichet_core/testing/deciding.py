@@ -13,8 +13,8 @@ from typing import Any
 
 from guichet_contracts import DomainEvent
 from guichet_contracts.sealed import SealedData
-from guichet_core.codec import new_event
-from guichet_core.store.records import NewEvent, RecordedEvent
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.store.records import NewEvent, RecordedEvent
 
 
 @dataclass

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
-from guichet_core.bus.embedded import EmbeddedLog
-from guichet_core.bus.port import Bus
-from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import DatabaseConfig, create_engine, migrate
-from guichet_core.store.sql import SqlEventStore, event_store_for
+from guichet_core.kernel.bus.embedded import EmbeddedLog
+from guichet_core.kernel.bus.port import Bus
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import DatabaseConfig, create_engine, migrate
+from guichet_core.kernel.store.sql import SqlEventStore, event_store_for
 from guichet_core.testing.database import drop_schemas, postgres_for_tests, run_sync
 
 _POSTGRES = pytest.StashKey[str]()
@@ -104,7 +104,7 @@ async def bus(
         yield log
         await log.close()
         return
-    from guichet_core.bus.kafka import KafkaBus
+    from guichet_core.kernel.bus.kafka import KafkaBus
 
     yield KafkaBus(request.getfixturevalue("kafka_bootstrap"), client_id=unique("test-"))
 
@@ -144,7 +144,7 @@ async def stack(
         config = DatabaseConfig(url=f"sqlite:///{tmp_path / 'store.sqlite3'}")
         bus: Bus = EmbeddedLog(tmp_path / "bus.sqlite3")
     else:
-        from guichet_core.bus.kafka import KafkaBus
+        from guichet_core.kernel.bus.kafka import KafkaBus
 
         namespace = request.getfixturevalue("pg_namespace")
         config = DatabaseConfig(url=request.getfixturevalue("postgres_url"), schema=namespace + "s")

@@ -27,8 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from guichet_consultation.domain import Outcome
 from guichet_consultation.policy import DataCategory, Verdict
-from guichet_core.auth import Caller
-from guichet_core.store.database import as_utc
+from guichet_core.http.auth import Caller
+from guichet_core.kernel.store.database import as_utc
 
 __all__ = [
     "GENESIS",

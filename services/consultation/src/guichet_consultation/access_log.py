@@ -34,7 +34,7 @@ from guichet_consultation.access_entries import (
     entry_for,
     record_of,
 )
-from guichet_core.store.database import as_utc
+from guichet_core.kernel.store.database import as_utc
 
 _GROUP = 500  # entries per transaction at most
 

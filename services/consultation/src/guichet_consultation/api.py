@@ -33,8 +33,8 @@ from guichet_consultation.schemas import (
     DossierView,
 )
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
+from guichet_core.http.auth import Caller, public, require_authority
 from guichet_core.service import Runtime
 
 router = APIRouter(tags=["consultation"])

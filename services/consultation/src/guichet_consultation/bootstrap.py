@@ -16,7 +16,7 @@ from guichet_consultation.generations import Generations
 from guichet_consultation.search import SearchGuard, SearchLimit
 from guichet_consultation.settings import ConsultationSettings
 from guichet_contracts.topics import CONSULTATION_TOPIC
-from guichet_core.problems import Problem
+from guichet_core.http.problems import Problem
 from guichet_core.service import Runtime, ServiceSpec, create_app
 
 __all__ = ["SPEC", "ConsultationDeps", "bootstrap", "build", "deps_of"]

@@ -16,10 +16,10 @@ from guichet_contracts import (
     DomainEvent,
     DossierPurged,
 )
-from guichet_core.consumer import Handler
-from guichet_core.notifications import notification_outbox
+from guichet_core.kernel.consumer import Handler
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime, SubscriptionSpec
-from guichet_core.store.sql import UnitOfWork
+from guichet_core.stores.notifications import notification_outbox
 
 PROJECTION_GROUP = "consultation.projection"
 REFUSALS_GROUP = "consultation.access-refusals"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the verified caller: a plain dataclass of core.auth
-    from guichet_core.auth import Caller
+    from guichet_core.http.auth import Caller
 
 SEARCH_RESULTS = 200  # dossiers a search consults at most
 Outcome = Literal["allowed", "partial", "denied"]  # of one consultation, in the access log

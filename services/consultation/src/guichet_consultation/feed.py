@@ -23,10 +23,10 @@ from guichet_contracts.topics import (
     REGIONAL_DECISION_TOPIC,
     RESIDENCE_DECISION_TOPIC,
 )
-from guichet_core.blind_index import blind_index_for as blind_index
+from guichet_core.kernel.store.upsert import insert_missing, upsert_all
 from guichet_core.service import Runtime
-from guichet_core.store.upsert import insert_missing, upsert_all
-from guichet_core.vault import PersonalDataVault
+from guichet_core.stores.blind_index import blind_index_for as blind_index
+from guichet_core.stores.vault import PersonalDataVault
 
 TOPICS = [
     INTAKE_TOPIC,

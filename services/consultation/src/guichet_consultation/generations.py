@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guichet_consultation.projection import View, normalised
-from guichet_core.blind_index import BlindIndex
+from guichet_core.stores.blind_index import BlindIndex
 
 __all__ = [
     "BlindIndex",

@@ -29,9 +29,9 @@ from guichet_consultation.domain import (
 from guichet_consultation.feed import blind_index_for
 from guichet_consultation.views import Cut, cut, requester_of
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
+from guichet_core.http.auth import Caller
 from guichet_core.service import Runtime
-from guichet_core.vault import DossierErased
+from guichet_core.stores.vault import DossierErased
 
 
 async def consult_dossier(rt: Runtime, command: ConsultDossier) -> Cut:

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from guichet_consultation import policy_table
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import REGIONS, Caller
+from guichet_core.http.auth import REGIONS, Caller
 
 __all__ = [
     "POLICY",

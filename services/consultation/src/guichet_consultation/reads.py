@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from guichet_consultation.domain import SEARCH_RESULTS, enterprise_digits
 from guichet_consultation.generations import BlindIndex, Generations, load_view
 from guichet_consultation.projection import View
-from guichet_core.store.database import single_statements
+from guichet_core.kernel.store.database import single_statements
 
 
 async def filed_view(engine: AsyncEngine, dossier_id: str) -> View | None:

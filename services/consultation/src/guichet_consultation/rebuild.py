@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from guichet_consultation import projection
 from guichet_consultation.feed import TOPICS, project_all
 from guichet_consultation.generations import BlindIndex, Generations, tables_of
-from guichet_core.blind_index import blind_index_for
-from guichet_core.bus.replay import until_quiet
-from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.kernel.bus.replay import until_quiet
+from guichet_core.kernel.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.kernel.settings import ServiceSettings
+from guichet_core.kernel.store.database import create_engine, migrate
 from guichet_core.service import database_config, make_bus
-from guichet_core.settings import ServiceSettings
-from guichet_core.store.database import create_engine, migrate
-from guichet_core.vault import PersonalDataVault, open_vault
+from guichet_core.stores.blind_index import blind_index_for
+from guichet_core.stores.vault import PersonalDataVault, open_vault
 
 FOLLOWED = {event.event_type for event in projection.FOLLOWED}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
 
 
 class ConsultationSettings(ServiceSettings):

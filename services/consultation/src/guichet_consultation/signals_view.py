@@ -14,7 +14,7 @@ from typing import Any
 from guichet_contracts import SealedData
 from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.signals import DossierFacts, Period, signals
-from guichet_core.vault import PersonalDataVault
+from guichet_core.stores.vault import PersonalDataVault
 
 
 def _period(entry: dict[str, Any]) -> Period:

@@ -20,8 +20,8 @@ from guichet_consultation.policy import (
 from guichet_consultation.signals_view import for_authority, opened_declarations
 from guichet_contracts import SealedData
 from guichet_contracts.dossier import SealedDossier, Worker
-from guichet_core.auth import Caller
-from guichet_core.vault import PersonalDataVault
+from guichet_core.http.auth import Caller
+from guichet_core.stores.vault import PersonalDataVault
 
 PERSONAL = {
     DataCategory.IDENTIFICATION,

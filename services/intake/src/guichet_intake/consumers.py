@@ -19,8 +19,8 @@ from guichet_contracts import (
     WorkAuthorised,
 )
 from guichet_contracts.topics import REGIONAL_DECISION_TOPIC, RESIDENCE_DECISION_TOPIC
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import SubscriptionSpec
-from guichet_core.store.sql import UnitOfWork
 from guichet_intake import status
 from guichet_intake.tables import dossier_status
 

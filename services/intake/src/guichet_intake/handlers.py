@@ -20,10 +20,10 @@ from guichet_contracts import (
     DomainEvent,
     SupplementaryDocumentsSupplied,
 )
-from guichet_core.codec import new_event
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime
-from guichet_core.store.sql import UnitOfWork
-from guichet_core.vault import PersonalDataVault
+from guichet_core.stores.vault import PersonalDataVault
 from guichet_intake import status
 from guichet_intake.documents import CheckedDocument, check_document
 from guichet_intake.domain import (

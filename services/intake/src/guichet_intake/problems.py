@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guichet_core.problems import Problem, summary, validation_errors
+from guichet_core.http.problems import Problem, summary, validation_errors
 from guichet_intake.documents import DocumentRejected
 from guichet_intake.domain import NotYourApplication
 from guichet_intake.filing_rules import FilingRejected

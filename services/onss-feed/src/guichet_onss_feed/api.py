@@ -11,10 +11,10 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller, require_authority
 from guichet_core.deps import RuntimeDep
-from guichet_core.http_limits import BodyTooLarge, body_limit
-from guichet_core.problems import ProblemDetails
+from guichet_core.http.auth import Caller, require_authority
+from guichet_core.http.http_limits import BodyTooLarge, body_limit
+from guichet_core.http.problems import ProblemDetails
 from guichet_onss_feed.handlers import ingest_all, numbered
 from guichet_onss_feed.ingest import ImportResult
 from guichet_onss_feed.records import Source

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import DevTokenIssuer
-from guichet_core.blind_index import blind_index_for
+from guichet_core.http.auth import DevTokenIssuer
+from guichet_core.stores.blind_index import blind_index_for
 from guichet_onss_feed.bootstrap import SPEC
 from guichet_onss_feed.generator import Plan, workers, write
 from guichet_onss_feed.settings import OnssFeedSettings

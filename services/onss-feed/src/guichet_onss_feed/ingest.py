@@ -26,12 +26,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from guichet_core.blind_index import BlindIndex, blind_index_for
-from guichet_core.codec import new_event
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.store.records import ConcurrencyConflict, NewEvent
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime
-from guichet_core.store.records import ConcurrencyConflict, NewEvent
-from guichet_core.store.sql import UnitOfWork
-from guichet_core.vault import KeyShredded
+from guichet_core.stores.blind_index import BlindIndex, blind_index_for
+from guichet_core.stores.vault import KeyShredded
 from guichet_onss_feed.linking import dossiers_for
 from guichet_onss_feed.records import Declaration
 from guichet_onss_feed.tables import processed_declarations

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_contracts import ApplicationFiled, CloudEventEnvelope, DomainEvent
 from guichet_contracts.dossier import SealedDossier
-from guichet_core.blind_index import blind_index_for
-from guichet_core.consumer import Handler
+from guichet_core.kernel.consumer import Handler
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime
-from guichet_core.store.sql import UnitOfWork
-from guichet_core.vault import KeyShredded
+from guichet_core.stores.blind_index import blind_index_for
+from guichet_core.stores.vault import KeyShredded
 from guichet_onss_feed.tables import dossier_links
 
 

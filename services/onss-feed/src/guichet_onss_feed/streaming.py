@@ -12,7 +12,7 @@ import csv
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
-from guichet_core.http_limits import UnsafeInput, refuse_unsafe_json
+from guichet_core.http.http_limits import UnsafeInput, refuse_unsafe_json
 from guichet_onss_feed.records import FIELDS, RecordRejected, Source
 
 MAX_LINE = 64 * 1024

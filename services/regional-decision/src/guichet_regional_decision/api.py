@@ -1,6 +1,6 @@
 """Regional decision's HTTP API (Art. 9, Art. 12 §1, Art. 20 §4, Art. 24): parse the
 body, authorise the caller as a region, build the command, run its handler. Refusals
-are answered by the central problem mapping (``guichet_core.problems``)."""
+are answered by the central problem mapping (``guichet_core.http.problems``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts.vocabulary import CompetentAuthority, DecisionStep, DocumentKind
-from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deciding import TimelineEntry, timeline
 from guichet_core.deps import RuntimeDep
 from guichet_core.dossier_rules import DecisionIncomplete
+from guichet_core.http.auth import REGIONS, Caller, require_authority
 from guichet_regional_decision import domain
 from guichet_regional_decision.handlers import handle, view
 from guichet_regional_decision.queue import QueueEntry, queue_of

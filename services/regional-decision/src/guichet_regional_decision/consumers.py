@@ -10,8 +10,8 @@ from guichet_contracts import (
 )
 from guichet_contracts.topics import INTAKE_TOPIC
 from guichet_core.dossier_rules import UnknownDossier
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import SubscriptionSpec
-from guichet_core.store.sql import UnitOfWork
 from guichet_regional_decision.handlers import DOSSIERS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
 
 
 class RegionalDecisionSettings(ServiceSettings):

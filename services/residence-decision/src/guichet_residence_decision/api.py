@@ -1,6 +1,6 @@
 """Residence decision's HTTP API, the Immigration Office's (Art. 12 §1, Art. 18, 24):
 parse the body, authorise the Office, build the command, run its handler. Refusals are
-answered by the central problem mapping (``guichet_core.problems``)."""
+answered by the central problem mapping (``guichet_core.http.problems``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller, require_authority
 from guichet_core.deciding import TimelineEntry, timeline
 from guichet_core.deps import RuntimeDep
 from guichet_core.dossier_rules import DecisionIncomplete
+from guichet_core.http.auth import Caller, require_authority
 from guichet_residence_decision import domain
 from guichet_residence_decision.handlers import handle, view
 from guichet_residence_decision.queue import QueueEntry, queue_of

@@ -15,8 +15,8 @@ from guichet_contracts import (
 )
 from guichet_contracts.topics import INTAKE_TOPIC, REGIONAL_DECISION_TOPIC
 from guichet_contracts.vocabulary import ApplicationKind
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import SubscriptionSpec
-from guichet_core.store.sql import UnitOfWork
 from guichet_residence_decision.handlers import DOSSIERS
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guichet_contracts import ApplicationFiled
 from guichet_contracts.deadlines import legal_clock
-from guichet_core.store.upsert import upsert
+from guichet_core.kernel.store.upsert import upsert
 from guichet_residence_decision.state import Dossier, Status
 
 metadata = MetaData()

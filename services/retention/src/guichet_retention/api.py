@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import REGIONS, Caller, require_authority
 from guichet_core.deps import RuntimeDep
+from guichet_core.http.auth import REGIONS, Caller, require_authority
 from guichet_core.service import Runtime
 from guichet_retention import handlers
 from guichet_retention.deps import RetentionDepsDep

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from guichet_contracts.topics import RETENTION_TOPIC
-from guichet_core.problems import Problem
+from guichet_core.http.problems import Problem
 from guichet_core.service import Runtime, ServiceSpec, create_app
 from guichet_retention import domain, handlers, rights, rights_handlers
 from guichet_retention.api import router

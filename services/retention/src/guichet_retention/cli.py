@@ -32,8 +32,8 @@ def replay() -> None:
 @app.command()
 def forecast(until: str = typer.Option(..., help="Last day to list, YYYY-MM-DD")) -> None:
     """List what will be deleted until a date, when and why (and what appeals hold)."""
+    from guichet_core.kernel.store.database import create_engine
     from guichet_core.service import database_config
-    from guichet_core.store.database import create_engine
     from guichet_retention.bootstrap import SPEC
     from guichet_retention.store import forecast as rows_until
 

@@ -9,10 +9,10 @@ from guichet_contracts.topics import (
     RESIDENCE_DECISION_TOPIC,
     RETENTION_TOPIC,
 )
-from guichet_core.consumer import Handler
 from guichet_core.dossier import record_received
+from guichet_core.kernel.consumer import Handler
+from guichet_core.kernel.store.sql import UnitOfWork
 from guichet_core.service import Runtime, SubscriptionSpec
-from guichet_core.store.sql import UnitOfWork
 from guichet_retention.deps import deps_of, rules_of
 from guichet_retention.schedule import RetentionRules, evolve
 from guichet_retention.store import save, state_of

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from guichet_core.codec import new_event
+from guichet_core.kernel.codec import new_event
 from guichet_core.service import Runtime
 from guichet_retention.deps import clock_of, rules_of
 from guichet_retention.domain import EndAppeal, LodgeAppeal, UnknownDossier, decide, evolve

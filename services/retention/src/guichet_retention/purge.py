@@ -10,9 +10,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 from guichet_contracts import DossierPurged
-from guichet_core.codec import new_event
+from guichet_core.kernel.codec import new_event
+from guichet_core.kernel.store.records import ConcurrencyConflict
 from guichet_core.service import Runtime
-from guichet_core.store.records import ConcurrencyConflict
 from guichet_retention.clock import Clock
 from guichet_retention.domain import DeletionHeld
 from guichet_retention.rights_store import rights_requests

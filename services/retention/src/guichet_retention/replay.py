@@ -18,10 +18,10 @@ from guichet_contracts.topics import (
     RESIDENCE_DECISION_TOPIC,
     RETENTION_TOPIC,
 )
-from guichet_core.bus.replay import until_quiet
-from guichet_core.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.kernel.bus.replay import until_quiet
+from guichet_core.kernel.codec import UndecodableMessage, to_domain, to_envelope
+from guichet_core.kernel.store.database import create_engine, migrate
 from guichet_core.service import database_config, make_bus
-from guichet_core.store.database import create_engine, migrate
 from guichet_retention.schedule import DossierRetention, RetentionRules, evolve
 from guichet_retention.settings import RetentionSettings
 from guichet_retention.store import retention_schedule, save_all, schedule_digest

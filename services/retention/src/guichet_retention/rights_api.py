@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 
 from guichet_contracts.vocabulary import Authority, Language
-from guichet_core.auth import REGIONS, Caller, public, require_authority
 from guichet_core.deps import RuntimeDep
+from guichet_core.http.auth import REGIONS, Caller, public, require_authority
 from guichet_retention import privacy, rights, rights_handlers
 from guichet_retention.deps import RetentionDepsDep
 from guichet_retention.schemas import (

@@ -18,10 +18,10 @@ from typing import Any
 from guichet_contracts import REGISTRY, ApplicationFiled, SealedData
 from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.vocabulary import Authority
-from guichet_core.auth import Caller
-from guichet_core.blind_index import blind_index_for
-from guichet_core.notifications import Notification, notification_id_for, queue_notification
+from guichet_core.http.auth import Caller
 from guichet_core.service import Runtime
+from guichet_core.stores.blind_index import blind_index_for
+from guichet_core.stores.notifications import Notification, notification_id_for, queue_notification
 from guichet_retention import rights
 from guichet_retention.acknowledgment import Acknowledgment, acknowledgment
 from guichet_retention.deps import clock_of, rules_of

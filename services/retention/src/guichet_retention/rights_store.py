@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from guichet_core.store.database import as_utc
+from guichet_core.kernel.store.database import as_utc
 from guichet_retention.rights import RightsError, RightsRequest, is_overdue
 
 __all__ = ["RightsStore", "metadata", "rights_requests"]

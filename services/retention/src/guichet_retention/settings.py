@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic_settings import SettingsConfigDict
 
-from guichet_core.settings import ServiceSettings
+from guichet_core.kernel.settings import ServiceSettings
 
 
 class RetentionSettings(ServiceSettings):

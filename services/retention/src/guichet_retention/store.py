@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from guichet_core.store.upsert import upsert_all
+from guichet_core.kernel.store.upsert import upsert_all
 from guichet_retention.schedule import (
     AppealRecord,
     Deletion,

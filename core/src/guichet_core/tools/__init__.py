@@ -1,0 +1,1 @@
+"""Developer and operator tools: the `guichet` command, the demo, tokens."""
