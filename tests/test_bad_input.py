@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 from guichet_contracts.vocabulary import Authority
-from guichet_core.http.problems import PROBLEM_JSON
+from guichet_core.http.problem_docs import PROBLEM_JSON
 from guichet_intake.api import FILING_BODY_LIMIT
 from guichet_retention.settings import RetentionSettings
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from guichet_core.http.problems import PROBLEM_JSON
+from guichet_core.http.problem_docs import PROBLEM_JSON
 from guichet_onss_feed.settings import OnssFeedSettings
 from guichet_onss_feed.streaming import MAX_LINE
 

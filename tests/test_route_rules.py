@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 
 from guichet_contracts.vocabulary import Authority
 from guichet_core.http.auth import declared_rule
-from guichet_core.http.problems import PROBLEM_JSON
+from guichet_core.http.problem_docs import PROBLEM_JSON
 from reliability.target import SERVICE_MODULES
 
 from .support import environment

@@ -25,7 +25,8 @@ from guichet_core.http.http_limits import (
     install_request_guard,
     refuse_unsafe_json,
 )
-from guichet_core.http.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problem_docs import PROBLEM_JSON
+from guichet_core.http.problems import install_problems
 
 KIB = 1024
 

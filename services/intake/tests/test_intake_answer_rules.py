@@ -10,7 +10,8 @@ import httpx
 from fastapi import FastAPI
 
 from guichet_contracts.vocabulary import DocumentKind
-from guichet_core.http.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problem_docs import PROBLEM_JSON
+from guichet_core.http.problems import install_problems
 from guichet_intake.documents import DocumentRejected
 from guichet_intake.domain import FilingRejected, NotYourApplication
 from guichet_intake.problems import PROBLEMS

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from guichet_core.http.problems import PROBLEM_JSON, install_problems
+from guichet_core.http.problem_docs import PROBLEM_JSON
+from guichet_core.http.problems import install_problems
 from guichet_retention import domain, rights, rights_handlers
 from guichet_retention.bootstrap import SPEC
 

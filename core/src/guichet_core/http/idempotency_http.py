@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guichet_core.http.auth import Unauthenticated, VerifierUnavailable
-from guichet_core.http.problems import PROBLEM_JSON, PROBLEM_SCHEMA
+from guichet_core.http.problem_docs import PROBLEM_JSON, PROBLEM_SCHEMA
 from guichet_core.http.verifier import TokenVerifier
 from guichet_core.stores.idempotency import (
     HEADER,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -35,12 +34,12 @@ from guichet_core.dossier_rules import (
     NotCompetent,
     UnknownDossier,
 )
+from guichet_core.http.problem_docs import PROBLEM_JSON, document_problems, status_title
 from guichet_core.http.refusals import record_refusal
 from guichet_core.kernel.faults import is_transient
 from guichet_core.kernel.store.records import ConcurrencyConflict
 from guichet_core.stores.vault import DossierErased
 
-PROBLEM_JSON = "application/problem+json"
 MAX_LOC_PART = 64  # a key the caller chose (e.g. an unknown field) is cut to this
 
 
@@ -110,7 +109,7 @@ def problem_response(
 ) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": _title(status),
+        "title": status_title(status),
         "status": status,
         "detail": _text(detail),
     }
@@ -151,13 +150,6 @@ def _loc_part(part: Any) -> str | int:
         return part
     safe = _text(part)
     return safe if len(safe) <= MAX_LOC_PART else safe[: MAX_LOC_PART - 1] + "…"
-
-
-def _title(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 async def _http_problem(request: Request, error: Exception) -> Response:
@@ -210,101 +202,4 @@ def install_problems(
     for exception, problem in {**PROBLEMS, **(service_problems or {})}.items():
         app.add_exception_handler(exception, _handler_for(problem))
     app.add_exception_handler(Exception, _unexpected)  # a 500, still a problem
-    _document_problems(app)
-
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details; the input is never echoed",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "loc": {
-                        "type": "array",
-                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-                    },
-                    "msg": {"type": "string"},
-                    "type": {"type": "string"},
-                },
-            },
-        },
-    },
-    "required": ["type", "title", "status", "detail"],
-}
-
-
-def _declare(responses: dict[str, Any], status: str, description: str) -> None:
-    """A problem response in the OpenAPI; one a route declared itself keeps its words."""
-    declared = responses.setdefault(status, {})
-    if declared.get("description") in (None, "Validation Error"):  # FastAPI's own words
-        declared["description"] = description
-    # Errors are only ever answered as problems: FastAPI's application/json 422 is not.
-    problem = declared.get("content", {}).get(PROBLEM_JSON, {})
-    declared["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA, **problem}}
-
-
-# What the platform answers, by what an operation takes (STYLE 14): derived here once,
-# from the operation's declared rule (a token: ``security``), path and body, never
-# written route by route.
-TOKEN_PROBLEMS = {
-    "401": "No bearer token, or one that is invalid or expired: see WWW-Authenticate",
-    "403": "This route's rule does not admit your authority, or you are not competent "
-    "for this dossier",
-    "503": "The signing keys or the database cannot be reached now: retry after "
-    "Retry-After (with the same Idempotency-Key)",
-}
-PATH_PROBLEMS = {
-    "404": "Nothing of that id is known to this service (or it is not yours)",
-    "410": "The dossier was erased (Art. 27 of the cooperation agreement, GDPR Art. 17)",
-}
-WRITE_PROBLEMS = {
-    "409": "It changed meanwhile, or its state does not allow this: reload and decide again",
-}
-BODY_PROBLEMS = {
-    "413": "The body is over this route's limit",
-    "422": "Invalid input: where and why, never the input",
-}
-
-
-def _problems_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    authenticated = bool(operation.get("security"))
-    if authenticated:
-        problems |= TOKEN_PROBLEMS
-    if "{" in path:
-        problems |= PATH_PROBLEMS
-    if authenticated and method in ("post", "put", "patch", "delete"):
-        problems |= WRITE_PROBLEMS
-    if "requestBody" in operation or any(k.startswith("x-body-limit") for k in operation):
-        problems |= BODY_PROBLEMS
-    elif "422" in operation.get("responses", {}) or operation.get("parameters"):
-        problems["422"] = "Invalid parameters: where and why"
-    return problems
-
-
-def _document_problems(app: FastAPI) -> None:
-    """Every problem an operation can answer, as application/problem+json, in the OpenAPI."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        for path, operations in schema.get("paths", {}).items():
-            for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
-                for status, description in _problems_of(path, method, operation).items():
-                    _declare(responses, status, description)
-                for status in [s for s in responses if s[:1] in ("4", "5")]:
-                    _declare(responses, status, _title(int(status)))  # a route's own: 400, 429
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    document_problems(app)

@@ -15,7 +15,7 @@ from guichet_contracts.vocabulary import Authority, CompetentAuthority
 from guichet_core.deps import RuntimeDep
 from guichet_core.http.auth import Caller, require_authority
 from guichet_core.http.http_limits import body_limit
-from guichet_core.http.problems import PROBLEM_JSON
+from guichet_core.http.problem_docs import PROBLEM_JSON
 from guichet_intake import handlers
 from guichet_intake import status as dossier_status
 from guichet_intake.documents import MAX_BODY_BYTES
