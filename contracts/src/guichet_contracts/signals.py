@@ -18,23 +18,13 @@ and returns the signals, each naming the authorities that should see it (``conce
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from guichet_contracts import (
-    ApplicationFiled,
-    AuthorisationWithdrawn,
-    DomainEvent,
-    ProfessionalCardGranted,
-    SinglePermitGranted,
-    StayEnded,
-    WorkAuthorised,
-)
-from guichet_contracts.dossier import SealedDossier
 from guichet_contracts.employment import (
     EmploymentDeclared,
     EmploymentEnded,
@@ -42,7 +32,10 @@ from guichet_contracts.employment import (
     SelfEmployedAffiliationRecorded,
     WagesDeclared,
 )
+from guichet_contracts.signal_facts import DossierFacts, Period, facts_of, opened
 from guichet_contracts.vocabulary import Authority
+
+__all__ = ["DossierFacts", "Period", "Severity", "Signal", "facts_of", "opened", "signals"]
 
 POSTED_CATEGORIES = frozenset({"intra_corporate_transferee", "ict_long_term_mobility"})
 
@@ -60,69 +53,6 @@ class Signal:
     article: str
     concerns: frozenset[Authority]  # the competent region, the Office, inspections
     record_key: str | None = None  # the declaration that raised it, if one did
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date | None = None
-
-    def overlaps(self, start: date, end: date | None) -> bool:
-        return (end is None or self.start <= end) and (self.end is None or start <= self.end)
-
-
-@dataclass(frozen=True)
-class DossierFacts:
-    kind: str  # ApplicationKind value
-    category: str  # ApplicantCategory value
-    competent_authority: str  # VLG, WAL, BXL or DG
-    employer_enterprise_number: str | None = None
-    authorised_gross_monthly_wage_eur: Decimal | None = None  # the authorised contract's
-    work_authorisation: Period | None = None  # WorkAuthorised valid_from..valid_until
-    single_permit: Period | None = None  # SinglePermitGranted valid_from..valid_until
-    professional_card: Period | None = None  # ProfessionalCardGranted
-
-    @property
-    def authorised_work(self) -> Period | None:
-        return self.work_authorisation or self.single_permit
-
-
-def facts_of(
-    filed: ApplicationFiled, dossier: SealedDossier | None, decisions: Iterable[DomainEvent]
-) -> DossierFacts:
-    """The facts of a dossier: its filing, its opened sealed dossier (None for a v1
-    filing), decisions in order."""
-    wage = dossier.employment.gross_monthly_wage_eur if dossier else None
-    periods: dict[str, Period | None] = {"work": None, "permit": None, "card": None}
-    for event in decisions:
-        match event:
-            case WorkAuthorised():
-                periods["work"] = Period(event.valid_from, event.valid_until)
-            case SinglePermitGranted():
-                periods["permit"] = Period(event.valid_from, event.valid_until)
-            case ProfessionalCardGranted():
-                periods["card"] = Period(event.valid_from, event.valid_until)
-            case AuthorisationWithdrawn():
-                step = {"work": "work", "residence": "permit", "professional_card": "card"}
-                periods[step.get(event.step.value, "work")] = None
-            case StayEnded():
-                periods["permit"] = None
-    return DossierFacts(
-        kind=filed.kind.value,
-        category=filed.category.value,
-        competent_authority=filed.competent_authority.value,
-        employer_enterprise_number=filed.employer_enterprise_number,
-        authorised_gross_monthly_wage_eur=Decimal(str(wage)) if wage is not None else None,
-        work_authorisation=periods["work"],
-        single_permit=periods["permit"],
-        professional_card=periods["card"],
-    )
-
-
-def opened(event: DomainEvent, personal: Mapping[str, Any]) -> dict[str, Any]:
-    """One declaration as ``signals`` reads it: clear fields plus the unsealed ones."""
-    clear = event.model_dump(exclude={"personal"})
-    return {"event_type": event.event_type, **clear, **personal}
 
 
 def _day(value: Any) -> date | None:
