@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -218,3 +218,14 @@ class Decision(Generic[S]):
             details=details,
             reasons=reasons,
         )
+
+
+def dispatcher(
+    handlers: Mapping[type[Any], Callable[[Runtime, Any], Awaitable[S]]],
+) -> Callable[[Runtime, Any], Awaitable[S]]:
+    """One entry for a service's ``COMMAND_HANDLERS``: a command runs by its handler."""
+
+    async def handle(rt: Runtime, command: Any) -> S:
+        return await handlers[type(command)](rt, command)
+
+    return handle

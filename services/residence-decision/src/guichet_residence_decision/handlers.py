@@ -9,11 +9,10 @@ residence of every single permit (Art. 12 §1).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from guichet_core.deciding import Dossiers, Notices
+from guichet_core.deciding import Dossiers, Notices, dispatcher
 from guichet_core.service import Runtime
 from guichet_residence_decision import messages
 from guichet_residence_decision.domain import (
@@ -70,11 +69,5 @@ COMMAND_HANDLERS: dict[type[Command], Callable[[Runtime, Any], Awaitable[Dossier
 }
 
 
-async def handle(rt: Runtime, command: Command) -> Dossier:
-    """Run ``command`` with its handler."""
-    return await COMMAND_HANDLERS[type(command)](rt, command)
-
-
-async def view(rt: Runtime, application_id: uuid.UUID) -> Dossier:
-    """The dossier as its stream says (``UnknownDossier``, ``DossierErased``)."""
-    return await DOSSIERS.view(rt, application_id)
+handle = dispatcher(COMMAND_HANDLERS)  # a command, run by its handler
+view = DOSSIERS.view  # the dossier as its stream says (UnknownDossier, DossierErased)
