@@ -202,6 +202,15 @@ async def eventually(
         await asyncio.sleep(0.1)
 
 
+async def eventually_or_false(probe: Callable[[], Awaitable[Any]], *, seconds: float = 30.0) -> Any:
+    """``eventually``, answering the last falsy result instead of failing (the caller says
+    what was still wrong)."""
+    try:
+        return await eventually(probe, "the probe holds", seconds=seconds)
+    except AssertionError:
+        return False
+
+
 async def read_topic(
     settings: ServiceSettings, topic: str, enough: Callable[[list[BusMessage]], bool], what: str
 ) -> list[BusMessage]:

@@ -7,7 +7,6 @@ nothing acknowledged may be lost, and none may count twice."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator
 
@@ -24,6 +23,8 @@ from reliability.reconcile import reconcile, settle
 from reliability.report import Report
 from reliability.soak import slope_per_minute
 from reliability.stack import Platform, open_platform
+
+from .support import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 ON_THE_PLATFORM = pytest.mark.asyncio(loop_scope="module")
@@ -96,10 +97,10 @@ async def test_reconciliation_sees_a_lost_delivery_and_a_duplicated_message(
         )
         ebox = f'"{platform.namespace}ebox".ebox_messages'
         count = f"select count(*) from {ebox} where dossier_id = $1"
-        for _ in range(300):  # the refusal's notification reaches the e-box on its own time
-            if await connection.fetchval(count, application):
-                break
-            await asyncio.sleep(0.1)
+        # the refusal's notification reaches the e-box on its own time
+        await eventually(
+            lambda: connection.fetchval(count, application), "the notification is in the e-box"
+        )
         await connection.execute(
             f"insert into {ebox} select md5(message_id), recipient, dossier_id, subject, body, "
             f"language, delivered_at, read_at from {ebox} where dossier_id = $1 limit 1",

@@ -3,7 +3,6 @@ clock, on the embedded default and on PostgreSQL + Kafka."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import date, timedelta
 from typing import Any
@@ -27,7 +26,7 @@ from guichet_retention.store import schedule_digest
 from .conftest import running
 from .scan import every_message, every_row
 from .stacks import Stack
-from .support import application_form, environment, eventually
+from .support import application_form, environment, eventually, eventually_or_false
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -211,22 +210,22 @@ async def scan_for(stack: Stack, purged_id: str, *, readable_elsewhere: str) -> 
 
     Each service erases its rows when its own consumer reads ``DossierPurged``, so the
     scan is repeated until the slowest has done so (30 s at most)."""
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        places = await every_row(stack)
-        places += [
+    places: list[tuple[str, str]] = []
+
+    async def erased() -> bool:
+        places[:] = await every_row(stack)
+        places.extend(
             ("topic message", message.decode("utf-8", "replace"))
             for message in await every_message(stack)
-        ]
+        )
+        return not any(value in text for _, text in places for value in ZEB.values())
+
+    if not await eventually_or_false(erased, seconds=30):
         found = {
             value: sorted({where for where, text in places if value in text})
             for value in ZEB.values()
         }
-        found = {value: where for value, where in found.items() if where}
-        if not found or asyncio.get_running_loop().time() > deadline:
-            break
-        await asyncio.sleep(0.5)
-    assert not found, f"still readable: {found}"
+        raise AssertionError(f"still readable: { {v: w for v, w in found.items() if w} }")
     texts = [text for _, text in places]
     with environment(**stack.secrets):
         vault, engine = await open_vault(stack.settings)

@@ -250,11 +250,14 @@ async def test_a_master_key_unwraps_only_what_it_wrapped_for_that_dossier(
 async def test_a_shred_by_another_process_takes_effect_when_the_cache_expires(
     engine: AsyncEngine, master_key: MasterKey
 ) -> None:
-    reader = PersonalDataVault(SqlKeyStore(engine, master_key, cache_ttl=0.2))
+    now = [0.0]  # the reader's clock, moved by hand: no waiting out a real cache timeout
+    reader = PersonalDataVault(SqlKeyStore(engine, master_key, cache_ttl=5, clock=lambda: now[0]))
     sealed = await reader.seal("app-1", PERSON)
     await PersonalDataVault(SqlKeyStore(engine, master_key)).shred("app-1")
 
-    await asyncio.sleep(0.3)
+    now[0] = 4.9
+    assert await reader.unseal(sealed) == PERSON  # still cached: the other's shred unseen
+    now[0] = 5.1
     with pytest.raises(KeyShredded):
         await reader.unseal(sealed)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -96,11 +96,17 @@ class SqlKeyStore:
     """
 
     def __init__(
-        self, engine: AsyncEngine, master_key: MasterKey, *, cache_ttl: float = 5.0
+        self,
+        engine: AsyncEngine,
+        master_key: MasterKey,
+        *,
+        cache_ttl: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,  # injected: tests need not wait
     ) -> None:
         self.engine = engine
         self.master_key = master_key
         self._ttl = cache_ttl
+        self._clock = clock
         self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._shreds = 0  # a read that overlapped a shred does not fill the cache
         self._single_statement = single_statements(engine)
@@ -223,7 +229,7 @@ class SqlKeyStore:
             )
         key = self.master_key.unwrap(dossier_id, row.wrapped_key)
         if self._ttl > 0 and shreds == self._shreds:
-            self._cache[dossier_id] = (key, time.monotonic() + self._ttl)
+            self._cache[dossier_id] = (key, self._clock() + self._ttl)
             self._cache.move_to_end(dossier_id)
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -231,7 +237,7 @@ class SqlKeyStore:
 
     def _cached(self, dossier_id: str) -> bytes | None:
         entry = self._cache.get(dossier_id)
-        if entry is None or entry[1] < time.monotonic():
+        if entry is None or entry[1] < self._clock():
             self._cache.pop(dossier_id, None)
             return None
         return entry[0]
