@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from guichet_contracts.vocabulary import Authority
 from guichet_core.http.auth_keys import (
     AuthConfigurationError,
+    SignedBy,
     Unauthenticated,
     VerificationKeys,
     VerifierUnavailable,
@@ -38,6 +39,7 @@ __all__ = [
     "Caller",
     "CallerDep",
     "DevTokenIssuer",
+    "SignedBy",
     "Unauthenticated",
     "VerificationKeys",
     "VerifierUnavailable",
@@ -99,6 +101,9 @@ async def current_caller(
     verifier: TokenVerifier | None = getattr(request.app.state, "verifier", None)
     if verifier is None:
         raise RuntimeError("no token verifier: call install_auth(app, verifier) at start-up")
+    # What the refusal records in a named dossier's access log (``refusals``, Art. 29):
+    # who a verified signature names, else no one.
+    request.state.token_refused, request.state.signed_by = True, None
     if credentials is None:  # RFC 6750 §3.1: no error code when no credentials were sent
         reason, challenge = 'no bearer token: send "Authorization: Bearer <token>"', ""
     else:
@@ -110,7 +115,7 @@ async def current_caller(
             elif caller is None:
                 caller = verifier.verify(credentials.credentials)
         except Unauthenticated as error:
-            reason = error.reason
+            reason, request.state.signed_by = error.reason, error.signed_by
             challenge = f', error="invalid_token", error_description="{_header_text(reason)}"'
         except VerifierUnavailable as error:
             log.error("cannot verify a token: %s", error)
@@ -121,8 +126,10 @@ async def current_caller(
             ) from error
         else:
             if not await _revoked(request, caller):
+                request.state.token_refused = False
                 request.state.caller = caller
                 return caller
+            request.state.signed_by = SignedBy(caller.authority, caller.agent_id)
             reason = "this token was revoked: ask the identity provider for a new one"
             challenge = f', error="invalid_token", error_description="{reason}"'
     headers = {"WWW-Authenticate": f'Bearer realm="guichet"{challenge}'}

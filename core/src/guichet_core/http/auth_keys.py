@@ -23,12 +23,15 @@ import contextlib
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from guichet_contracts.vocabulary import Authority
 
 if TYPE_CHECKING:  # not at run time: `guichet token issue` needs no framework (issue 11)
     from guichet_core.kernel.settings import ServiceSettings
@@ -45,12 +48,27 @@ class AuthConfigurationError(RuntimeError):
     """The authentication settings cannot be used as they are; the message says what to set."""
 
 
-class Unauthenticated(Exception):
-    """The token is missing or cannot be trusted; ``reason`` tells the caller why."""
+@dataclass(frozen=True)
+class SignedBy:
+    """Who a refused token's verified signature names (its claims are then the platform's
+    identity provider's): what the refusal records in the dossier's access log (Art. 29)."""
 
-    def __init__(self, reason: str) -> None:
+    authority: Authority
+    agent_id: str
+
+
+class Unauthenticated(Exception):
+    """The token is missing or cannot be trusted; ``reason`` tells the caller why.
+
+    ``signed_by`` names the caller when the signature verified but the token is refused
+    anyway (expired, wrong audience, too long-lived); None when nothing verified, so no
+    claim of an attacker's token is ever taken for who they are.
+    """
+
+    def __init__(self, reason: str, *, signed_by: SignedBy | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.signed_by = signed_by
 
 
 class VerifierUnavailable(Exception):

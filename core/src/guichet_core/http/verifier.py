@@ -13,11 +13,21 @@ import jwt
 
 from guichet_contracts.vocabulary import Authority
 from guichet_core.http.auth import Caller
-from guichet_core.http.auth_keys import Unauthenticated, VerificationKeys
+from guichet_core.http.auth_keys import SignedBy, Unauthenticated, VerificationKeys
 from guichet_core.kernel.settings import ServiceSettings
 
 _VERIFIED_CACHE_SIZE = 10_000  # tokens; one per calling agent and hour is typical
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "guichet_authority", "guichet_agent"]
+# PyJWT checks these after the signature: a token refused for one of them was signed
+# with the configured key, so its claims say who it really is.
+_CHECKED_AFTER_THE_SIGNATURE = (
+    jwt.ExpiredSignatureError,
+    jwt.ImmatureSignatureError,
+    jwt.InvalidAudienceError,
+    jwt.InvalidIssuerError,
+    jwt.InvalidIssuedAtError,
+    jwt.MissingRequiredClaimError,
+)
 
 
 class TokenVerifier:
@@ -77,10 +87,17 @@ class TokenVerifier:
                 leeway=self.leeway,
                 options={"require": REQUIRED_CLAIMS},
             )
+        except _CHECKED_AFTER_THE_SIGNATURE as error:
+            signer = _signed_by(token, key, algorithms)
+            raise Unauthenticated(self._reason(error), signed_by=signer) from error
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(self._reason(error)) from error
         caller = _caller(claims)
-        self._check_lifetime(caller, claims)
+        try:
+            self._check_lifetime(caller, claims)
+        except Unauthenticated as error:
+            signer = SignedBy(caller.authority, caller.agent_id)
+            raise Unauthenticated(error.reason, signed_by=signer) from error
         self._verified[token] = (caller, float(claims["exp"]))
         while len(self._verified) > _VERIFIED_CACHE_SIZE:
             self._verified.pop(next(iter(self._verified)))
@@ -120,6 +137,34 @@ class TokenVerifier:
             case jwt.DecodeError():
                 return f"token is not a well-formed JWT ({error})"
         return f"invalid token ({error})"
+
+
+def _signed_by(token: str, key: Any, algorithms: list[str]) -> SignedBy | None:
+    """Who a token refused on a claim names, once its signature is checked again on its
+    own (only the claims checks are off); None when it names no known authority and agent."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            options={
+                "verify_signature": True,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+                "verify_iss": False,
+                "require": [],
+            },
+        )
+    except jwt.InvalidTokenError:
+        return None
+    authority, agent = claims.get("guichet_authority"), claims.get("guichet_agent")
+    if not isinstance(authority, str) or authority not in Authority.__members__.values():
+        return None
+    if not isinstance(agent, str) or not agent:
+        return None
+    return SignedBy(Authority(authority), agent)
 
 
 def _caller(claims: dict[str, Any]) -> Caller:

@@ -26,6 +26,9 @@ REFUSALS_GROUP = "consultation.access-refusals"
 # Consultation logs the refusals of its own views itself, with the data categories
 # refused (``handlers._consult``): not twice.
 LOGGED_BY_THE_VIEW = frozenset({("consultation", "/dossiers/{dossier_id}")})
+# A caller whose token did not verify: the log says so rather than repeat its claims,
+# which are the attacker's (the entry's authority and agent are never empty).
+UNVERIFIED_AUTHORITY, UNVERIFIED_AGENT = "UNVERIFIED", "unverified"
 
 
 def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
@@ -48,8 +51,8 @@ def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
 def entry_of(refused: AccessRefused) -> AccessEntry:
     """A refused attempt on another service, as an entry of the dossier's access log."""
     return AccessEntry(
-        authority=refused.authority,
-        agent_id=refused.agent_id,
+        authority=refused.authority or UNVERIFIED_AUTHORITY,
+        agent_id=refused.agent_id or UNVERIFIED_AGENT,
         roles=[],
         purpose=None,
         dossier_id=str(refused.application_id),
@@ -70,8 +73,8 @@ def bind_refusals(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def on_refused(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
         assert isinstance(event, AccessRefused)
-        if (event.service, event.route) in LOGGED_BY_THE_VIEW:
-            return
+        if (event.service, event.route) in LOGGED_BY_THE_VIEW and event.status != 401:
+            return  # a 401 never reached the view, which logs only callers it knows
         dossier_id = str(event.application_id)
         tables = await generations.active(uow.connection)
         view = await load_view(uow.connection, tables, dossier_id)
