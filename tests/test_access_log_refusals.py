@@ -4,15 +4,17 @@ Art. 29 of the cooperation agreement and GDPR Art. 15 §1 c: the data subject le
 consulted their dossier, and who tried to and was refused. Each service records the
 refusal in its own store and outbox (an ``AccessRefused`` event, nothing personal), and
 consultation appends it to the hash-chained access log the person reads at
-``/me/access-log``. On the embedded default and on PostgreSQL + Kafka.
+``/me/access-log``, a 401's included. On the embedded default and on PostgreSQL + Kafka.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from guichet_contracts import ACCESS_REFUSALS_TOPIC
 from guichet_contracts.vocabulary import Authority
@@ -153,3 +155,38 @@ async def test_nothing_personal_is_on_the_refusals_topic(stack: Stack) -> None:
         wire = message.value + b" ".join(v for _, v in message.headers) + (message.key or b"")
         for personal in (WORKER_NISS, EMPLOYER, someone, "Diallo", "Amina", "amina.diallo"):
             assert personal.encode() not in wire, personal
+
+
+async def test_a_401_on_a_named_dossier_is_in_its_access_log(stack: Stack) -> None:
+    """A bad token is refused 401 and, the dossier being named, recorded too: an expired
+    token of a real agent names that agent (its signature proves it); a forged one names
+    no one (its claims are the attacker's), on another service and on consultation's own
+    view alike (where the view, never reached, logs nothing itself)."""
+    dossier = await filed_in_flanders(stack)
+    expired_agent = unique("vlg-expired-")
+    expired = stack.tokens.issue(
+        authority=Authority.VLG, subject=expired_agent, ttl=-timedelta(minutes=10)
+    )
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    claimed = unique("claimed-")  # what a forger writes in the claims: never recorded
+    forged_claims = {
+        "iss": "guichet-dev",
+        "aud": "guichet",
+        "sub": claimed,
+        "iat": datetime.now(UTC),
+        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        "guichet_authority": "VLG",
+        "guichet_agent": claimed,
+    }
+    forged = {"Authorization": f"Bearer {jwt.encode(forged_claims, stranger, algorithm='ES256')}"}
+    for client, headers in ((stack.region, expired), (stack.consultation, forged)):
+        answer = await client.get(f"/dossiers/{dossier}", headers=headers)
+        assert answer.status_code == 401, answer.text
+    real = await logged(stack, dossier, expired_agent)
+    assert real["authority"] == "VLG" and real["reason"] == "not_authenticated"
+    assert real["route"] == "regional-decision GET /dossiers/{application_id}"
+    unverified = await logged(stack, dossier, "unverified")
+    assert unverified["authority"] == "UNVERIFIED" and unverified["outcome"] == "denied"
+    assert unverified["route"] == "consultation GET /dossiers/{dossier_id}"
+    answer = await stack.consultation.get("/me/access-log", headers=stack.tokens.worker())
+    assert claimed not in answer.text
