@@ -139,7 +139,7 @@ async def matrix(target: Target, report: Report, filed: Filed, attempts: Attempt
             if answer.status_code in REFUSED:
                 refused += 1
                 if any(p in route.path for p in DOSSIER_PARAMS):
-                    attempts.on_dossiers.append((route.name, agent, filed))
+                    attempts.refused(route.name, authority, agent, filed)
             else:
                 failures.append(f"{authority} {route.name}: {answer.status_code}")
     report.attack(
@@ -195,7 +195,10 @@ async def competence(target: Target, report: Report, filed: Filed, attempts: Att
         total += 1
         if answer.status_code in NOT_YOURS:
             refused += 1
-            attempts.on_dossiers.append((name, agent, filed))
+            # A dossier named only in the body (a rights request) is not recorded yet:
+            # the refusal mapping finds dossiers in the route's path.
+            if any(p in name for p in DOSSIER_PARAMS):
+                attempts.refused(name, authority, agent, filed)
         else:
             failures.append(
                 f"{who or authority} on {filed.region}'s dossier: {name} → {answer.status_code}"

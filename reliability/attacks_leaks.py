@@ -159,10 +159,12 @@ async def recorded_in_access_log(
     consultation = target.clients.get("consultation")
     if consultation is None or not attempts:
         return
-    expected: dict[str, set[str]] = collections.defaultdict(set)
+    # Each attempt is one entry: a named agent's own, or one of the unverified callers'
+    # (a token that did not verify names no one), so they are counted, not just seen.
+    expected: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for _, agent, filed in attempts:
-        expected[filed.dossier].add(agent)
-    agents: dict[str, set[str]] = {}
+        expected[filed.dossier][agent] += 1
+    agents: dict[str, collections.Counter[str]] = {}
     # The services publish their refusals; consultation appends them as they arrive.
     deadline = asyncio.get_running_loop().time() + SETTLING_SECONDS
     for filed in {attempt[2].dossier: attempt[2] for attempt in attempts}.values():
@@ -174,13 +176,19 @@ async def recorded_in_access_log(
             await asyncio.sleep(0.5)
     missing: collections.Counter[str] = collections.Counter()
     tried: collections.Counter[str] = collections.Counter()
-    for route, agent, filed in attempts:
-        service = route.split()[1]
-        tried[service] += 1
-        if agent not in agents[filed.dossier]:
-            missing[service] += 1
+    examples: dict[str, list[str]] = {}  # a few of the missing ones, to say which
+    for dossier, wanted in expected.items():
+        for agent, count in wanted.items():
+            short = max(0, count - agents[dossier][agent])  # the last ones are missing
+            mine = [route for route, a, f in attempts if a == agent and f.dossier == dossier]
+            for route in mine[count - short :]:
+                missing[route.split()[1]] += 1
+                examples.setdefault(route.split()[1], []).append(f"{route} as {agent}")
+    for route, _, _ in attempts:
+        tried[route.split()[1]] += 1
     failures = [
-        f"{service}: {missing[service]} of {tried[service]} refused attempts not in the access log"
+        f"{service}: {missing[service]} of {tried[service]} refused attempts not in the access "
+        f"log (e.g. {'; '.join(examples[service][:3])})"
         for service in sorted(missing)
     ]
     total = sum(tried.values())
@@ -192,7 +200,7 @@ async def recorded_in_access_log(
     )
 
 
-async def _logged_agents(target: Target, filed: Filed) -> set[str]:
+async def _logged_agents(target: Target, filed: Filed) -> collections.Counter[str]:
     consultation = target.clients["consultation"]
     worker = filed.worker(target.tokens)
 
@@ -203,4 +211,6 @@ async def _logged_agents(target: Target, filed: Filed) -> set[str]:
     await until(mine, "the worker's dossier reaches the consultation projection")
     answer = await consultation.get("/me/access-log", headers=worker)
     entries = answer.json() if answer.status_code == 200 else []
-    return {e["agent_id"] for e in entries if e.get("dossier_id") == filed.dossier}
+    return collections.Counter(
+        e["agent_id"] for e in entries if e.get("dossier_id") == filed.dossier
+    )

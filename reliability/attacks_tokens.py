@@ -24,8 +24,16 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from guichet_contracts.vocabulary import Authority
+from guichet_core.http.refusals import APPLICANT_AGENT
 from reliability.report import Report
 from reliability.target import Filed, Target
+
+# Tokens whose signature does not verify: their claims are the attacker's, so the access
+# log names no one for them (``guichet_core.http.refusals``); the others name their agent.
+UNVERIFIED = frozenset(
+    {"forged signature", "alg none", "alg None", "HS256 signed with the public key"}
+)
+UNVERIFIED_AGENT = "unverified"  # how consultation's access log shows such a caller
 
 
 @dataclass
@@ -37,6 +45,12 @@ class Attempts:
 
     def agent(self, case: str) -> str:
         return f"atk-{case}-{next(self.counter)}"
+
+    def refused(self, route: str, authority: Authority, agent: str, filed: Filed) -> None:
+        """One more refused attempt on ``filed``, under the agent the access log names: an
+        applicant's agent is a person, so the log says "applicant" (``refusals``)."""
+        named = APPLICANT_AGENT if authority is Authority.APPLICANT else agent
+        self.on_dossiers.append((route, named, filed))
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -146,11 +160,12 @@ async def bad_tokens(target: Target, report: Report, filed: Filed, attempts: Att
             else:
                 failures.append(f"{where}: {answer.status_code}, not 401")
             if filed.dossier in path and answer.status_code == 401:
-                attempts.on_dossiers.append((where, agent, filed))
+                named = UNVERIFIED_AGENT if name in UNVERIFIED else agent
+                attempts.on_dossiers.append((where, named, filed))
     refused, total = await _revocation(
         target,
         report,
-        _token_routes(filed),
+        (filed, attempts),
         attempts.agent("revoked"),
         (refused, total),
         failures,
@@ -166,13 +181,16 @@ async def bad_tokens(target: Target, report: Report, filed: Filed, attempts: Att
 async def _revocation(
     target: Target,
     report: Report,
-    routes: list[tuple[str, str, str, Authority, Any]],
+    on: tuple[Filed, Attempts],
     agent: str,
     counts: tuple[int, int],
     failures: list[str],
 ) -> tuple[int, int]:
     """A token used, revoked (``POST /auth/revocations`` on one service, by an operator),
-    then replayed on every service must be refused 401 within the deny-list's cache."""
+    then replayed on every service must be refused 401 within the deny-list's cache; on a
+    named dossier, the refusal names the revoked agent (its signature still verifies)."""
+    filed, attempts = on
+    routes = _token_routes(filed)
     refused, total = counts
     revokers = [client for name, client in target.clients.items() if name in _services(routes)]
     if not revokers:
@@ -206,6 +224,8 @@ async def _revocation(
             report.error_body(where, answer.content)
         if answer.status_code == 401:
             refused += 1
+            if filed.dossier in path:
+                attempts.on_dossiers.append((where, agent, filed))
         else:
             failures.append(f"{where}: {answer.status_code}, not 401")
     return refused, total

@@ -120,14 +120,6 @@ async def test_an_authority_not_competent_for_the_dossier_is_refused(report: Rep
     assert found.ok, found.failures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="every 403/404 on a named dossier reaches its access log (AccessRefused); a 401 "
-    "does not: a bad token names no verified agent (forged, none, HS256 claims are the "
-    "attacker's), and expired, wrong-audience or revoked tokens of a real agent are not "
-    "recorded yet",
-)
 async def test_refused_attempts_on_a_dossier_are_in_its_access_log(report: Report) -> None:
     """Art. 29 and GDPR Art. 15 §1 c: the data subject learns who tried to read or act on
     their dossier, refused attempts included."""

@@ -23,7 +23,7 @@ from guichet_consultation.domain import (
     VerifyAccessLog,
     caller_key,
 )
-from guichet_consultation.policy import POLICY
+from guichet_consultation.policy import CONSULTERS, POLICY
 from guichet_consultation.register import register_markdown
 from guichet_consultation.schemas import (
     AccessLogEntry,
@@ -42,9 +42,7 @@ SupervisorDep = Annotated[Caller, Depends(require_authority(Authority.PLATFORM_O
 # Who may ask at all: every authority of the agreement but the platform's operators, who
 # read no dossier content (Art. 8). What each one sees is the policy's (Art. 11, 21-26),
 # and a caller it shows nothing is still recorded in the person's access log (Art. 29).
-ConsulterDep = Annotated[
-    Caller, Depends(require_authority(a for a in Authority if a is not Authority.PLATFORM_OPS))
-]
+ConsulterDep = Annotated[Caller, Depends(require_authority(CONSULTERS))]
 ApplicantDep = Annotated[Caller, Depends(require_authority(Authority.APPLICANT))]
 
 SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -9,6 +9,7 @@ from guichet_consultation import projection
 from guichet_consultation.access_log import AccessEntry, AccessLog
 from guichet_consultation.feed import TOPICS, blind_index_for, project_into
 from guichet_consultation.generations import Generations, load_view
+from guichet_consultation.policy import CONSULTERS
 from guichet_contracts import (
     ACCESS_REFUSALS_TOPIC,
     AccessRefused,
@@ -48,6 +49,14 @@ def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
     return {event_type.event_type: handle for event_type in projection.FOLLOWED}
 
 
+def logged_by_the_view(refused: AccessRefused) -> bool:
+    """Whether consultation's own view logged this refusal: only once it ran, so not a
+    401 nor a caller its rule refuses before it runs (an operator, Art. 8)."""
+    if (refused.service, refused.route) not in LOGGED_BY_THE_VIEW or refused.status == 401:
+        return False
+    return refused.authority in {authority.value for authority in CONSULTERS}
+
+
 def entry_of(refused: AccessRefused) -> AccessEntry:
     """A refused attempt on another service, as an entry of the dossier's access log."""
     return AccessEntry(
@@ -73,8 +82,8 @@ def bind_refusals(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def on_refused(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
         assert isinstance(event, AccessRefused)
-        if (event.service, event.route) in LOGGED_BY_THE_VIEW and event.status != 401:
-            return  # a 401 never reached the view, which logs only callers it knows
+        if logged_by_the_view(event):
+            return
         dossier_id = str(event.application_id)
         tables = await generations.active(uow.connection)
         view = await load_view(uow.connection, tables, dossier_id)

@@ -19,7 +19,14 @@ from guichet_consultation import policy_table
 from guichet_contracts.vocabulary import Authority
 from guichet_core.http.auth import REGIONS, Caller
 
+# Who may ask for a dossier at all: every authority of the agreement but the platform's
+# operators, who read no dossier content (Art. 8).
+CONSULTERS: frozenset[Authority] = frozenset(
+    a for a in Authority if a is not Authority.PLATFORM_OPS
+)
+
 __all__ = [
+    "CONSULTERS",
     "POLICY",
     "Condition",
     "DataCategory",
