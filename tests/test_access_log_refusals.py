@@ -9,6 +9,7 @@ consultation appends it to the hash-chained access log the person reads at
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,8 +17,19 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from guichet_contracts import ACCESS_REFUSALS_TOPIC
-from guichet_contracts.vocabulary import Authority
+from guichet_contracts import (
+    ACCESS_REFUSALS_TOPIC,
+    AccessRefused,
+    ApplicationFiled,
+    CloudEventEnvelope,
+)
+from guichet_contracts.vocabulary import (
+    ApplicantCategory,
+    ApplicationKind,
+    Authority,
+    CompetentAuthority,
+    FilerRole,
+)
 from guichet_core.testing.plugin import unique
 
 from .stacks import Stack
@@ -190,3 +202,62 @@ async def test_a_401_on_a_named_dossier_is_in_its_access_log(stack: Stack) -> No
     assert unverified["route"] == "consultation GET /dossiers/{dossier_id}"
     answer = await stack.consultation.get("/me/access-log", headers=stack.tokens.worker())
     assert claimed not in answer.text
+
+
+def _envelope_of(event: Any) -> CloudEventEnvelope:
+    return CloudEventEnvelope(
+        id=uuid.uuid4(),
+        source="/guichet/tests",
+        type=event.event_type,
+        time=datetime.now(UTC),
+        subject=str(event.application_id),
+        schemaversion=event.schema_version,
+        data=event.model_dump(mode="json"),
+    )
+
+
+async def test_a_refusal_that_arrives_before_its_dossier_is_logged_once_it_is_projected(
+    stack: Stack,
+) -> None:
+    """The refusals topic and the filing's are read apart: a refusal at a region may reach
+    consultation before the filing. It waits, and is in the log once the dossier is."""
+    from guichet_consultation.access_log import AccessLog
+    from guichet_consultation.consumers import bind_projection, bind_refusals
+
+    runtime = stack.apps[3].state.runtime
+    dossier = uuid.uuid4()
+    agent = unique("wal-early-")
+    now = datetime.now(UTC)
+    refused = AccessRefused(
+        application_id=dossier,
+        service="regional-decision",
+        authority="WAL",
+        agent_id=agent,
+        method="POST",
+        route="/dossiers/{application_id}/work-decision",
+        status=403,
+        reason="not_permitted",
+        refused_at=now,
+    )
+    filed = ApplicationFiled(
+        application_id=dossier,
+        kind=ApplicationKind.SINGLE_PERMIT,
+        category=ApplicantCategory.GENERAL,
+        competent_authority=CompetentAuthority.FLANDERS,
+        workplace_postcode="2000",
+        filed_by=FilerRole.EMPLOYER,
+        filed_at=now,
+    )
+    log = AccessLog(runtime.engine)
+    async with runtime.store.unit_of_work() as uow:
+        await bind_refusals(runtime)[AccessRefused.event_type](refused, _envelope_of(refused), uow)
+    assert await log.for_dossiers([str(dossier)]) == []  # no dossier yet: in no log
+    async with runtime.store.unit_of_work() as uow:
+        await bind_projection(runtime)[ApplicationFiled.event_type](filed, _envelope_of(filed), uow)
+    [entry] = await log.for_dossiers([str(dossier)])
+    assert (entry.authority, entry.agent_id, entry.reason) == ("WAL", agent, "not_permitted")
+    assert entry.route == "regional-decision POST /dossiers/{application_id}/work-decision"
+    # Released once: the next filing event of the dossier logs nothing more.
+    async with runtime.store.unit_of_work() as uow:
+        await bind_projection(runtime)[ApplicationFiled.event_type](filed, _envelope_of(filed), uow)
+    assert len(await log.for_dossiers([str(dossier)])) == 1

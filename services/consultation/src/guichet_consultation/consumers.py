@@ -4,8 +4,9 @@ every service into the access log (Art. 29), and the purges out of it (Art. 27 Â
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
-from guichet_consultation import projection
+from guichet_consultation import pending_refusals, projection
 from guichet_consultation.access_log import AccessEntry, AccessLog
 from guichet_consultation.feed import TOPICS, blind_index_for, project_into
 from guichet_consultation.generations import Generations, load_view
@@ -13,6 +14,7 @@ from guichet_consultation.policy import CONSULTERS
 from guichet_contracts import (
     ACCESS_REFUSALS_TOPIC,
     AccessRefused,
+    ApplicationFiled,
     CloudEventEnvelope,
     DomainEvent,
     DossierPurged,
@@ -36,6 +38,7 @@ def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
     """The live consumer: every followed event into every writable generation."""
     generations = Generations(runtime.engine)
     index = blind_index_for(runtime)
+    log = AccessLog(runtime.engine)
 
     async def handle(event: DomainEvent, envelope: CloudEventEnvelope, uow: UnitOfWork) -> None:
         writable = await generations.writable(uow.connection)
@@ -45,6 +48,11 @@ def bind_projection(runtime: Runtime) -> Mapping[str, Handler]:
             await project_into(
                 uow.connection, tables, event, envelope, vault=runtime.vault, index=index
             )
+        if isinstance(event, ApplicationFiled):  # the refusals that arrived before it
+            waiting = await pending_refusals.release(uow.connection, str(event.application_id))
+            entries = [entry_of(refused) for refused in waiting if not logged_by_the_view(refused)]
+            if entries:
+                await log.append_all_in(uow.connection, entries)
 
     return {event_type.event_type: handle for event_type in projection.FOLLOWED}
 
@@ -85,10 +93,13 @@ def bind_refusals(runtime: Runtime) -> Mapping[str, Handler]:
         if logged_by_the_view(event):
             return
         dossier_id = str(event.application_id)
+        await pending_refusals.lock_dossier(uow.connection, dossier_id)
         tables = await generations.active(uow.connection)
         view = await load_view(uow.connection, tables, dossier_id)
         if view is None or not view.get("filed"):
-            return  # no such dossier: no one whose log it belongs in (and no flooding)
+            # Not projected yet, or no such dossier: it waits for the filing, a while.
+            await pending_refusals.park(uow.connection, event, datetime.now(UTC))
+            return
         await log.append_in(uow.connection, entry_of(event))
 
     return {AccessRefused.event_type: on_refused}
@@ -106,6 +117,7 @@ def bind_purge(runtime: Runtime) -> Mapping[str, Handler]:
         await uow.connection.execute(
             notification_outbox.delete().where(notification_outbox.c.dossier_id == dossier_id)
         )
+        await pending_refusals.forget(uow.connection, dossier_id)
 
     return {DossierPurged.event_type: on_purged}
 
