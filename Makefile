@@ -38,7 +38,8 @@ UNIT_TESTS := contracts/tests services/*/tests/test_*_rules.py \
 	services/retention/tests/test_retention_rights.py \
 	services/retention/tests/test_retention_schedule.py \
 	core/tests/test_http_limits.py core/tests/test_problems.py \
-	core/tests/test_vault_unseal_as.py core/tests/test_migration_locations.py core/tests/test_cli_imports.py
+	core/tests/test_vault_unseal_as.py core/tests/test_migration_locations.py \
+	services/consultation/tests/test_refusals_entries.py core/tests/test_cli_imports.py
 
 unit: $(STAMP) ## the domain rules without any server, in seconds
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest -q \
